@@ -1,0 +1,138 @@
+package dev.reformer.model;
+
+import dev.reformer.model.layers.LayerNorm;
+import dev.reformer.model.layers.PositionEmbeddings;
+import dev.reformer.model.layers.Rotations;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Reformer encoder: embeddings, a stack of reversible layers over two streams, and the layer norm
+ * over both streams concatenated (the reference's ReformerModel, output width 2C).
+ *
+ * <p>Sequences whose length is not a multiple of the chunk lengths are padded internally (as padding,
+ * masked) and cut back, as the reference does at inference.
+ */
+public final class ReformerModel {
+    private final ReformerConfig config;
+    private final Params params;
+    private final List<ReversibleLayer> layers = new ArrayList<>();
+
+    /** rotations: where LSH layers draw their random rotations (see {@link Rotations#seeded}). */
+    public ReformerModel(ReformerConfig config, Params params, Rotations rotations) {
+        this.config = config;
+        this.params = params;
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(new ReversibleLayer(config, params.layers.get(i), config.attnLayers().get(i).equals("lsh"), rotations));
+        }
+    }
+
+    /** Rotations from the config's hash_seed, as the reference draws them. */
+    public ReformerModel(ReformerConfig config, Params params) {
+        this(config, params, Rotations.seeded(config.hashSeed()));
+    }
+
+    public ReformerConfig config() { return config; }
+
+    public Params params() { return params; }
+
+    /**
+     * @param lastHiddenState [B, T, 2C]
+     * @param buckets per layer: [B][H][R][T'] for LSH layers that hashed (T' = internally padded length), else null
+     */
+    public record Output(INDArray lastHiddenState, List<int[][][][]> buckets) {}
+
+    /**
+     * @param inputIds [B][T] token ids in [0, vocab_size)
+     * @param attentionMask [B][T] 1 = real, 0 = padding; null = all real
+     */
+    public Output forward(int[][] inputIds, int[][] attentionMask) {
+        int batch = inputIds.length, length = inputIds[0].length;
+        int[] flat = new int[batch * length];
+        for (int b = 0; b < batch; b++) {
+            if (inputIds[b].length != length) throw new IllegalArgumentException("input row " + b + " has length "
+                    + inputIds[b].length + ", row 0 has " + length + "; pad rows to one length and mask the padding");
+            for (int t = 0; t < length; t++) {
+                int id = inputIds[b][t];
+                if (id < 0 || id >= config.vocabSize()) throw new IllegalArgumentException("token id " + id + " at row "
+                        + b + ", position " + t + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+                flat[b * length + t] = id;
+            }
+        }
+        INDArray words = Nd4j.pullRows(params.wordEmbeddings, 1, flat).reshape(batch, length, config.hiddenSize());
+        return forwardEmbeddings(words, attentionMask);
+    }
+
+    /**
+     * The same from input vectors (audio frames already projected to C): position embeddings are added here.
+     *
+     * @param inputEmbeddings [B, T, C]
+     * @param attentionMask [B][T] 1 = real, 0 = padding; null = all real
+     */
+    public Output forwardEmbeddings(INDArray inputEmbeddings, int[][] attentionMask) {
+        int batch = (int) inputEmbeddings.size(0), originalLength = (int) inputEmbeddings.size(1), c = config.hiddenSize();
+        if (inputEmbeddings.size(2) != c) throw new IllegalArgumentException("input vectors have width "
+                + inputEmbeddings.size(2) + ", the model's hidden_size is " + c);
+        boolean[][] keyValid = validity(attentionMask, batch, originalLength);
+
+        int length = paddedLength(originalLength);
+        INDArray x = inputEmbeddings.castTo(params.wordEmbeddings.dataType());
+        if (length != originalLength) { // pad to a multiple of the chunk lengths: zero vectors, masked
+            INDArray padded = Nd4j.zeros(x.dataType(), batch, length, c);
+            padded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, originalLength), NDArrayIndex.all()).assign(x);
+            x = padded;
+            boolean[][] valid = new boolean[batch][length];
+            for (int b = 0; b < batch; b++) {
+                for (int t = 0; t < originalLength; t++) valid[b][t] = keyValid == null || keyValid[b][t];
+            }
+            keyValid = valid;
+        }
+        if (length > config.maxPositionEmbeddings()) throw new IllegalArgumentException("sequence length " + length
+                + " exceeds max_position_embeddings " + config.maxPositionEmbeddings()
+                + "; split the input into windows of at most that length");
+        INDArray positions = config.axialPosEmbds()
+                ? PositionEmbeddings.axial(params.axialPositionWeights, config.axialPosShape(), length)
+                : PositionEmbeddings.plain(params.positionEmbeddings, length);
+        INDArray embeddings = x.add(positions.reshape(1, length, c)).reshape((long) batch * length, c);
+
+        // both reversible streams start as the embeddings
+        INDArray x1 = embeddings, x2 = embeddings;
+        List<int[][][][]> buckets = new ArrayList<>();
+        for (ReversibleLayer layer : layers) {
+            ReversibleLayer.Output out = layer.forward(x1, x2, batch, length, keyValid);
+            x1 = out.y1();
+            x2 = out.y2();
+            buckets.add(out.buckets());
+        }
+        INDArray hidden = LayerNorm.forward(Nd4j.concat(1, x1, x2), params.finalNormWeight, params.finalNormBias,
+                config.layerNormEps()).reshape(batch, length, 2L * c);
+        if (length != originalLength) {
+            hidden = hidden.get(NDArrayIndex.all(), NDArrayIndex.interval(0, originalLength), NDArrayIndex.all()).dup();
+        }
+        return new Output(hidden, buckets);
+    }
+
+    /** The length the reference pads to: the next multiple of the chunk lengths, unless one chunk covers it. */
+    public int paddedLength(int length) {
+        int multiple = config.paddingMultiple();
+        if (length % multiple == 0 || length <= config.minChunkLength()) return length;
+        return (length / multiple + 1) * multiple;
+    }
+
+    private static boolean[][] validity(int[][] mask, int batch, int length) {
+        if (mask == null) return null;
+        if (mask.length != batch) throw new IllegalArgumentException("attention mask has " + mask.length
+                + " rows, the input has " + batch);
+        boolean[][] valid = new boolean[batch][length];
+        for (int b = 0; b < batch; b++) {
+            if (mask[b].length != length) throw new IllegalArgumentException("attention mask row " + b + " has length "
+                    + mask[b].length + ", the input has " + length);
+            for (int t = 0; t < length; t++) valid[b][t] = mask[b][t] != 0;
+        }
+        return valid;
+    }
+}

@@ -1,0 +1,186 @@
+package dev.reformer.model.layers;
+
+import dev.reformer.model.ReformerConfig;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.List;
+
+/**
+ * LSH self-attention (Reformer, section 2): shared query/key vectors are hashed by random rotations into
+ * buckets, sorted by (bucket, position), cut into chunks that attend to themselves and their neighbours,
+ * and the hash rounds are combined by the softmax of their logsumexps. Naming rule: "sorted" in a
+ * name means in bucket order.
+ *
+ * <p>Like the reference's LSHSelfAttention this excludes the output projection and the layer norm.
+ */
+public final class LshSelfAttention {
+    private final ReformerConfig config;
+    private final Rotations rotations;
+
+    public LshSelfAttention(ReformerConfig config, Rotations rotations) {
+        this.config = config;
+        this.rotations = rotations;
+    }
+
+    /**
+     * @param out [B, T, H*D] attention output before the output projection
+     * @param buckets [B][H][R][T] bucket of each position and round, round r offset by r * (NB or NB+1);
+     *                null when the sequence fits one chunk and no hashing happened
+     */
+    public record Result(INDArray out, int[][][][] buckets) {}
+
+    /**
+     * @param hidden [B, T, C] (already layer-normed)
+     * @param queryKeyWeight [H*D, C]
+     * @param valueWeight [H*D, C]
+     * @param keyValid [B][T], false at padding; null for none
+     */
+    public Result forward(INDArray hidden, INDArray queryKeyWeight, INDArray valueWeight, boolean[][] keyValid) {
+        int batch = (int) hidden.size(0), length = (int) hidden.size(1);
+        int heads = config.numAttentionHeads(), d = config.attentionHeadSize();
+        INDArray queryKey = Attention.splitHeads(Linear.forward(Attention.rows(hidden), queryKeyWeight, null), batch, length, heads, d);
+        INDArray value = Attention.splitHeads(Linear.forward(Attention.rows(hidden), valueWeight, null), batch, length, heads, d);
+        ChunkedAttention.Masking masking = new ChunkedAttention.Masking(keyValid, heads, config.isDecoder(), true);
+        int groups = batch * heads;
+
+        if (length <= config.lshAttnChunkLength()) { // the reference's short-sequence fallback: full attention
+            INDArray qk = queryKey.reshape(groups, length, d);
+            ChunkedAttention.Result r = ChunkedAttention.forward(qk, lengthAndDimNorm(qk), value.reshape(groups, length, d),
+                    Attention.identityPositions(groups, length), masking, length, 0, 0);
+            return new Result(Attention.mergeHeads(r.out(), batch, length, heads, d), null);
+        }
+
+        int rounds = config.numHashes();
+        int[][][][] buckets = hash(queryKey, keyValid);
+        int[][] sortedPositions = new int[groups][];   // [G][R*T] original position of each sorted slot
+        int[][] undoSort = new int[groups][];          // [G][R*T] slot of (round, position)
+        sortByBucket(buckets, sortedPositions, undoSort);
+
+        INDArray sortedQueryKey = gather(queryKey.reshape((long) groups * length, d), sortedPositions, length, d);
+        INDArray sortedValue = gather(value.reshape((long) groups * length, d), sortedPositions, length, d);
+        ChunkedAttention.Result r = ChunkedAttention.forward(sortedQueryKey, lengthAndDimNorm(sortedQueryKey), sortedValue,
+                sortedPositions, masking, config.lshAttnChunkLength(), config.lshNumChunksBefore(), config.lshNumChunksAfter());
+
+        // back to (round, position) order
+        int[] undo = new int[groups * rounds * length];
+        for (int g = 0; g < groups; g++) {
+            for (int s = 0; s < rounds * length; s++) undo[(g * rounds * length) + s] = g * rounds * length + undoSort[g][s];
+        }
+        INDArray out = Nd4j.pullRows(r.out().reshape((long) groups * rounds * length, d), 1, undo)
+                .reshape(groups, rounds, length, d);                                          // [G, R, T, D]
+        INDArray logits = Nd4j.pullRows(r.logsumexp().reshape((long) groups * rounds * length, 1), 1, undo)
+                .reshape(groups, rounds, length, 1);                                          // [G, R, T, 1]
+
+        INDArray combined;
+        if (rounds == 1) {
+            combined = out.reshape(groups, length, d);
+        } else { // weight each round by its share of the total probability mass
+            INDArray max = logits.max(true, 1);
+            INDArray weights = Transforms.exp(logits.sub(max), false);
+            weights.divi(weights.sum(true, 1));                                               // [G, R, T, 1]
+            combined = out.muli(weights).sum(1);                                              // [G, T, D]
+        }
+        return new Result(Attention.mergeHeads(combined, batch, length, heads, d), buckets);
+    }
+
+    /**
+     * Buckets: argmax over [xR, -xR] per bucket factor, factors combined as b0 + f0*b1 + ...; padded
+     * positions (when the batch holds any padding) go to the extra bucket NB.
+     *
+     * @param queryKey [B, H, T, D]
+     * @return [B][H][R][T] with round offsets added
+     */
+    int[][][][] hash(INDArray queryKey, boolean[][] keyValid) {
+        int batch = (int) queryKey.size(0), heads = (int) queryKey.size(1), length = (int) queryKey.size(2);
+        int d = (int) queryKey.size(3), rounds = config.numHashes(), half = config.rotationHalfSize();
+        List<Integer> factors = config.numBuckets();
+        INDArray rotation = rotations.draw(heads, d, rounds, half, queryKey.dataType());
+        boolean padding = Attention.anyPadding(keyValid);
+        int bucketsPerRound = config.totalBuckets() + (padding ? 1 : 0);
+        int[][][][] buckets = new int[batch][heads][rounds][length];
+        for (int h = 0; h < heads; h++) {
+            INDArray x = queryKey.get(NDArrayIndex.all(), NDArrayIndex.point(h), NDArrayIndex.all(), NDArrayIndex.all())
+                    .dup().reshape((long) batch * length, d);
+            INDArray rotated = x.mmul(rotation.get(NDArrayIndex.point(h)).dup().reshape(d, (long) rounds * half));
+            double[] values = rotated.data().asDouble();                                       // [B*T, R*K]
+            for (int b = 0; b < batch; b++) {
+                for (int t = 0; t < length; t++) {
+                    int row = (b * length + t) * rounds * half;
+                    for (int r = 0; r < rounds; r++) {
+                        int bucket;
+                        if (padding && !keyValid[b][t]) {
+                            bucket = config.totalBuckets();
+                        } else {
+                            bucket = 0;
+                            int offset = row + r * half, product = 1;
+                            for (int f : factors) {
+                                bucket += product * argmaxOfPlusMinus(values, offset, f / 2);
+                                offset += f / 2;
+                                product *= f;
+                            }
+                        }
+                        buckets[b][h][r][t] = bucket + r * bucketsPerRound;
+                    }
+                }
+            }
+        }
+        return buckets;
+    }
+
+    /** Index of the largest of [x_0..x_{n-1}, -x_0..-x_{n-1}], the first on ties (as torch.argmax). */
+    private static int argmaxOfPlusMinus(double[] x, int offset, int n) {
+        int best = 0;
+        double bestValue = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) if (x[offset + i] > bestValue) { bestValue = x[offset + i]; best = i; }
+        for (int i = 0; i < n; i++) if (-x[offset + i] > bestValue) { bestValue = -x[offset + i]; best = n + i; }
+        return best;
+    }
+
+    /** Stable counting sort of each group's R*T slots by bucket (rounds never overlap thanks to the offsets). */
+    private static void sortByBucket(int[][][][] buckets, int[][] sortedPositions, int[][] undoSort) {
+        int heads = buckets[0].length, rounds = buckets[0][0].length, length = buckets[0][0][0].length;
+        int maxBucket = 0;
+        for (int[][][] row : buckets) for (int[][] head : row) for (int[] round : head) for (int b : round) maxBucket = Math.max(maxBucket, b);
+        for (int b = 0; b < buckets.length; b++) {
+            for (int h = 0; h < heads; h++) {
+                int g = b * heads + h;
+                int[] start = new int[maxBucket + 2];
+                for (int[] round : buckets[b][h]) for (int bucket : round) start[bucket + 1]++;
+                for (int i = 1; i < start.length; i++) start[i] += start[i - 1];
+                int[] sorted = new int[rounds * length], undo = new int[rounds * length];
+                for (int r = 0; r < rounds; r++) {
+                    for (int t = 0; t < length; t++) {
+                        int slot = start[buckets[b][h][r][t]]++;
+                        sorted[slot] = t;
+                        undo[r * length + t] = slot;
+                    }
+                }
+                sortedPositions[g] = sorted;
+                undoSort[g] = undo;
+            }
+        }
+    }
+
+    /**
+     * @param rows [G*T, D]
+     * @return [G, R*T, D] the rows in sorted order
+     */
+    private static INDArray gather(INDArray rows, int[][] sortedPositions, int length, int d) {
+        int groups = sortedPositions.length, slots = sortedPositions[0].length;
+        int[] index = new int[groups * slots];
+        for (int g = 0; g < groups; g++) {
+            for (int s = 0; s < slots; s++) index[g * slots + s] = g * length + sortedPositions[g][s];
+        }
+        return Nd4j.pullRows(rows, 1, index).reshape(groups, slots, d);
+    }
+
+    /** Keys: unit length (x * rsqrt(mean(x^2) + 1e-6)), divided by sqrt(D). x [G, S, D]. */
+    static INDArray lengthAndDimNorm(INDArray x) {
+        INDArray meanSquare = x.mul(x).mean(true, 2);                                        // [G, S, 1]
+        INDArray rsqrt = Transforms.pow(meanSquare.addi(1e-6), -0.5, false);
+        return x.mul(rsqrt).divi(Math.sqrt(x.size(2)));
+    }
+}

@@ -1,0 +1,184 @@
+package dev.reformer.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmarks behind docs/BENCHMARKS.md. Each cell runs in a fresh JVM so that its peak memory is its own.",
+                "attention: one attention sublayer (layer norm, attention, output projection), d_model 256, 4 heads x 64,"
+                        + " chunk 64, batch 1, float32: LSH attention with each number of hash rounds versus full attention,"
+                        + " in the same run. Reports the median time, the peak resident memory above the baseline, their"
+                        + " ratios to full attention, and GFLOP/s against ND4J's own sgemm measured in the same run."},
+        footer = {"", "Example: ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3"})
+final class BenchCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "WHAT", description = "What to measure: attention.")
+    String what;
+
+    @Option(names = "--lengths", split = ",", defaultValue = "1024,4096,16384,65536",
+            description = "Sequence lengths (default: ${DEFAULT-VALUE}).")
+    List<Integer> lengths;
+
+    @Option(names = "--hashes", split = ",", defaultValue = "1,2,4,8",
+            description = "Hash rounds of LSH attention (default: ${DEFAULT-VALUE}).")
+    List<Integer> hashes;
+
+    @Option(names = "--repeats", defaultValue = "5", description = "Timed runs per cell; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--full-memory-fraction", defaultValue = "0.5",
+            description = "Run full attention only while its L x L score matrix needs less than this fraction of RAM (default: ${DEFAULT-VALUE}).")
+    double fullMemoryFraction;
+
+    @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the table, command and machine to FILE.")
+    Path markdown;
+
+    private static final Pattern RESULT = Pattern.compile("RESULT \\{\"median_ms\": ([0-9.]+), \"min_ms\": ([0-9.]+), "
+            + "\"peak_mib\": (-?[0-9.]+), \"gflop\": ([0-9.]+)\\}");
+
+    record Cell(double medianMs, double minMs, double peakMib, double gflop) {
+        double gflops() { return gflop / (medianMs / 1000); }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!what.equals("attention")) throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention");
+        long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        int total = 1 + lengths.size() * (hashes.size() + 1), done = 0;
+
+        progress(++done, total, "ND4J sgemm 2048 x 2048 (yardstick)");
+        Cell sgemm = run(List.of("sgemm", "2048", String.valueOf(repeats)));
+
+        List<String> rows = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        Map<Integer, Cell> fullByLength = new LinkedHashMap<>();
+        Double lastFullMs = null;
+        Integer lastFullLength = null;
+        for (int length : lengths) {
+            double scoreBytes = 4.0 * BenchWorker.HEADS * length * (double) length;
+            Cell full = null;
+            if (scoreBytes < fullMemoryFraction * ram) {
+                progress(++done, total, "L=" + length + " full attention");
+                full = run(List.of("attention", String.valueOf(length), "0", String.valueOf(repeats)));
+                fullByLength.put(length, full);
+                lastFullMs = full.medianMs;
+                lastFullLength = length;
+                rows.add(row(length, "full", full, null, sgemm, false));
+            } else {
+                ++done;
+                skipped.add(String.format(Locale.ROOT, "full attention at L=%d: its score matrix alone needs 4 B x %d heads x L^2"
+                        + " = %.1f GiB, more than %.0f%% of this machine's %.1f GiB", length, BenchWorker.HEADS,
+                        scoreBytes / (1L << 30), fullMemoryFraction * 100, ram / (double) (1L << 30)));
+            }
+            for (int h : hashes) {
+                progress(++done, total, "L=" + length + " LSH attention, " + h + " hash round" + (h > 1 ? "s" : ""));
+                Cell lsh = run(List.of("attention", String.valueOf(length), String.valueOf(h), String.valueOf(repeats)));
+                Cell reference = full;
+                boolean extrapolated = false;
+                if (reference == null && lastFullMs != null) { // quadratic cost: scale the longest measured full run
+                    double scale = Math.pow((double) length / lastFullLength, 2);
+                    reference = new Cell(lastFullMs * scale, 0, Double.NaN, 0);
+                    extrapolated = true;
+                }
+                rows.add(row(length, "lsh x" + h, lsh, reference, sgemm, extrapolated));
+            }
+        }
+
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "ND4J sgemm 2048x2048 float32 in this run: %.1f GFLOP/s (median of %d)%n%n",
+                sgemm.gflops(), repeats));
+        out.append("| L | attention | median ms | peak MiB | GFLOP/s | % of sgemm | speed-up vs full | memory vs full |\n");
+        out.append("|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        rows.forEach(r -> out.append(r).append('\n'));
+        if (!skipped.isEmpty()) {
+            out.append("\nNot run:\n");
+            skipped.forEach(s -> out.append("- ").append(s).append('\n'));
+            out.append("- speed-ups marked * compare with the longest measured full attention scaled by (L / L_full)^2\n");
+        }
+        System.out.print(out);
+        if (markdown != null) {
+            String header = "Command: `./reformer bench attention --lengths " + join(lengths) + " --hashes " + join(hashes)
+                    + " --repeats " + repeats + "`\n\nMachine: " + machine() + "\n\nDate: " + LocalDate.now() + "\n\n";
+            Files.writeString(markdown, header + out);
+            System.err.println("wrote " + markdown);
+        }
+        return 0;
+    }
+
+    private static String row(int length, String variant, Cell c, Cell full, Cell sgemm, boolean extrapolated) {
+        String speedup = full == null ? "" : String.format(Locale.ROOT, "%.1fx%s", full.medianMs / c.medianMs, extrapolated ? "*" : "");
+        String memory = full == null || Double.isNaN(full.peakMib) ? ""
+                : String.format(Locale.ROOT, "%.2fx", c.peakMib / full.peakMib);
+        return String.format(Locale.ROOT, "| %d | %s | %.1f | %.0f | %.1f | %.0f%% | %s | %s |", length, variant,
+                c.medianMs, c.peakMib, c.gflops(), 100 * c.gflops() / sgemm.gflops(), speedup, memory);
+    }
+
+    private static void progress(int done, int total, String what) {
+        System.err.printf("[%d/%d] %s ...%n", done, total, what);
+    }
+
+    /** Runs one BenchWorker in a fresh JVM with this JVM's classpath and the same ND4J thread count. */
+    private static Cell run(List<String> args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("-Xmx4g");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(BenchWorker.class.getName());
+        command.addAll(args);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        StringBuilder log = new StringBuilder();
+        Cell cell = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                Matcher m = RESULT.matcher(line);
+                if (m.find()) {
+                    cell = new Cell(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
+                            Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)));
+                } else {
+                    log.append(line).append('\n');
+                }
+            }
+        }
+        int code = p.waitFor();
+        if (code != 0 || cell == null) {
+            throw new IllegalStateException("benchmark worker " + args + " failed (exit " + code + "):\n" + log);
+        }
+        return cell;
+    }
+
+    private static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+        } catch (IOException ignored) {
+            // the CPU name is decoration; the numbers stand without it
+        }
+        long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        return String.format(Locale.ROOT, "%s, %d cores, %.0f GiB RAM, Java %s, ND4J 1.0.0-M2.1 (nd4j-native, OpenBLAS), OMP_NUM_THREADS=%s",
+                cpu, Runtime.getRuntime().availableProcessors(), ram / (double) (1L << 30), System.getProperty("java.version"),
+                System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+    }
+
+    private static String join(List<Integer> xs) {
+        return String.join(",", xs.stream().map(String::valueOf).toList());
+    }
+}

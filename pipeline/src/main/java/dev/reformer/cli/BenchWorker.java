@@ -1,0 +1,135 @@
+package dev.reformer.cli;
+
+import dev.reformer.model.ReformerConfig;
+import dev.reformer.model.layers.LayerNorm;
+import dev.reformer.model.layers.Linear;
+import dev.reformer.model.layers.LshSelfAttention;
+import dev.reformer.model.layers.Rotations;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * One measurement in a fresh JVM, so that its peak memory is its own: the bench command starts one per
+ * table cell. Prints a single line "RESULT {json}".
+ *
+ * <pre>
+ *   attention L HASHES REPEATS   one attention sublayer (layer norm, attention, output projection); HASHES 0 = full attention
+ *   sgemm N REPEATS              ND4J's own float32 N x N matrix product, the yardstick for GFLOP/s
+ * </pre>
+ */
+public final class BenchWorker {
+    static final int HIDDEN = 256, HEADS = 4, HEAD_SIZE = 64, CHUNK = 64;
+
+    public static void main(String[] args) throws Exception {
+        String what = args[0];
+        int repeats = Integer.parseInt(args[args.length - 1]);
+        Measurement m = switch (what) {
+            case "attention" -> attention(Integer.parseInt(args[1]), Integer.parseInt(args[2]), repeats);
+            case "sgemm" -> sgemm(Integer.parseInt(args[1]), repeats);
+            default -> throw new IllegalArgumentException("unknown measurement " + what);
+        };
+        System.out.printf("RESULT {\"median_ms\": %.3f, \"min_ms\": %.3f, \"peak_mib\": %.1f, \"gflop\": %.4f}%n",
+                m.medianMs, m.minMs, m.peakMib, m.gflop);
+    }
+
+    record Measurement(double medianMs, double minMs, double peakMib, double gflop) {}
+
+    /** The attention config of the benchmark: d_model 256, 4 heads x 64, chunk 64, buckets as the reference picks. */
+    static ReformerConfig config(int length, int hashes) {
+        boolean full = hashes == 0;
+        return ReformerConfig.builder()
+                .hiddenSize(HIDDEN).numAttentionHeads(HEADS).attentionHeadSize(HEAD_SIZE)
+                .attnLayers(List.of("lsh")).numHashes(full ? 1 : hashes)
+                .numBuckets(ReformerConfig.recommendedBuckets(length, CHUNK, length))
+                .lshAttnChunkLength(full ? length : CHUNK)   // one chunk spanning everything = full attention
+                .maxPositionEmbeddings(length).axialPosEmbds(false)
+                .build();
+    }
+
+    static Measurement attention(int length, int hashes, int repeats) throws IOException {
+        ReformerConfig config = config(length, hashes);
+        Random random = new Random(1);
+        INDArray x = randn(random, 1, length, HIDDEN);
+        INDArray normWeight = Nd4j.ones(DataType.FLOAT, HIDDEN), normBias = Nd4j.zeros(DataType.FLOAT, HIDDEN);
+        INDArray queryKey = randn(random, HEADS * HEAD_SIZE, HIDDEN).muli(0.05);
+        INDArray value = randn(random, HEADS * HEAD_SIZE, HIDDEN).muli(0.05);
+        INDArray output = randn(random, HIDDEN, HEADS * HEAD_SIZE).muli(0.05);
+        LshSelfAttention lsh = new LshSelfAttention(config, Rotations.seeded(7L));
+        Supplier<INDArray> sublayer = () -> {
+            INDArray normed = LayerNorm.forward(x.reshape(length, HIDDEN), normWeight, normBias, 1e-12);
+            INDArray heads = lsh.forward(normed.reshape(1, length, HIDDEN), queryKey, value, null).out();
+            return Linear.forward(heads.reshape(length, HEADS * HEAD_SIZE), output, null);
+        };
+        int rounds = config.numHashes(), half = config.rotationHalfSize();
+        double flops = 6.0 * length * HIDDEN * HEADS * HEAD_SIZE;                       // projections
+        if (hashes == 0) {
+            flops += 4.0 * HEADS * (double) length * length * HEAD_SIZE;                // QK^T and PV
+        } else {
+            flops += 2.0 * length * HEADS * HEAD_SIZE * rounds * half;                  // hashing
+            flops += 4.0 * HEADS * rounds * (double) length * 2 * CHUNK * HEAD_SIZE;    // chunk + previous chunk
+        }
+        return measure(sublayer, repeats, flops);
+    }
+
+    static Measurement sgemm(int n, int repeats) throws IOException {
+        Random random = new Random(1);
+        INDArray a = randn(random, n, n), b = randn(random, n, n);
+        return measure(() -> a.mmul(b), repeats, 2.0 * n * n * n);
+    }
+
+    /** Peak resident memory of the first run above the resident memory before it, then the median of timed runs. */
+    static Measurement measure(Supplier<INDArray> run, int repeats, double flops) throws IOException {
+        System.gc();
+        long before = procStatusKib("VmRSS");
+        resetPeak();
+        run.get();
+        double peakMib = (procStatusKib("VmHWM") - before) / 1024.0;
+        run.get(); // warm-up
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < repeats; i++) {
+            System.gc();
+            long t0 = System.nanoTime();
+            INDArray out = run.get();
+            out.getDouble(0); // results are ready once read
+            times.add((System.nanoTime() - t0) / 1e6);
+        }
+        Collections.sort(times);
+        double median = times.size() % 2 == 1 ? times.get(times.size() / 2)
+                : (times.get(times.size() / 2 - 1) + times.get(times.size() / 2)) / 2;
+        return new Measurement(median, times.get(0), peakMib, flops / 1e9);
+    }
+
+    private static INDArray randn(Random random, long... shape) {
+        long n = 1;
+        for (long s : shape) n *= s;
+        float[] values = new float[(int) n];
+        for (int i = 0; i < values.length; i++) values[i] = (float) random.nextGaussian();
+        return Nd4j.create(values, shape, 'c');
+    }
+
+    /** Linux's peak resident set size is resettable by writing 5 to clear_refs. */
+    private static void resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot reset the peak memory counter (/proc/self/clear_refs): " + e.getMessage());
+        }
+    }
+
+    private static long procStatusKib(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+        throw new IllegalStateException("/proc/self/status has no " + field);
+    }
+}
