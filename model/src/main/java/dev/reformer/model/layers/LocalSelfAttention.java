@@ -24,20 +24,19 @@ public final class LocalSelfAttention {
     public INDArray forward(INDArray hidden, INDArray queryWeight, INDArray keyWeight, INDArray valueWeight,
                             boolean[][] keyValid) {
         int batch = (int) hidden.size(0), length = (int) hidden.size(1);
-        int heads = config.numAttentionHeads(), d = config.attentionHeadSize(), groups = batch * heads;
-        INDArray rows = Attention.rows(hidden);
-        INDArray query = Attention.splitHeads(Linear.forward(rows, queryWeight, null), batch, length, heads, d);
-        INDArray key = Attention.splitHeads(Linear.forward(rows, keyWeight, null), batch, length, heads, d)
-                .divi(Math.sqrt(d));
-        INDArray value = Attention.splitHeads(Linear.forward(rows, valueWeight, null), batch, length, heads, d);
+        int heads = config.numAttentionHeads(), d = config.attentionHeadSize();
+        long rows = (long) batch * length * heads;
+        INDArray x = Attention.rows(hidden);
+        INDArray query = Linear.forward(x, queryWeight, null).reshape(rows, d);              // [B*T*H, D]
+        INDArray key = Linear.forward(x, keyWeight, null).reshape(rows, d).divi(Math.sqrt(d));
+        INDArray value = Linear.forward(x, valueWeight, null).reshape(rows, d);
 
         boolean full = length <= config.localAttnChunkLength();
-        ChunkedAttention.Result r = ChunkedAttention.forward(
-                query.reshape(groups, length, d), key.reshape(groups, length, d), value.reshape(groups, length, d),
-                Attention.identityPositions(groups, length),
-                new ChunkedAttention.Masking(Attention.anyPadding(keyValid) ? keyValid : null, heads, config.isDecoder(), false),
+        ChunkedAttention.Plan plan = new ChunkedAttention.Plan(batch, length, heads, d, 1,
                 full ? length : config.localAttnChunkLength(),
-                full ? 0 : config.localNumChunksBefore(), full ? 0 : config.localNumChunksAfter());
-        return Attention.mergeHeads(r.out(), batch, length, heads, d);
+                full ? 0 : config.localNumChunksBefore(), full ? 0 : config.localNumChunksAfter(),
+                Attention.identityPositions(batch * heads, length),
+                new ChunkedAttention.Masking(keyValid, config.isDecoder(), false));
+        return ChunkedAttention.forward(query, key, value, plan).out().reshape(batch, length, (long) heads * d);
     }
 }

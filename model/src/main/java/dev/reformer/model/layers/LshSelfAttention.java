@@ -2,7 +2,6 @@ package dev.reformer.model.layers;
 
 import dev.reformer.model.ReformerConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -41,69 +40,55 @@ public final class LshSelfAttention {
     public Result forward(INDArray hidden, INDArray queryKeyWeight, INDArray valueWeight, boolean[][] keyValid) {
         int batch = (int) hidden.size(0), length = (int) hidden.size(1);
         int heads = config.numAttentionHeads(), d = config.attentionHeadSize();
-        INDArray queryKey = Attention.splitHeads(Linear.forward(Attention.rows(hidden), queryKeyWeight, null), batch, length, heads, d);
-        INDArray value = Attention.splitHeads(Linear.forward(Attention.rows(hidden), valueWeight, null), batch, length, heads, d);
-        ChunkedAttention.Masking masking = new ChunkedAttention.Masking(keyValid, heads, config.isDecoder(), true);
-        int groups = batch * heads;
+        long rows = (long) batch * length * heads;
+        INDArray queryKey = Linear.forward(Attention.rows(hidden), queryKeyWeight, null).reshape(rows, d); // [B*T*H, D]
+        INDArray value = Linear.forward(Attention.rows(hidden), valueWeight, null).reshape(rows, d);
+        INDArray keys = lengthAndDimNorm(queryKey);
+        ChunkedAttention.Masking masking = new ChunkedAttention.Masking(keyValid, config.isDecoder(), true);
 
         if (length <= config.lshAttnChunkLength()) { // the reference's short-sequence fallback: full attention
-            INDArray qk = queryKey.reshape(groups, length, d);
-            ChunkedAttention.Result r = ChunkedAttention.forward(qk, lengthAndDimNorm(qk), value.reshape(groups, length, d),
-                    Attention.identityPositions(groups, length), masking, length, 0, 0);
-            return new Result(Attention.mergeHeads(r.out(), batch, length, heads, d), null);
+            ChunkedAttention.Plan plan = new ChunkedAttention.Plan(batch, length, heads, d, 1, length, 0, 0,
+                    Attention.identityPositions(batch * heads, length), masking);
+            INDArray out = ChunkedAttention.forward(queryKey, keys, value, plan).out();
+            return new Result(out.reshape(batch, length, (long) heads * d), null);
         }
 
         int rounds = config.numHashes();
-        int[][][][] buckets = hash(queryKey, keyValid);
-        int[][] sortedPositions = new int[groups][];   // [G][R*T] original position of each sorted slot
-        int[][] undoSort = new int[groups][];          // [G][R*T] slot of (round, position)
-        sortByBucket(buckets, sortedPositions, undoSort);
-
-        INDArray sortedQueryKey = gather(queryKey.reshape((long) groups * length, d), sortedPositions, length, d);
-        INDArray sortedValue = gather(value.reshape((long) groups * length, d), sortedPositions, length, d);
-        ChunkedAttention.Result r = ChunkedAttention.forward(sortedQueryKey, lengthAndDimNorm(sortedQueryKey), sortedValue,
-                sortedPositions, masking, config.lshAttnChunkLength(), config.lshNumChunksBefore(), config.lshNumChunksAfter());
-
-        // back to (round, position) order
-        int[] undo = new int[groups * rounds * length];
-        for (int g = 0; g < groups; g++) {
-            for (int s = 0; s < rounds * length; s++) undo[(g * rounds * length) + s] = g * rounds * length + undoSort[g][s];
-        }
-        INDArray out = Nd4j.pullRows(r.out().reshape((long) groups * rounds * length, d), 1, undo)
-                .reshape(groups, rounds, length, d);                                          // [G, R, T, D]
-        INDArray logits = Nd4j.pullRows(r.logsumexp().reshape((long) groups * rounds * length, 1), 1, undo)
-                .reshape(groups, rounds, length, 1);                                          // [G, R, T, 1]
+        int[][][][] buckets = hash(queryKey.reshape((long) batch * length, heads, d), keyValid, batch, length);
+        ChunkedAttention.Plan plan = new ChunkedAttention.Plan(batch, length, heads, d, rounds,
+                config.lshAttnChunkLength(), config.lshNumChunksBefore(), config.lshNumChunksAfter(),
+                sortByBucket(buckets), masking);
+        ChunkedAttention.Result r = ChunkedAttention.forward(queryKey, keys, value, plan); // [R, B*T*H, D], [R, B*T*H, 1]
 
         INDArray combined;
         if (rounds == 1) {
-            combined = out.reshape(groups, length, d);
+            combined = r.out();
         } else { // weight each round by its share of the total probability mass
-            INDArray max = logits.max(true, 1);
-            INDArray weights = Transforms.exp(logits.sub(max), false);
-            weights.divi(weights.sum(true, 1));                                               // [G, R, T, 1]
-            combined = out.muli(weights).sum(1);                                              // [G, T, D]
+            INDArray logits = r.logsumexp();
+            INDArray weights = Transforms.exp(logits.sub(logits.max(true, 0)), false);
+            weights.divi(weights.sum(true, 0));                                              // [R, B*T*H, 1]
+            combined = r.out().muli(weights).sum(0);                                          // [B*T*H, D]
         }
-        return new Result(Attention.mergeHeads(combined, batch, length, heads, d), buckets);
+        return new Result(combined.reshape(batch, length, (long) heads * d), buckets);
     }
 
     /**
      * Buckets: argmax over [xR, -xR] per bucket factor, factors combined as b0 + f0*b1 + ...; padded
      * positions (when the batch holds any padding) go to the extra bucket NB.
      *
-     * @param queryKey [B, H, T, D]
+     * @param queryKey [B*T, H, D]
      * @return [B][H][R][T] with round offsets added
      */
-    int[][][][] hash(INDArray queryKey, boolean[][] keyValid) {
-        int batch = (int) queryKey.size(0), heads = (int) queryKey.size(1), length = (int) queryKey.size(2);
-        int d = (int) queryKey.size(3), rounds = config.numHashes(), half = config.rotationHalfSize();
+    int[][][][] hash(INDArray queryKey, boolean[][] keyValid, int batch, int length) {
+        int heads = (int) queryKey.size(1), d = (int) queryKey.size(2);
+        int rounds = config.numHashes(), half = config.rotationHalfSize();
         List<Integer> factors = config.numBuckets();
         INDArray rotation = rotations.draw(heads, d, rounds, half, queryKey.dataType());
         boolean padding = Attention.anyPadding(keyValid);
         int bucketsPerRound = config.totalBuckets() + (padding ? 1 : 0);
         int[][][][] buckets = new int[batch][heads][rounds][length];
         for (int h = 0; h < heads; h++) {
-            INDArray x = queryKey.get(NDArrayIndex.all(), NDArrayIndex.point(h), NDArrayIndex.all(), NDArrayIndex.all())
-                    .dup().reshape((long) batch * length, d);
+            INDArray x = queryKey.get(NDArrayIndex.all(), NDArrayIndex.point(h), NDArrayIndex.all()).dup('c'); // [B*T, D]
             INDArray rotated = x.mmul(rotation.get(NDArrayIndex.point(h)).dup().reshape(d, (long) rounds * half));
             double[] values = rotated.data().asDouble();                                       // [B*T, R*K]
             for (int b = 0; b < batch; b++) {
@@ -139,48 +124,35 @@ public final class LshSelfAttention {
         return best;
     }
 
-    /** Stable counting sort of each group's R*T slots by bucket (rounds never overlap thanks to the offsets). */
-    private static void sortByBucket(int[][][][] buckets, int[][] sortedPositions, int[][] undoSort) {
+    /**
+     * Stable counting sort of each group's R*T slots by bucket (rounds never overlap thanks to the offsets).
+     *
+     * @return [G][R*T] the original position in each sorted slot, group g = b * H + h
+     */
+    private static int[][] sortByBucket(int[][][][] buckets) {
         int heads = buckets[0].length, rounds = buckets[0][0].length, length = buckets[0][0][0].length;
         int maxBucket = 0;
         for (int[][][] row : buckets) for (int[][] head : row) for (int[] round : head) for (int b : round) maxBucket = Math.max(maxBucket, b);
+        int[][] sortedPositions = new int[buckets.length * heads][];
         for (int b = 0; b < buckets.length; b++) {
             for (int h = 0; h < heads; h++) {
-                int g = b * heads + h;
                 int[] start = new int[maxBucket + 2];
                 for (int[] round : buckets[b][h]) for (int bucket : round) start[bucket + 1]++;
                 for (int i = 1; i < start.length; i++) start[i] += start[i - 1];
-                int[] sorted = new int[rounds * length], undo = new int[rounds * length];
+                int[] sorted = new int[rounds * length];
                 for (int r = 0; r < rounds; r++) {
-                    for (int t = 0; t < length; t++) {
-                        int slot = start[buckets[b][h][r][t]]++;
-                        sorted[slot] = t;
-                        undo[r * length + t] = slot;
-                    }
+                    for (int t = 0; t < length; t++) sorted[start[buckets[b][h][r][t]]++] = t;
                 }
-                sortedPositions[g] = sorted;
-                undoSort[g] = undo;
+                sortedPositions[b * heads + h] = sorted;
             }
         }
+        return sortedPositions;
     }
 
-    /**
-     * @param rows [G*T, D]
-     * @return [G, R*T, D] the rows in sorted order
-     */
-    private static INDArray gather(INDArray rows, int[][] sortedPositions, int length, int d) {
-        int groups = sortedPositions.length, slots = sortedPositions[0].length;
-        int[] index = new int[groups * slots];
-        for (int g = 0; g < groups; g++) {
-            for (int s = 0; s < slots; s++) index[g * slots + s] = g * length + sortedPositions[g][s];
-        }
-        return Nd4j.pullRows(rows, 1, index).reshape(groups, slots, d);
-    }
-
-    /** Keys: unit length (x * rsqrt(mean(x^2) + 1e-6)), divided by sqrt(D). x [G, S, D]. */
+    /** Keys: unit length (x * rsqrt(mean(x^2) + 1e-6)), divided by sqrt(D). x [N, D] → [N, D]. */
     static INDArray lengthAndDimNorm(INDArray x) {
-        INDArray meanSquare = x.mul(x).mean(true, 2);                                        // [G, S, 1]
+        INDArray meanSquare = x.mul(x).mean(true, 1);                                        // [N, 1]
         INDArray rsqrt = Transforms.pow(meanSquare.addi(1e-6), -0.5, false);
-        return x.mul(rsqrt).divi(Math.sqrt(x.size(2)));
+        return x.mul(rsqrt).divi(Math.sqrt(x.size(1)));
     }
 }
