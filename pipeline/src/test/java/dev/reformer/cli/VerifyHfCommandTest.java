@@ -1,0 +1,54 @@
+package dev.reformer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class VerifyHfCommandTest {
+    final Path fixture = Path.of(getClass().getResource("/lsh_self_attention.json").getPath());
+
+    @Test
+    void passesOnTheReferenceFixture() {
+        String out = capture(() -> assertEquals(0, Main.run("verify-hf", fixture.toString())));
+        assertTrue(out.contains("out_vectors") && out.contains("buckets") && out.contains("PASSED"), out);
+    }
+
+    @Test
+    void failsWhenAnOutputIsOff(@TempDir Path dir) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = (ObjectNode) json.readTree(fixture.toFile());
+        ArrayNode data = (ArrayNode) root.get("tensors").get("out_vectors").get("data");
+        data.set(5, data.get(5).asDouble() + 0.01);
+        Path broken = dir.resolve("broken.json");
+        json.writeValue(broken.toFile(), root);
+        String out = capture(() -> assertEquals(1, Main.run("verify-hf", "--dtype", "float64", broken.toString())));
+        assertTrue(out.contains("FAIL") && out.contains("FAILED"), out);
+    }
+
+    @Test
+    void explainsAMissingFile() {
+        assertEquals(2, Main.run("verify-hf", "no-such-fixture.json"));
+    }
+
+    private static String capture(Runnable body) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buffer, true));
+        try {
+            body.run();
+        } finally {
+            System.setOut(original);
+        }
+        return buffer.toString();
+    }
+}
