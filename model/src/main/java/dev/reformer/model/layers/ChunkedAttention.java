@@ -24,6 +24,9 @@ public final class ChunkedAttention {
 
     static final byte KEEP = 0, MASKED = 1, SELF = 2;
 
+    /** Checked here, not in VectorKernel, whose loading needs the module. */
+    static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
     private ChunkedAttention() {}
 
     /**
@@ -70,46 +73,55 @@ public final class ChunkedAttention {
             return neighbour * chunk + j % chunk;
         }
 
-        /** Fills codes [chunk * window] for chunk n of group g with KEEP, MASKED or SELF. */
-        void maskCodes(int group, int n, byte[] codes) {
-            int window = window();
-            int[] pos = positions[group];
-            boolean[] valid = masking.keyValid() == null ? null : masking.keyValid()[group / heads];
-            for (int i = 0; i < chunk; i++) {
-                int queryPos = pos[n * chunk + i];
-                for (int j = 0; j < window; j++) {
-                    int keyPos = pos[keySlot(n, j)];
-                    byte code = KEEP;
-                    if ((valid != null && !valid[keyPos]) || (masking.causal() && keyPos > queryPos)) code = MASKED;
-                    if (masking.selfMask() && keyPos == queryPos) code = SELF; // applied after the mask, as the reference does
-                    codes[i * window + j] = code;
-                }
-            }
+        /** How the score of (query position, key position) is treated: KEEP, MASKED or SELF. rowValid may be null. */
+        byte code(int queryPos, int keyPos, boolean[] rowValid) {
+            if (masking.selfMask() && keyPos == queryPos) return SELF; // applied after the mask, as the reference does
+            if ((rowValid != null && !rowValid[keyPos]) || (masking.causal() && keyPos > queryPos)) return MASKED;
+            return KEEP;
+        }
+
+        /** Validity of the original positions of group g's batch row, or null when nothing is padded. */
+        boolean[] rowValid(int group) {
+            return masking.keyValid() == null ? null : masking.keyValid()[group / heads];
         }
     }
 
     /**
-     * @param out [R, B*T*H, D] attention output of each round, in position order
-     * @param logsumexp [R, B*T*H, 1] log of each query's softmax normaliser per round
+     * @param queries [B*T*H, D] rows in [B, T, H] order, as the projections produce them
+     * @param keys [B*T*H, D] (already scaled), or null for shared query/key attention: each key is then its
+     *             query row scaled to unit length and divided by sqrt(D), see {@link #sharedKeyScale}
+     * @param values [B*T*H, D]
+     * @return [B*T*H, D] the attention output; with several rounds, each round's output weighted by the
+     *         softmax over rounds of its logsumexp (the share of probability mass it found)
      */
-    public record Result(INDArray out, INDArray logsumexp) {}
+    public static INDArray forward(INDArray queries, INDArray keys, INDArray values, Plan plan) {
+        return kernelFor(queries.dataType()).forward(queries, keys, values, plan);
+    }
 
     /**
-     * @param queries [B*T*H, D] rows in [B, T, H] order, as the projections produce them
-     * @param keys [B*T*H, D] (already scaled)
-     * @param values [B*T*H, D]
+     * The factor that turns a shared query/key row into its key: rsqrt(mean(x^2) + 1e-6) / sqrt(D), as the
+     * reference's _len_and_dim_norm.
      */
-    public static Result forward(INDArray queries, INDArray keys, INDArray values, Plan plan) {
-        return kernelFor(queries.dataType()).forward(queries, keys, values, plan);
+    static double sharedKeyScale(double sumOfSquares, int d) {
+        return 1.0 / Math.sqrt(sumOfSquares / d + 1e-6) / Math.sqrt(d);
     }
 
     /** The fast float32 kernel when the Vector API is available, else the float64 one. */
     static Kernel kernelFor(DataType dtype) {
-        return dtype == DataType.FLOAT && VectorKernel.AVAILABLE ? new VectorKernel() : new ScalarKernel();
+        return dtype == DataType.FLOAT && VECTOR_API ? new VectorKernel() : new ScalarKernel();
     }
 
     /** Computes every chunk of a plan. */
     interface Kernel {
-        Result forward(INDArray queries, INDArray keys, INDArray values, Plan plan);
+        INDArray forward(INDArray queries, INDArray keys, INDArray values, Plan plan);
+
+        /** @param rows [N, D] rows in [B, T, H] order; rotations [H, D, R, K] */
+        Rotator rotator(INDArray rows, INDArray rotations);
+    }
+
+    /** Projects one row onto its head's random rotations: the input of hashing. */
+    interface Rotator {
+        /** out[r * K + k] = sum over d of rows[row, d] * rotations[head, d, r, k] */
+        void rotate(int row, int head, double[] out);
     }
 }

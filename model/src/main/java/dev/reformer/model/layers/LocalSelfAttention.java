@@ -37,6 +37,6 @@ public final class LocalSelfAttention {
                 full ? 0 : config.localNumChunksBefore(), full ? 0 : config.localNumChunksAfter(),
                 Attention.identityPositions(batch * heads, length),
                 new ChunkedAttention.Masking(keyValid, config.isDecoder(), false));
-        return ChunkedAttention.forward(query, key, value, plan).out().reshape(batch, length, (long) heads * d);
+        return ChunkedAttention.forward(query, key, value, plan).reshape(batch, length, (long) heads * d);
     }
 }

@@ -2,10 +2,10 @@ package dev.reformer.model.layers;
 
 import dev.reformer.model.ReformerConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * LSH self-attention (Reformer, section 2): shared query/key vectors are hashed by random rotations into
@@ -43,75 +43,62 @@ public final class LshSelfAttention {
         long rows = (long) batch * length * heads;
         INDArray queryKey = Linear.forward(Attention.rows(hidden), queryKeyWeight, null).reshape(rows, d); // [B*T*H, D]
         INDArray value = Linear.forward(Attention.rows(hidden), valueWeight, null).reshape(rows, d);
-        INDArray keys = lengthAndDimNorm(queryKey);
         ChunkedAttention.Masking masking = new ChunkedAttention.Masking(keyValid, config.isDecoder(), true);
 
         if (length <= config.lshAttnChunkLength()) { // the reference's short-sequence fallback: full attention
             ChunkedAttention.Plan plan = new ChunkedAttention.Plan(batch, length, heads, d, 1, length, 0, 0,
                     Attention.identityPositions(batch * heads, length), masking);
-            INDArray out = ChunkedAttention.forward(queryKey, keys, value, plan).out();
+            INDArray out = ChunkedAttention.forward(queryKey, null, value, plan);
             return new Result(out.reshape(batch, length, (long) heads * d), null);
         }
 
         int rounds = config.numHashes();
-        int[][][][] buckets = hash(queryKey.reshape((long) batch * length, heads, d), keyValid, batch, length);
+        int[][][][] buckets = hash(queryKey, keyValid, batch, length);
         ChunkedAttention.Plan plan = new ChunkedAttention.Plan(batch, length, heads, d, rounds,
                 config.lshAttnChunkLength(), config.lshNumChunksBefore(), config.lshNumChunksAfter(),
                 sortByBucket(buckets), masking);
-        ChunkedAttention.Result r = ChunkedAttention.forward(queryKey, keys, value, plan); // [R, B*T*H, D], [R, B*T*H, 1]
-
-        INDArray combined;
-        if (rounds == 1) {
-            combined = r.out();
-        } else { // weight each round by its share of the total probability mass
-            INDArray logits = r.logsumexp();
-            INDArray weights = Transforms.exp(logits.sub(logits.max(true, 0)), false);
-            weights.divi(weights.sum(true, 0));                                              // [R, B*T*H, 1]
-            combined = r.out().muli(weights).sum(0);                                          // [B*T*H, D]
-        }
-        return new Result(combined.reshape(batch, length, (long) heads * d), buckets);
+        INDArray out = ChunkedAttention.forward(queryKey, null, value, plan);                  // [B*T*H, D]
+        return new Result(out.reshape(batch, length, (long) heads * d), buckets);
     }
 
     /**
      * Buckets: argmax over [xR, -xR] per bucket factor, factors combined as b0 + f0*b1 + ...; padded
      * positions (when the batch holds any padding) go to the extra bucket NB.
      *
-     * @param queryKey [B*T, H, D]
+     * @param queryKey [B*T*H, D] rows in [B, T, H] order
      * @return [B][H][R][T] with round offsets added
      */
     int[][][][] hash(INDArray queryKey, boolean[][] keyValid, int batch, int length) {
-        int heads = (int) queryKey.size(1), d = (int) queryKey.size(2);
+        int heads = config.numAttentionHeads(), d = config.attentionHeadSize();
         int rounds = config.numHashes(), half = config.rotationHalfSize();
         List<Integer> factors = config.numBuckets();
-        INDArray rotation = rotations.draw(heads, d, rounds, half, queryKey.dataType());
+        ChunkedAttention.Rotator rotator = ChunkedAttention.kernelFor(queryKey.dataType())
+                .rotator(queryKey, rotations.draw(heads, d, rounds, half, queryKey.dataType()));
         boolean padding = Attention.anyPadding(keyValid);
         int bucketsPerRound = config.totalBuckets() + (padding ? 1 : 0);
         int[][][][] buckets = new int[batch][heads][rounds][length];
-        for (int h = 0; h < heads; h++) {
-            INDArray x = queryKey.get(NDArrayIndex.all(), NDArrayIndex.point(h), NDArrayIndex.all()).dup('c'); // [B*T, D]
-            INDArray rotated = x.mmul(rotation.get(NDArrayIndex.point(h)).dup().reshape(d, (long) rounds * half));
-            double[] values = rotated.data().asDouble();                                       // [B*T, R*K]
-            for (int b = 0; b < batch; b++) {
-                for (int t = 0; t < length; t++) {
-                    int row = (b * length + t) * rounds * half;
-                    for (int r = 0; r < rounds; r++) {
-                        int bucket;
-                        if (padding && !keyValid[b][t]) {
-                            bucket = config.totalBuckets();
-                        } else {
-                            bucket = 0;
-                            int offset = row + r * half, product = 1;
-                            for (int f : factors) {
-                                bucket += product * argmaxOfPlusMinus(values, offset, f / 2);
-                                offset += f / 2;
-                                product *= f;
-                            }
+        IntStream.range(0, batch * length).parallel().forEach(bt -> {
+            int b = bt / length, t = bt % length;
+            double[] rotated = new double[rounds * half];
+            for (int h = 0; h < heads; h++) {
+                rotator.rotate(bt * heads + h, h, rotated);                                      // [R*K]
+                for (int r = 0; r < rounds; r++) {
+                    int bucket;
+                    if (padding && !keyValid[b][t]) {
+                        bucket = config.totalBuckets();
+                    } else {
+                        bucket = 0;
+                        int offset = r * half, product = 1;
+                        for (int f : factors) {
+                            bucket += product * argmaxOfPlusMinus(rotated, offset, f / 2);
+                            offset += f / 2;
+                            product *= f;
                         }
-                        buckets[b][h][r][t] = bucket + r * bucketsPerRound;
                     }
+                    buckets[b][h][r][t] = bucket + r * bucketsPerRound;
                 }
             }
-        }
+        });
         return buckets;
     }
 

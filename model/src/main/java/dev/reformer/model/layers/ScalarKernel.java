@@ -14,38 +14,60 @@ import java.util.stream.IntStream;
 final class ScalarKernel implements ChunkedAttention.Kernel {
 
     @Override
-    public ChunkedAttention.Result forward(INDArray queries, INDArray keys, INDArray values, ChunkedAttention.Plan plan) {
-        double[] q = doubles(queries), k = doubles(keys), v = doubles(values);
-        int d = plan.headSize(), rows = (int) queries.size(0);
-        double[] out = new double[plan.rounds() * rows * d];
-        double[] logsumexp = new double[plan.rounds() * rows];
+    public INDArray forward(INDArray queries, INDArray keys, INDArray values, ChunkedAttention.Plan plan) {
+        double[] q = doubles(queries), k = keys == null ? q : doubles(keys), v = doubles(values);
+        boolean sharedKeys = keys == null;
+        int d = plan.headSize(), rows = (int) queries.size(0), rounds = plan.rounds();
+        double[] perRound = new double[rounds * rows * d];   // [R, rows, D]
+        double[] logsumexp = new double[rounds * rows];      // [R, rows]
         int chunks = plan.groups() * plan.chunksPerGroup();
-        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, q, k, v, out, logsumexp));
-        DataType dtype = queries.dataType();
-        return new ChunkedAttention.Result(
-                Nd4j.create(out, new long[]{plan.rounds(), rows, d}, DataType.DOUBLE).castTo(dtype),
-                Nd4j.create(logsumexp, new long[]{plan.rounds(), rows, 1}, DataType.DOUBLE).castTo(dtype));
+        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, q, k, v, sharedKeys, perRound, logsumexp));
+        double[] out = combineRounds(perRound, logsumexp, rounds, rows, d);
+        return Nd4j.create(out, new long[]{rows, d}, DataType.DOUBLE).castTo(queries.dataType());
+    }
+
+    @Override
+    public ChunkedAttention.Rotator rotator(INDArray rows, INDArray rotations) {
+        double[] x = doubles(rows), rot = doubles(rotations);
+        int d = (int) rows.size(1), columns = (int) (rotations.size(2) * rotations.size(3));
+        return (row, head, out) -> {
+            java.util.Arrays.fill(out, 0, columns, 0);
+            for (int c = 0; c < d; c++) {
+                double xc = x[row * d + c];
+                int base = (head * d + c) * columns;
+                for (int k = 0; k < columns; k++) out[k] += xc * rot[base + k];
+            }
+        };
     }
 
     /** Chunk m = (group g, chunk n): scores, masks, softmax via logsumexp, weighted values. */
     private static void attendChunk(ChunkedAttention.Plan plan, int m, double[] q, double[] k, double[] v,
-                                    double[] out, double[] logsumexp) {
+                                    boolean sharedKeys, double[] out, double[] logsumexp) {
         int g = m / plan.chunksPerGroup(), n = m % plan.chunksPerGroup();
         int chunk = plan.chunk(), window = plan.window(), d = plan.headSize();
         int[] pos = plan.positions()[g];
-        int[] keyRows = new int[window];
-        for (int j = 0; j < window; j++) keyRows[j] = plan.row(g, pos[plan.keySlot(n, j)]);
-        byte[] codes = new byte[chunk * window];
-        plan.maskCodes(g, n, codes);
+        boolean[] rowValid = plan.rowValid(g);
+        int[] keyRows = new int[window], keyPositions = new int[window];
+        double[] keyScale = new double[window];
+        for (int j = 0; j < window; j++) {
+            keyPositions[j] = pos[plan.keySlot(n, j)];
+            keyRows[j] = plan.row(g, keyPositions[j]);
+            keyScale[j] = 1;
+            if (sharedKeys) {
+                double squares = 0;
+                for (int c = 0; c < d; c++) squares += k[keyRows[j] * d + c] * k[keyRows[j] * d + c];
+                keyScale[j] = ChunkedAttention.sharedKeyScale(squares, d);
+            }
+        }
         double[] scores = new double[window];
         for (int i = 0; i < chunk; i++) {
-            int slot = n * chunk + i;
-            int queryRow = plan.row(g, pos[slot]);
+            int slot = n * chunk + i, queryPos = pos[slot], queryRow = plan.row(g, queryPos);
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < window; j++) {
                 double s = 0;
                 for (int c = 0; c < d; c++) s += q[queryRow * d + c] * k[keyRows[j] * d + c];
-                byte code = codes[i * window + j];
+                s *= keyScale[j];
+                byte code = plan.code(queryPos, keyPositions[j], rowValid);
                 if (code == ChunkedAttention.MASKED) s = ChunkedAttention.MASK_VALUE;
                 else if (code == ChunkedAttention.SELF) s = ChunkedAttention.SELF_MASK_VALUE;
                 scores[j] = s;
@@ -60,6 +82,23 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
                 for (int c = 0; c < d; c++) out[outRow * d + c] += p * v[keyRows[j] * d + c];
             }
         }
+    }
+
+    /** out[row] = sum over rounds r of softmax_r(logsumexp[r, row]) * perRound[r, row]. */
+    private static double[] combineRounds(double[] perRound, double[] logsumexp, int rounds, int rows, int d) {
+        if (rounds == 1) return perRound;
+        double[] out = new double[rows * d];
+        double[] weights = new double[rounds];
+        for (int row = 0; row < rows; row++) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int r = 0; r < rounds; r++) max = Math.max(max, logsumexp[r * rows + row]);
+            for (int r = 0; r < rounds; r++) sum += (weights[r] = Math.exp(logsumexp[r * rows + row] - max));
+            for (int r = 0; r < rounds; r++) {
+                double w = weights[r] / sum;
+                for (int c = 0; c < d; c++) out[row * d + c] += w * perRound[(r * rows + row) * d + c];
+            }
+        }
+        return out;
     }
 
     private static double[] doubles(INDArray x) {

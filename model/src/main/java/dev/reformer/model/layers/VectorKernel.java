@@ -1,78 +1,129 @@
 package dev.reformer.model.layers;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.lang.ref.Reference;
+import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 
 /**
  * Chunked attention in float32 with the JDK Vector API (fused multiply-add over 8 or 16 lanes): the same
  * steps as {@link ScalarKernel}, with keys gathered transposed so that every inner loop runs along a
- * vector. Needs the JVM flag {@code --add-modules jdk.incubator.vector}; without it {@link #AVAILABLE}
+ * vector. Rows are read from and written to ND4J's native buffers directly, so no whole-tensor copies
+ * are made. Needs the JVM flag {@code --add-modules jdk.incubator.vector}; without it {@link ChunkedAttention#VECTOR_API}
  * is false and the scalar kernel runs instead.
  */
 final class VectorKernel implements ChunkedAttention.Kernel {
-    static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-
     private static final VectorSpecies<Float> LANES = FloatVector.SPECIES_PREFERRED;
 
     /** Per-thread scratch for one chunk, so chunks allocate nothing. */
     private static final class Scratch {
         float[] queries = new float[0], keysT = new float[0], values = new float[0], scores = new float[0];
-        byte[] codes = new byte[0];
-        int[] keyRows = new int[0];
+        float[] row = new float[0];
+        int[] keyRows = new int[0], keyPositions = new int[0];
 
-        void ensure(int chunk, int window, int d) {
-            if (scores.length < chunk * window) {
-                scores = new float[chunk * window];
-                codes = new byte[chunk * window];
-            }
+        Scratch ensure(int chunk, int window, int d) {
+            if (scores.length < chunk * window) scores = new float[chunk * window];
             if (queries.length < chunk * d) queries = new float[chunk * d];
+            if (row.length < d) row = new float[d];
             if (keysT.length < window * d) {
                 keysT = new float[window * d];
                 values = new float[window * d];
                 keyRows = new int[window];
+                keyPositions = new int[window];
             }
+            return this;
         }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     @Override
-    public ChunkedAttention.Result forward(INDArray queries, INDArray keys, INDArray values, ChunkedAttention.Plan plan) {
-        float[] q = floats(queries), k = floats(keys), v = floats(values);
-        int d = plan.headSize(), rows = (int) queries.size(0);
-        float[] out = new float[plan.rounds() * rows * d];
-        float[] logsumexp = new float[plan.rounds() * rows];
+    public INDArray forward(INDArray queries, INDArray keys, INDArray values, ChunkedAttention.Plan plan) {
+        INDArray q = contiguousFloat(queries), k = keys == null ? q : contiguousFloat(keys), v = contiguousFloat(values);
+        FloatBuffer qb = q.data().asNioFloat(), kb = k.data().asNioFloat(), vb = v.data().asNioFloat();
+        boolean sharedKeys = keys == null;
+        int d = plan.headSize(), rows = (int) queries.size(0), rounds = plan.rounds();
+        float[] perRound = new float[rounds * rows * d];   // [R, rows, D]
+        float[] logsumexp = new float[rounds * rows];      // [R, rows]
         int chunks = plan.groups() * plan.chunksPerGroup();
-        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, q, k, v, out, logsumexp));
-        return new ChunkedAttention.Result(
-                Nd4j.create(out, new long[]{plan.rounds(), rows, d}, 'c'),
-                Nd4j.create(logsumexp, new long[]{plan.rounds(), rows, 1}, 'c'));
+        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, qb, kb, vb, sharedKeys, perRound, logsumexp));
+        // the buffers point into native memory that ND4J frees when its arrays are collected
+        Reference.reachabilityFence(q);
+        Reference.reachabilityFence(k);
+        Reference.reachabilityFence(v);
+
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, rows, d);
+        FloatBuffer ob = out.data().asNioFloat();
+        if (rounds == 1) {
+            ob.put(0, perRound, 0, rows * d);
+        } else {
+            int block = 1024;
+            IntStream.range(0, (rows + block - 1) / block).parallel().forEach(b ->
+                    combineRounds(perRound, logsumexp, rounds, rows, d, b * block, Math.min(rows, (b + 1) * block), ob));
+        }
+        return out;
     }
 
-    private static void attendChunk(ChunkedAttention.Plan plan, int m, float[] q, float[] k, float[] v,
-                                    float[] out, float[] logsumexp) {
+    @Override
+    public ChunkedAttention.Rotator rotator(INDArray rows, INDArray rotations) {
+        INDArray source = contiguousFloat(rows);
+        FloatBuffer x = source.data().asNioFloat();
+        float[] rot = contiguousFloat(rotations).data().asFloat();                    // [H, D, R*K]
+        int d = (int) rows.size(1), columns = (int) (rotations.size(2) * rotations.size(3));
+        int bound = LANES.loopBound(columns);
+        return (row, head, out) -> {
+            float[] xs = new float[d], acc = new float[columns];
+            x.get(row * d, xs, 0, d);
+            Reference.reachabilityFence(source); // keeps the native rows alive as long as this rotator
+            int k = 0;
+            for (; k < bound; k += LANES.length()) { // one accumulator per column block, kept in a register
+                FloatVector sum = FloatVector.zero(LANES);
+                for (int c = 0; c < d; c++) {
+                    sum = FloatVector.fromArray(LANES, rot, (head * d + c) * columns + k).fma(FloatVector.broadcast(LANES, xs[c]), sum);
+                }
+                sum.intoArray(acc, k);
+            }
+            for (; k < columns; k++) {
+                float sum = 0;
+                for (int c = 0; c < d; c++) sum += xs[c] * rot[(head * d + c) * columns + k];
+                acc[k] = sum;
+            }
+            for (k = 0; k < columns; k++) out[k] = acc[k];
+        };
+    }
+
+    private static void attendChunk(ChunkedAttention.Plan plan, int m, FloatBuffer q, FloatBuffer k, FloatBuffer v,
+                                    boolean sharedKeys, float[] out, float[] logsumexp) {
         int g = m / plan.chunksPerGroup(), n = m % plan.chunksPerGroup();
         int chunk = plan.chunk(), window = plan.window(), d = plan.headSize();
         int[] pos = plan.positions()[g];
-        Scratch s = SCRATCH.get();
-        s.ensure(chunk, window, d);
-        float[] qs = s.queries, kt = s.keysT, vs = s.values, scores = s.scores;
+        boolean[] rowValid = plan.rowValid(g);
+        Scratch s = SCRATCH.get().ensure(chunk, window, d);
+        float[] qs = s.queries, kt = s.keysT, vs = s.values, scores = s.scores, row = s.row;
 
         // gather: queries [chunk, d], keys transposed [d, window], values [window, d]
-        for (int i = 0; i < chunk; i++) System.arraycopy(q, plan.row(g, pos[n * chunk + i]) * d, qs, i * d, d);
+        for (int i = 0; i < chunk; i++) q.get(plan.row(g, pos[n * chunk + i]) * d, qs, i * d, d);
         for (int j = 0; j < window; j++) {
-            int row = plan.row(g, pos[plan.keySlot(n, j)]);
-            s.keyRows[j] = row;
-            for (int c = 0; c < d; c++) kt[c * window + j] = k[row * d + c];
-            System.arraycopy(v, row * d, vs, j * d, d);
+            int keyPos = pos[plan.keySlot(n, j)], keyRow = plan.row(g, keyPos);
+            s.keyPositions[j] = keyPos;
+            k.get(keyRow * d, row, 0, d);
+            float scale = 1f;
+            if (sharedKeys) {
+                double squares = 0;
+                for (int c = 0; c < d; c++) squares += row[c] * row[c];
+                scale = (float) ChunkedAttention.sharedKeyScale(squares, d);
+            }
+            for (int c = 0; c < d; c++) kt[c * window + j] = row[c] * scale;
+            v.get(keyRow * d, vs, j * d, d);
         }
-        plan.maskCodes(g, n, s.codes);
 
         // scores [chunk, window] = queries . keys^T
         int windowBound = LANES.loopBound(window);
@@ -96,22 +147,24 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         // masks, softmax through logsumexp, weighted values
         int dBound = LANES.loopBound(d);
         for (int i = 0; i < chunk; i++) {
-            int si = i * window;
+            int si = i * window, queryPos = pos[n * chunk + i];
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < window; j++) {
-                byte code = s.codes[si + j];
+                byte code = plan.code(queryPos, s.keyPositions[j], rowValid);
                 if (code == ChunkedAttention.MASKED) scores[si + j] = (float) ChunkedAttention.MASK_VALUE;
                 else if (code == ChunkedAttention.SELF) scores[si + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
                 max = Math.max(max, scores[si + j]);
             }
-            float sum = 0;
+            FloatVector sums = FloatVector.zero(LANES);
             int j = 0;
             for (; j < windowBound; j += LANES.length()) {
-                FloatVector e = FloatVector.fromArray(LANES, scores, si + j).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(FloatVector.fromArray(LANES, scores, si + j).sub(max));
                 e.intoArray(scores, si + j);
-                sum += e.reduceLanes(VectorOperators.ADD);
+                sums = sums.add(e);
             }
-            for (; j < window; j++) sum += (scores[si + j] = (float) Math.exp(scores[si + j] - max));
+            float sum = 0;
+            for (int lane = 0; lane < LANES.length(); lane++) sum += sums.lane(lane);
+            for (; j < window; j++) sum += (scores[si + j] = exp(scores[si + j] - max));
             int outRow = plan.outputRow(g, n * chunk + i);
             logsumexp[outRow] = max + (float) Math.log(sum);
             float inverse = 1f / sum;
@@ -131,9 +184,76 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         }
     }
 
-    private static float[] floats(INDArray x) {
+    private static final float LOG2E = 1.44269504088896341f, LN2_HIGH = 0.693359375f, LN2_LOW = -2.12194440e-4f;
+
+    /**
+     * e^x for x <= 0 (scores minus their maximum), 0 below -87. Written with exact vector operations only
+     * (multiply, add, fused multiply-add, conversions), not VectorOperators.EXP, because that gives other
+     * last bits before and after the JIT compiles it, and outputs must not depend on JIT state.
+     * Cody-Waite range reduction x = n ln2 + r, |r| <= ln2 / 2, then a degree-6 polynomial; error ~2 ulp.
+     */
+    static FloatVector exp(FloatVector x) {
+        VectorMask<Float> underflow = x.lt(-87f);
+        FloatVector clamped = x.max(-87f);
+        IntVector n = (IntVector) clamped.mul(LOG2E).sub(0.5f).convert(VectorOperators.F2I, 0); // round, as x <= 0
+        FloatVector nf = (FloatVector) n.convert(VectorOperators.I2F, 0);
+        FloatVector r = nf.fma(FloatVector.broadcast(LANES, -LN2_HIGH), clamped);
+        r = nf.fma(FloatVector.broadcast(LANES, -LN2_LOW), r);
+        FloatVector p = FloatVector.broadcast(LANES, 1f / 720);
+        p = p.fma(r, FloatVector.broadcast(LANES, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(LANES, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(LANES, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(LANES, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(LANES, 1f));
+        p = p.fma(r, FloatVector.broadcast(LANES, 1f));
+        FloatVector scale = n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(scale).blend(0f, underflow);
+    }
+
+    /** The scalar twin of {@link #exp(FloatVector)}, for the tail of a row: the same operations, the same bits. */
+    static float exp(float x) {
+        if (x < -87f) return 0f;
+        int n = (int) (x * LOG2E - 0.5f);
+        float nf = n;
+        float r = Math.fma(nf, -LN2_HIGH, x);
+        r = Math.fma(nf, -LN2_LOW, r);
+        float p = 1f / 720;
+        p = Math.fma(p, r, 1f / 120);
+        p = Math.fma(p, r, 1f / 24);
+        p = Math.fma(p, r, 1f / 6);
+        p = Math.fma(p, r, 0.5f);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        return p * Float.intBitsToFloat((n + 127) << 23);
+    }
+
+    /** Rows [from, to): out[row] = sum over rounds of softmax_r(logsumexp[r, row]) * perRound[r, row]. */
+    private static void combineRounds(float[] perRound, float[] logsumexp, int rounds, int rows, int d,
+                                      int from, int to, FloatBuffer out) {
+        float[] weights = new float[rounds], combined = new float[d];
+        int dBound = LANES.loopBound(d);
+        for (int row = from; row < to; row++) {
+            float max = Float.NEGATIVE_INFINITY, sum = 0;
+            for (int r = 0; r < rounds; r++) max = Math.max(max, logsumexp[r * rows + row]);
+            for (int r = 0; r < rounds; r++) sum += (weights[r] = (float) Math.exp(logsumexp[r * rows + row] - max));
+            java.util.Arrays.fill(combined, 0f);
+            for (int r = 0; r < rounds; r++) {
+                float w = weights[r] / sum;
+                int base = (r * rows + row) * d, c = 0;
+                for (; c < dBound; c += LANES.length()) {
+                    FloatVector.fromArray(LANES, perRound, base + c)
+                            .fma(FloatVector.broadcast(LANES, w), FloatVector.fromArray(LANES, combined, c))
+                            .intoArray(combined, c);
+                }
+                for (; c < d; c++) combined[c] += w * perRound[base + c];
+            }
+            out.put(row * d, combined, 0, d);
+        }
+    }
+
+    private static INDArray contiguousFloat(INDArray x) {
         INDArray c = x.castTo(DataType.FLOAT);
         if (c.isView() || c.ordering() != 'c' || c.data().length() != c.length()) c = c.dup('c');
-        return c.data().asFloat();
+        return c;
     }
 }
