@@ -145,7 +145,10 @@ final class BenchCommand implements Callable<Integer> {
         command.add(System.getProperty("java.class.path"));
         command.add(BenchWorker.class.getName());
         command.addAll(args);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // transparent huge pages for ND4J's large arrays (glibc >= 2.35), as the ./reformer launcher sets
+        builder.environment().putIfAbsent("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1");
+        Process p = builder.start();
         StringBuilder log = new StringBuilder();
         Cell cell = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -177,7 +180,8 @@ final class BenchCommand implements Callable<Integer> {
         long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
         return String.format(Locale.ROOT, "%s, %d cores, %.0f GiB RAM, Java %s, ND4J 1.0.0-M2.1 (nd4j-native, OpenBLAS), OMP_NUM_THREADS=%s",
                 cpu, Runtime.getRuntime().availableProcessors(), ram / (double) (1L << 30), System.getProperty("java.version"),
-                System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+                System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"))
+                + ", GLIBC_TUNABLES=" + System.getenv().getOrDefault("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1");
     }
 
     private static String join(List<Integer> xs) {

@@ -1,6 +1,7 @@
 package dev.reformer.cli;
 
 import dev.reformer.model.ReformerConfig;
+import dev.reformer.model.layers.FullAttention;
 import dev.reformer.model.layers.LayerNorm;
 import dev.reformer.model.layers.Linear;
 import dev.reformer.model.layers.LshSelfAttention;
@@ -23,7 +24,8 @@ import java.util.function.Supplier;
  * table cell. Prints a single line "RESULT {json}".
  *
  * <pre>
- *   attention L HASHES REPEATS   one attention sublayer (layer norm, attention, output projection); HASHES 0 = full attention
+ *   attention L HASHES REPEATS   one attention sublayer (layer norm, attention, output projection);
+ *                                HASHES 0 = full attention as dense ND4J matrix products
  *   sgemm N REPEATS              ND4J's own float32 N x N matrix product, the yardstick for GFLOP/s
  * </pre>
  */
@@ -46,13 +48,11 @@ public final class BenchWorker {
 
     /** The attention config of the benchmark: d_model 256, 4 heads x 64, chunk 64, buckets as the reference picks. */
     static ReformerConfig config(int length, int hashes) {
-        boolean full = hashes == 0;
         return ReformerConfig.builder()
                 .hiddenSize(HIDDEN).numAttentionHeads(HEADS).attentionHeadSize(HEAD_SIZE)
-                .attnLayers(List.of("lsh")).numHashes(full ? 1 : hashes)
+                .attnLayers(List.of("lsh")).numHashes(Math.max(1, hashes))
                 .numBuckets(ReformerConfig.recommendedBuckets(length, CHUNK, length))
-                .lshAttnChunkLength(full ? length : CHUNK)   // one chunk spanning everything = full attention
-                .maxPositionEmbeddings(length).axialPosEmbds(false)
+                .lshAttnChunkLength(CHUNK).maxPositionEmbeddings(length).axialPosEmbds(false)
                 .build();
     }
 
@@ -67,7 +67,14 @@ public final class BenchWorker {
         LshSelfAttention lsh = new LshSelfAttention(config, Rotations.seeded(7L));
         Supplier<INDArray> sublayer = () -> {
             INDArray normed = LayerNorm.forward(x.reshape(length, HIDDEN), normWeight, normBias, 1e-12);
-            INDArray heads = lsh.forward(normed.reshape(1, length, HIDDEN), queryKey, value, null).out();
+            INDArray heads;
+            if (hashes == 0) { // dense ND4J matrix products over the whole sequence
+                long rows = (long) length * HEADS;
+                heads = FullAttention.sharedQk(Linear.forward(normed, queryKey, null).reshape(rows, HEAD_SIZE),
+                        Linear.forward(normed, value, null).reshape(rows, HEAD_SIZE), 1, length, HEADS, false, null);
+            } else {
+                heads = lsh.forward(normed.reshape(1, length, HIDDEN), queryKey, value, null).out();
+            }
             return Linear.forward(heads.reshape(length, HEADS * HEAD_SIZE), output, null);
         };
         int rounds = config.numHashes(), half = config.rotationHalfSize();

@@ -26,13 +26,16 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     /** Per-thread scratch for one chunk, so chunks allocate nothing. */
     private static final class Scratch {
         float[] queries = new float[0], keysT = new float[0], values = new float[0], scores = new float[0];
-        float[] row = new float[0];
+        float[] row = new float[0], lanes = new float[LANES.length()], outRows = new float[0];
         int[] keyRows = new int[0], keyPositions = new int[0];
 
         Scratch ensure(int chunk, int window, int d) {
             if (scores.length < chunk * window) scores = new float[chunk * window];
             if (queries.length < chunk * d) queries = new float[chunk * d];
-            if (row.length < d) row = new float[d];
+            if (row.length < d) {
+                row = new float[d];
+                outRows = new float[4 * d];
+            }
             if (keysT.length < window * d) {
                 keysT = new float[window * d];
                 values = new float[window * d];
@@ -125,28 +128,45 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             v.get(keyRow * d, vs, j * d, d);
         }
 
-        // scores [chunk, window] = queries . keys^T
+        // scores [chunk, window] = queries . keys^T, four query rows at a time to share each key load
         int windowBound = LANES.loopBound(window);
-        for (int i = 0; i < chunk; i++) {
-            int qi = i * d, si = i * window;
-            int j = 0;
-            for (; j < windowBound; j += LANES.length()) {
+        int i = 0;
+        for (; i + 4 <= chunk; i += 4) {
+            int q0 = i * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
+            for (int j = 0; j < windowBound; j += LANES.length()) {
+                FloatVector a0 = FloatVector.zero(LANES), a1 = a0, a2 = a0, a3 = a0;
+                for (int c = 0; c < d; c++) {
+                    FloatVector key = FloatVector.fromArray(LANES, kt, c * window + j);
+                    a0 = key.fma(FloatVector.broadcast(LANES, qs[q0 + c]), a0);
+                    a1 = key.fma(FloatVector.broadcast(LANES, qs[q1 + c]), a1);
+                    a2 = key.fma(FloatVector.broadcast(LANES, qs[q2 + c]), a2);
+                    a3 = key.fma(FloatVector.broadcast(LANES, qs[q3 + c]), a3);
+                }
+                a0.intoArray(scores, i * window + j);
+                a1.intoArray(scores, (i + 1) * window + j);
+                a2.intoArray(scores, (i + 2) * window + j);
+                a3.intoArray(scores, (i + 3) * window + j);
+            }
+        }
+        for (; i < chunk; i++) {
+            for (int j = 0; j < windowBound; j += LANES.length()) {
                 FloatVector acc = FloatVector.zero(LANES);
                 for (int c = 0; c < d; c++) {
-                    acc = FloatVector.fromArray(LANES, kt, c * window + j).fma(FloatVector.broadcast(LANES, qs[qi + c]), acc);
+                    acc = FloatVector.fromArray(LANES, kt, c * window + j).fma(FloatVector.broadcast(LANES, qs[i * d + c]), acc);
                 }
-                acc.intoArray(scores, si + j);
+                acc.intoArray(scores, i * window + j);
             }
-            for (; j < window; j++) {
+        }
+        for (i = 0; i < chunk; i++) {
+            for (int j = windowBound; j < window; j++) {
                 float acc = 0;
-                for (int c = 0; c < d; c++) acc += qs[qi + c] * kt[c * window + j];
-                scores[si + j] = acc;
+                for (int c = 0; c < d; c++) acc += qs[i * d + c] * kt[c * window + j];
+                scores[i * window + j] = acc;
             }
         }
 
-        // masks, softmax through logsumexp, weighted values
-        int dBound = LANES.loopBound(d);
-        for (int i = 0; i < chunk; i++) {
+        // masks, then softmax through logsumexp: scores become probabilities
+        for (i = 0; i < chunk; i++) {
             int si = i * window, queryPos = pos[n * chunk + i];
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < window; j++) {
@@ -162,24 +182,50 @@ final class VectorKernel implements ChunkedAttention.Kernel {
                 e.intoArray(scores, si + j);
                 sums = sums.add(e);
             }
+            sums.intoArray(s.lanes, 0);
             float sum = 0;
-            for (int lane = 0; lane < LANES.length(); lane++) sum += sums.lane(lane);
+            for (int lane = 0; lane < LANES.length(); lane++) sum += s.lanes[lane];
             for (; j < window; j++) sum += (scores[si + j] = exp(scores[si + j] - max));
-            int outRow = plan.outputRow(g, n * chunk + i);
-            logsumexp[outRow] = max + (float) Math.log(sum);
-            float inverse = 1f / sum;
+            logsumexp[plan.outputRow(g, n * chunk + i)] = max + (float) Math.log(sum);
+            FloatVector inverse = FloatVector.broadcast(LANES, 1f / sum);
+            for (j = 0; j < windowBound; j += LANES.length()) {
+                FloatVector.fromArray(LANES, scores, si + j).mul(inverse).intoArray(scores, si + j);
+            }
+            for (; j < window; j++) scores[si + j] *= 1f / sum;
+        }
+
+        // weighted values [chunk, d] = probabilities . values, four rows at a time to share each value load
+        int dBound = LANES.loopBound(d);
+        float[] rowOut = s.outRows;
+        for (i = 0; i < chunk; i += 4) {
+            int rows = Math.min(4, chunk - i);
+            int p0 = i * window, p1 = p0 + (rows > 1 ? window : 0), p2 = p0 + (rows > 2 ? 2 * window : 0),
+                    p3 = p0 + (rows > 3 ? 3 * window : 0);
             int c = 0;
             for (; c < dBound; c += LANES.length()) {
-                FloatVector acc = FloatVector.zero(LANES);
-                for (int jj = 0; jj < window; jj++) {
-                    acc = FloatVector.fromArray(LANES, vs, jj * d + c).fma(FloatVector.broadcast(LANES, scores[si + jj] * inverse), acc);
+                FloatVector a0 = FloatVector.zero(LANES), a1 = a0, a2 = a0, a3 = a0;
+                for (int j = 0; j < window; j++) {
+                    FloatVector value = FloatVector.fromArray(LANES, vs, j * d + c);
+                    a0 = value.fma(FloatVector.broadcast(LANES, scores[p0 + j]), a0);
+                    a1 = value.fma(FloatVector.broadcast(LANES, scores[p1 + j]), a1);
+                    a2 = value.fma(FloatVector.broadcast(LANES, scores[p2 + j]), a2);
+                    a3 = value.fma(FloatVector.broadcast(LANES, scores[p3 + j]), a3);
                 }
-                acc.intoArray(out, outRow * d + c);
+                a0.intoArray(rowOut, c);
+                a1.intoArray(rowOut, d + c);
+                a2.intoArray(rowOut, 2 * d + c);
+                a3.intoArray(rowOut, 3 * d + c);
             }
             for (; c < d; c++) {
-                float acc = 0;
-                for (int jj = 0; jj < window; jj++) acc += scores[si + jj] * inverse * vs[jj * d + c];
-                out[outRow * d + c] = acc;
+                for (int r = 0; r < 4; r++) {
+                    float acc = 0;
+                    int pr = p0 + Math.min(r, rows - 1) * window;
+                    for (int j = 0; j < window; j++) acc += scores[pr + j] * vs[j * d + c];
+                    rowOut[r * d + c] = acc;
+                }
+            }
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(rowOut, r * d, out, plan.outputRow(g, n * chunk + i + r) * d, d);
             }
         }
     }
