@@ -29,7 +29,7 @@ public record ReformerConfig(
         int attentionHeadSize,
         List<String> attnLayers,
         int numHashes,
-        List<Integer> numBuckets, // one entry = plain buckets; several = factorised buckets
+        List<Integer> numBuckets, // one entry = plain buckets; several = factorised; empty = chosen per length
         int lshAttnChunkLength,
         int lshNumChunksBefore,
         int lshNumChunksAfter,
@@ -80,8 +80,6 @@ public record ReformerConfig(
                     "has \"" + kind + "\"; each entry must be \"lsh\" or \"local\"");
         }
         positive("num_hashes", numHashes);
-        check(!numBuckets.isEmpty(), "num_buckets",
-                "must be set: an even int (e.g. 2 * sequence length / lsh_attn_chunk_length) or a list of even ints");
         for (int b : numBuckets) {
             check(b >= 2 && b % 2 == 0, "num_buckets", "has " + b + "; every bucket count must be even and >= 2");
         }
@@ -124,11 +122,13 @@ public record ReformerConfig(
     /** H * D, the width of the attention projections. */
     public int allHeadSize() { return numAttentionHeads * attentionHeadSize; }
 
-    /** Buckets per hash round, before the extra padding bucket: the product of the factors. */
-    public int totalBuckets() { return (int) product(numBuckets); }
-
-    /** Columns of a rotation matrix per round: half the sum of the factors. */
-    public int rotationHalfSize() { return numBuckets.stream().mapToInt(Integer::intValue).sum() / 2; }
+    /**
+     * The bucket factors LSH attention uses at a sequence length: num_buckets, or when it is unset (null in
+     * JSON) the reference's choice for that length, {@link #recommendedBuckets}.
+     */
+    public List<Integer> bucketsFor(int length) {
+        return numBuckets.isEmpty() ? recommendedBuckets(length, lshAttnChunkLength, maxPositionEmbeddings) : numBuckets;
+    }
 
     /** Sequences are padded to a multiple of this (the reference's least common multiple of chunk lengths). */
     public int paddingMultiple() {
@@ -222,7 +222,8 @@ public record ReformerConfig(
         attnLayers.forEach(layers::add);
         o.put("num_hidden_layers", numHiddenLayers());
         o.put("num_hashes", numHashes);
-        if (numBuckets.size() == 1) o.put("num_buckets", numBuckets.get(0));
+        if (numBuckets.isEmpty()) o.putNull("num_buckets");
+        else if (numBuckets.size() == 1) o.put("num_buckets", numBuckets.get(0));
         else intArray(o, "num_buckets", numBuckets);
         o.put("lsh_attn_chunk_length", lshAttnChunkLength);
         o.put("lsh_num_chunks_before", lshNumChunksBefore);

@@ -27,8 +27,7 @@ class ReformerConfigTest {
         ReformerConfig c = ReformerConfig.fromJson("{\"num_buckets\": [8, 16], \"id2label\": {\"0\": \"A\"},"
                 + " \"architectures\": [\"ReformerModelWithLMHead\"], \"is_decoder\": true}");
         assertEquals(List.of(8, 16), c.numBuckets());
-        assertEquals(128, c.totalBuckets());
-        assertEquals(12, c.rotationHalfSize());
+        assertEquals(List.of(8, 16), c.bucketsFor(100_000));
         assertEquals(256, c.hiddenSize());
         assertEquals(List.of("local", "lsh", "local", "lsh", "local", "lsh"), c.attnLayers());
         assertNull(c.hashSeed());
@@ -43,9 +42,17 @@ class ReformerConfigTest {
         assertMessage("{\"num_buckets\": 4, \"axial_pos_embds_dim\": [64, 64]}", "axial_pos_embds_dim [64, 64] sums to 128");
         assertMessage("{\"num_buckets\": 4, \"axial_pos_shape\": [64, 32]}", "axial_pos_shape [64, 32] multiplies to 2048");
         assertMessage("{\"num_buckets\": 4, \"hidden_size\": \"big\"}", "hidden_size: must be an integer");
-        assertMessage("{}", "num_buckets must be set");
         assertMessage("{\"num_buckets\": 4, \"num_hidden_layers\": 3}", "num_hidden_layers is 3");
         assertMessage("{\"num_buckets\": 4, \"pad_token_id\": 400}", "pad_token_id is 400");
+    }
+
+    @Test
+    void unsetBucketsAreChosenPerLengthAsTheReferenceDoes() {
+        ReformerConfig c = ReformerConfig.fromJson(
+                "{\"num_buckets\": null, \"max_position_embeddings\": 16384, \"axial_pos_embds\": false}");
+        assertEquals(List.of(32), c.bucketsFor(1024));     // 2 * 1024 / 64
+        assertEquals(List.of(16, 32), c.bucketsFor(16384)); // 512 > 2 * max(sqrt(16384 / 64), 64): factorised
+        assertTrue(c.toJson().get("num_buckets").isNull());
     }
 
     @Test

@@ -58,15 +58,29 @@ public final class BenchWorker {
 
     static Measurement attention(int length, int hashes, int repeats) throws IOException {
         ReformerConfig config = config(length, hashes);
+        int rounds = config.numHashes(), half = config.bucketsFor(length).stream().mapToInt(Integer::intValue).sum() / 2;
+        double flops = 6.0 * length * HIDDEN * HEADS * HEAD_SIZE;                       // projections
+        if (hashes == 0) {
+            flops += 4.0 * HEADS * (double) length * length * HEAD_SIZE;                // QK^T and PV
+        } else {
+            flops += 2.0 * length * HEADS * HEAD_SIZE * rounds * half;                  // hashing
+            flops += 4.0 * HEADS * rounds * (double) length * 2 * CHUNK * HEAD_SIZE;    // chunk + previous chunk
+        }
+        return measure(sublayer(Math.min(length, 2048), hashes), sublayer(length, hashes), repeats, flops);
+    }
+
+    /** Layer norm, attention (LSH, or full when hashes is 0), output projection, on random float32 inputs. */
+    static Supplier<INDArray> sublayer(int length, int hashes) {
+        ReformerConfig config = config(length, hashes);
         Random random = new Random(1);
-        INDArray x = randn(random, 1, length, HIDDEN);
+        INDArray x = randn(random, length, HIDDEN);
         INDArray normWeight = Nd4j.ones(DataType.FLOAT, HIDDEN), normBias = Nd4j.zeros(DataType.FLOAT, HIDDEN);
         INDArray queryKey = randn(random, HEADS * HEAD_SIZE, HIDDEN).muli(0.05);
         INDArray value = randn(random, HEADS * HEAD_SIZE, HIDDEN).muli(0.05);
         INDArray output = randn(random, HIDDEN, HEADS * HEAD_SIZE).muli(0.05);
         LshSelfAttention lsh = new LshSelfAttention(config, Rotations.seeded(7L));
-        Supplier<INDArray> sublayer = () -> {
-            INDArray normed = LayerNorm.forward(x.reshape(length, HIDDEN), normWeight, normBias, 1e-12);
+        return () -> {
+            INDArray normed = LayerNorm.forward(x, normWeight, normBias, 1e-12);
             INDArray heads;
             if (hashes == 0) { // dense ND4J matrix products over the whole sequence
                 long rows = (long) length * HEADS;
@@ -77,25 +91,22 @@ public final class BenchWorker {
             }
             return Linear.forward(heads.reshape(length, HEADS * HEAD_SIZE), output, null);
         };
-        int rounds = config.numHashes(), half = config.rotationHalfSize();
-        double flops = 6.0 * length * HIDDEN * HEADS * HEAD_SIZE;                       // projections
-        if (hashes == 0) {
-            flops += 4.0 * HEADS * (double) length * length * HEAD_SIZE;                // QK^T and PV
-        } else {
-            flops += 2.0 * length * HEADS * HEAD_SIZE * rounds * half;                  // hashing
-            flops += 4.0 * HEADS * rounds * (double) length * 2 * CHUNK * HEAD_SIZE;    // chunk + previous chunk
-        }
-        return measure(sublayer, repeats, flops);
     }
 
     static Measurement sgemm(int n, int repeats) throws IOException {
         Random random = new Random(1);
         INDArray a = randn(random, n, n), b = randn(random, n, n);
-        return measure(() -> a.mmul(b), repeats, 2.0 * n * n * n);
+        return measure(() -> a.mmul(b), () -> a.mmul(b), repeats, 2.0 * n * n * n);
     }
 
-    /** Peak resident memory of the first run above the resident memory before it, then the median of timed runs. */
-    static Measurement measure(Supplier<INDArray> run, int repeats, double flops) throws IOException {
+    /**
+     * Peak resident memory of the first full-size run above the resident memory before it, then the median
+     * of timed runs. A smaller warm-up first compiles the code and starts the thread pools, so that the
+     * peak is the computation's own and not the JIT's.
+     */
+    static Measurement measure(Supplier<INDArray> warmup, Supplier<INDArray> run, int repeats, double flops) throws IOException {
+        warmup.get();
+        warmup.get();
         System.gc();
         long before = procStatusKib("VmRSS");
         resetPeak();

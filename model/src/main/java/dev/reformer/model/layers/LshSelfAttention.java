@@ -70,12 +70,13 @@ public final class LshSelfAttention {
      */
     int[][][][] hash(INDArray queryKey, boolean[][] keyValid, int batch, int length) {
         int heads = config.numAttentionHeads(), d = config.attentionHeadSize();
-        int rounds = config.numHashes(), half = config.rotationHalfSize();
-        List<Integer> factors = config.numBuckets();
+        List<Integer> factors = config.bucketsFor(length);
+        int rounds = config.numHashes(), half = factors.stream().mapToInt(Integer::intValue).sum() / 2;
+        int bucketsPerRoundWithoutPadding = factors.stream().reduce(1, (a, b) -> a * b);
         ChunkedAttention.Rotator rotator = ChunkedAttention.kernelFor(queryKey.dataType())
                 .rotator(queryKey, rotations.draw(heads, d, rounds, half, queryKey.dataType()));
         boolean padding = Attention.anyPadding(keyValid);
-        int bucketsPerRound = config.totalBuckets() + (padding ? 1 : 0);
+        int bucketsPerRound = bucketsPerRoundWithoutPadding + (padding ? 1 : 0);
         int[][][][] buckets = new int[batch][heads][rounds][length];
         IntStream.range(0, batch * length).parallel().forEach(bt -> {
             int b = bt / length, t = bt % length;
@@ -85,7 +86,7 @@ public final class LshSelfAttention {
                 for (int r = 0; r < rounds; r++) {
                     int bucket;
                     if (padding && !keyValid[b][t]) {
-                        bucket = config.totalBuckets();
+                        bucket = bucketsPerRoundWithoutPadding;
                     } else {
                         bucket = 0;
                         int offset = r * half, product = 1;

@@ -59,9 +59,10 @@ class LshAttentionPropertiesTest {
      * order and the logsumexp combination of rounds.
      */
     @ParameterizedTest(name = "causal={0}, padding={1}, buckets={2}")
-    @CsvSource({"false, false, 4", "true, false, 4", "false, true, 4", "true, true, 4", "false, false, 2x4", "true, true, 4x2"})
+    @CsvSource({"false, false, 4", "true, false, 4", "false, true, 4", "true, true, 4", "false, false, 2x4", "true, true, 4x2", "false, true, auto"})
     void windowSpanningAllChunksIsFullAttention(boolean causal, boolean padding, String buckets) {
-        List<Integer> factors = java.util.Arrays.stream(buckets.split("x")).map(Integer::valueOf).toList();
+        List<Integer> factors = buckets.equals("auto") ? List.of() // num_buckets null: chosen from the length
+                : java.util.Arrays.stream(buckets.split("x")).map(Integer::valueOf).toList();
         // 2 rounds x 32 positions = 8 chunks of 8: 4 before + itself + 3 after = all of them
         ReformerConfig config = config(8, 4, 3, 2, factors, causal);
         boolean[][] valid = padding ? padded() : null;
