@@ -24,8 +24,9 @@ import java.util.regex.Pattern;
         description = {"Benchmarks behind docs/BENCHMARKS.md. Each cell runs in a fresh JVM so that its peak memory is its own.",
                 "attention: one attention sublayer (layer norm, attention, output projection), d_model 256, 4 heads x 64,"
                         + " chunk 64, batch 1, float32: LSH attention with each number of hash rounds versus full attention,"
-                        + " in the same run. Reports the median time, the peak resident memory above the baseline, their"
-                        + " ratios to full attention, and GFLOP/s against ND4J's own sgemm measured in the same run."},
+                        + " in the same run. Reports the median time, the peak memory (the rise of the resident set's high-water"
+                        + " mark over a pre-touched Java heap: the native memory of ND4J's arrays and the kernels' buffers),"
+                        + " their ratios to full attention, and GFLOP/s against ND4J's own sgemm measured in the same run."},
         footer = {"", "Example: ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3"})
 final class BenchCommand implements Callable<Integer> {
 
@@ -138,7 +139,9 @@ final class BenchCommand implements Callable<Integer> {
     private static Cell run(List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("-Xms4g"); // the heap is touched up front, so the resident set's rise is native memory
         command.add("-Xmx4g");
+        command.add("-XX:+AlwaysPreTouch");
         command.add("--add-modules");
         command.add("jdk.incubator.vector");
         command.add("-cp");

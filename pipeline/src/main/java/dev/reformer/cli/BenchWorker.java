@@ -66,7 +66,10 @@ public final class BenchWorker {
             flops += 2.0 * length * HEADS * HEAD_SIZE * rounds * half;                  // hashing
             flops += 4.0 * HEADS * rounds * (double) length * 2 * CHUNK * HEAD_SIZE;    // chunk + previous chunk
         }
-        return measure(sublayer(Math.min(length, 2048), hashes), sublayer(length, hashes), repeats, flops);
+        // a warm-up at a quarter of the length (at most 512): long enough to compile every path, small enough
+        // that the memory it leaves to the allocator hardly hides the peak of the measured run
+        int warmupLength = Math.max(2 * CHUNK, Math.min(512, length / 4));
+        return measure(sublayer(warmupLength, hashes), sublayer(length, hashes), repeats, flops);
     }
 
     /** Layer norm, attention (LSH, or full when hashes is 0), output projection, on random float32 inputs. */
@@ -96,20 +99,22 @@ public final class BenchWorker {
     static Measurement sgemm(int n, int repeats) throws IOException {
         Random random = new Random(1);
         INDArray a = randn(random, n, n), b = randn(random, n, n);
-        return measure(() -> a.mmul(b), () -> a.mmul(b), repeats, 2.0 * n * n * n);
+        INDArray small = randn(random, 64, 64);
+        return measure(() -> small.mmul(small), () -> a.mmul(b), repeats, 2.0 * n * n * n);
     }
 
     /**
-     * Peak resident memory of the first full-size run above the resident memory before it, then the median
-     * of timed runs. A smaller warm-up first compiles the code and starts the thread pools, so that the
-     * peak is the computation's own and not the JIT's.
+     * Peak memory of the first full-size run, then the median of timed runs. A smaller warm-up first compiles
+     * the code and starts the thread pools, so that the peak is the computation's own and not the JIT's.
+     * Peak = the rise of the resident set's high-water mark. The bench command pre-touches the Java heap
+     * (-Xms = -Xmx, -XX:+AlwaysPreTouch), so the rise is native memory: ND4J's arrays and the kernels'
+     * buffers, which live there too. Java heap garbage (small per-chunk scratch) is not counted.
      */
     static Measurement measure(Supplier<INDArray> warmup, Supplier<INDArray> run, int repeats, double flops) throws IOException {
-        warmup.get();
-        warmup.get();
+        for (int i = 0; i < 3; i++) warmup.get();
         System.gc();
-        long before = procStatusKib("VmRSS");
         resetPeak();
+        long before = procStatusKib("VmRSS");
         run.get();
         double peakMib = (procStatusKib("VmHWM") - before) / 1024.0;
         run.get(); // warm-up

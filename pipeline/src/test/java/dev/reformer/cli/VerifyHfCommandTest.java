@@ -35,6 +35,17 @@ class VerifyHfCommandTest {
         assertTrue(out.contains("FAIL") && out.contains("FAILED"), out);
     }
 
+    /** Without --add-modules jdk.incubator.vector, float32 falls back to the scalar kernel and still matches. */
+    @Test
+    void float32WorksWithoutTheVectorModule() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "verify-hf", "--dtype", "float32", fixture.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("PASSED") && !out.contains("incubator"), out);
+    }
+
     @Test
     void explainsAMissingFile() {
         assertEquals(2, Main.run("verify-hf", "no-such-fixture.json"));

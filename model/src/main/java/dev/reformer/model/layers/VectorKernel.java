@@ -54,24 +54,24 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         FloatBuffer qb = q.data().asNioFloat(), kb = k.data().asNioFloat(), vb = v.data().asNioFloat();
         boolean sharedKeys = keys == null;
         int d = plan.headSize(), rows = (int) queries.size(0), rounds = plan.rounds();
-        float[] perRound = new float[rounds * rows * d];   // [R, rows, D]
-        float[] logsumexp = new float[rounds * rows];      // [R, rows]
+        // native, not Java heap: with one round this is the output itself; it is freed with its INDArray
+        INDArray perRound = Nd4j.createUninitialized(DataType.FLOAT, rounds, rows, d);        // [R, rows, D]
+        FloatBuffer pb = perRound.data().asNioFloat();
+        float[] logsumexp = new float[rounds * rows];                                         // [R, rows]
         int chunks = plan.groups() * plan.chunksPerGroup();
-        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, qb, kb, vb, sharedKeys, perRound, logsumexp));
+        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, qb, kb, vb, sharedKeys, pb, logsumexp));
         // the buffers point into native memory that ND4J frees when its arrays are collected
         Reference.reachabilityFence(q);
         Reference.reachabilityFence(k);
         Reference.reachabilityFence(v);
+        if (rounds == 1) return perRound.reshape(rows, d);
 
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, rows, d);
         FloatBuffer ob = out.data().asNioFloat();
-        if (rounds == 1) {
-            ob.put(0, perRound, 0, rows * d);
-        } else {
-            int block = 1024;
-            IntStream.range(0, (rows + block - 1) / block).parallel().forEach(b ->
-                    combineRounds(perRound, logsumexp, rounds, rows, d, b * block, Math.min(rows, (b + 1) * block), ob));
-        }
+        int block = 1024;
+        IntStream.range(0, (rows + block - 1) / block).parallel().forEach(b ->
+                combineRounds(pb, logsumexp, rounds, rows, d, b * block, Math.min(rows, (b + 1) * block), ob));
+        Reference.reachabilityFence(perRound);
         return out;
     }
 
@@ -104,7 +104,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     }
 
     private static void attendChunk(ChunkedAttention.Plan plan, int m, FloatBuffer q, FloatBuffer k, FloatBuffer v,
-                                    boolean sharedKeys, float[] out, float[] logsumexp) {
+                                    boolean sharedKeys, FloatBuffer out, float[] logsumexp) {
         int g = m / plan.chunksPerGroup(), n = m % plan.chunksPerGroup();
         int chunk = plan.chunk(), window = plan.window(), d = plan.headSize();
         int[] pos = plan.positions()[g];
@@ -225,7 +225,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
                 }
             }
             for (int r = 0; r < rows; r++) {
-                System.arraycopy(rowOut, r * d, out, plan.outputRow(g, n * chunk + i + r) * d, d);
+                out.put(plan.outputRow(g, n * chunk + i + r) * d, rowOut, r * d, d);
             }
         }
     }
@@ -274,9 +274,9 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     }
 
     /** Rows [from, to): out[row] = sum over rounds of softmax_r(logsumexp[r, row]) * perRound[r, row]. */
-    private static void combineRounds(float[] perRound, float[] logsumexp, int rounds, int rows, int d,
+    private static void combineRounds(FloatBuffer perRound, float[] logsumexp, int rounds, int rows, int d,
                                       int from, int to, FloatBuffer out) {
-        float[] weights = new float[rounds], combined = new float[d];
+        float[] weights = new float[rounds], combined = new float[d], round = new float[d];
         int dBound = LANES.loopBound(d);
         for (int row = from; row < to; row++) {
             float max = Float.NEGATIVE_INFINITY, sum = 0;
@@ -285,13 +285,14 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             java.util.Arrays.fill(combined, 0f);
             for (int r = 0; r < rounds; r++) {
                 float w = weights[r] / sum;
-                int base = (r * rows + row) * d, c = 0;
+                perRound.get((r * rows + row) * d, round, 0, d);
+                int c = 0;
                 for (; c < dBound; c += LANES.length()) {
-                    FloatVector.fromArray(LANES, perRound, base + c)
+                    FloatVector.fromArray(LANES, round, c)
                             .fma(FloatVector.broadcast(LANES, w), FloatVector.fromArray(LANES, combined, c))
                             .intoArray(combined, c);
                 }
-                for (; c < d; c++) combined[c] += w * perRound[base + c];
+                for (; c < d; c++) combined[c] += w * round[c];
             }
             out.put(row * d, combined, 0, d);
         }
