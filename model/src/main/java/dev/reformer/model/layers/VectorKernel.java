@@ -26,16 +26,14 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     /** Per-thread scratch for one chunk, so chunks allocate nothing. */
     private static final class Scratch {
         float[] queries = new float[0], keysT = new float[0], values = new float[0], scores = new float[0];
-        float[] row = new float[0], lanes = new float[LANES.length()], outRows = new float[0];
+        float[] row = new float[0], lanes = new float[LANES.length()], weighted = new float[0];
         int[] keyRows = new int[0], keyPositions = new int[0];
 
         Scratch ensure(int chunk, int window, int d) {
             if (scores.length < chunk * window) scores = new float[chunk * window];
             if (queries.length < chunk * d) queries = new float[chunk * d];
-            if (row.length < d) {
-                row = new float[d];
-                outRows = new float[4 * d];
-            }
+            if (row.length < d) row = new float[d];
+            if (weighted.length < chunk * d) weighted = new float[chunk * d];
             if (keysT.length < window * d) {
                 keysT = new float[window * d];
                 values = new float[window * d];
@@ -128,45 +126,12 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             v.get(keyRow * d, vs, j * d, d);
         }
 
-        // scores [chunk, window] = queries . keys^T, four query rows at a time to share each key load
-        int windowBound = LANES.loopBound(window);
-        int i = 0;
-        for (; i + 4 <= chunk; i += 4) {
-            int q0 = i * d, q1 = q0 + d, q2 = q1 + d, q3 = q2 + d;
-            for (int j = 0; j < windowBound; j += LANES.length()) {
-                FloatVector a0 = FloatVector.zero(LANES), a1 = a0, a2 = a0, a3 = a0;
-                for (int c = 0; c < d; c++) {
-                    FloatVector key = FloatVector.fromArray(LANES, kt, c * window + j);
-                    a0 = key.fma(FloatVector.broadcast(LANES, qs[q0 + c]), a0);
-                    a1 = key.fma(FloatVector.broadcast(LANES, qs[q1 + c]), a1);
-                    a2 = key.fma(FloatVector.broadcast(LANES, qs[q2 + c]), a2);
-                    a3 = key.fma(FloatVector.broadcast(LANES, qs[q3 + c]), a3);
-                }
-                a0.intoArray(scores, i * window + j);
-                a1.intoArray(scores, (i + 1) * window + j);
-                a2.intoArray(scores, (i + 2) * window + j);
-                a3.intoArray(scores, (i + 3) * window + j);
-            }
-        }
-        for (; i < chunk; i++) {
-            for (int j = 0; j < windowBound; j += LANES.length()) {
-                FloatVector acc = FloatVector.zero(LANES);
-                for (int c = 0; c < d; c++) {
-                    acc = FloatVector.fromArray(LANES, kt, c * window + j).fma(FloatVector.broadcast(LANES, qs[i * d + c]), acc);
-                }
-                acc.intoArray(scores, i * window + j);
-            }
-        }
-        for (i = 0; i < chunk; i++) {
-            for (int j = windowBound; j < window; j++) {
-                float acc = 0;
-                for (int c = 0; c < d; c++) acc += qs[i * d + c] * kt[c * window + j];
-                scores[i * window + j] = acc;
-            }
-        }
+        // scores [chunk, window] = queries [chunk, d] . keys^T [d, window]
+        multiply(qs, chunk, d, kt, window, scores);
 
         // masks, then softmax through logsumexp: scores become probabilities
-        for (i = 0; i < chunk; i++) {
+        int windowBound = LANES.loopBound(window);
+        for (int i = 0; i < chunk; i++) {
             int si = i * window, queryPos = pos[n * chunk + i];
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < window; j++) {
@@ -194,38 +159,43 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             for (; j < window; j++) scores[si + j] *= 1f / sum;
         }
 
-        // weighted values [chunk, d] = probabilities . values, four rows at a time to share each value load
-        int dBound = LANES.loopBound(d);
-        float[] rowOut = s.outRows;
-        for (i = 0; i < chunk; i += 4) {
-            int rows = Math.min(4, chunk - i);
-            int p0 = i * window, p1 = p0 + (rows > 1 ? window : 0), p2 = p0 + (rows > 2 ? 2 * window : 0),
-                    p3 = p0 + (rows > 3 ? 3 * window : 0);
-            int c = 0;
-            for (; c < dBound; c += LANES.length()) {
-                FloatVector a0 = FloatVector.zero(LANES), a1 = a0, a2 = a0, a3 = a0;
-                for (int j = 0; j < window; j++) {
-                    FloatVector value = FloatVector.fromArray(LANES, vs, j * d + c);
-                    a0 = value.fma(FloatVector.broadcast(LANES, scores[p0 + j]), a0);
-                    a1 = value.fma(FloatVector.broadcast(LANES, scores[p1 + j]), a1);
-                    a2 = value.fma(FloatVector.broadcast(LANES, scores[p2 + j]), a2);
-                    a3 = value.fma(FloatVector.broadcast(LANES, scores[p3 + j]), a3);
+        // weighted values [chunk, d] = probabilities [chunk, window] . values [window, d]
+        float[] weighted = s.weighted;
+        multiply(scores, chunk, window, vs, d, weighted);
+        for (int i = 0; i < chunk; i++) out.put(plan.outputRow(g, n * chunk + i) * d, weighted, i * d, d);
+    }
+
+    /**
+     * c [rows, cols] = a [rows, inner] . b [inner, cols], all row-major: a small matrix product, four rows of
+     * a at a time so that each vector loaded from b serves four fused multiply-adds.
+     */
+    static void multiply(float[] a, int rows, int inner, float[] b, int cols, float[] c) {
+        int bound = LANES.loopBound(cols);
+        for (int i = 0; i < rows; i += 4) {
+            // rows past the end repeat the last row: computed, never stored
+            int a0 = i * inner, a1 = Math.min(i + 1, rows - 1) * inner;
+            int a2 = Math.min(i + 2, rows - 1) * inner, a3 = Math.min(i + 3, rows - 1) * inner;
+            int stored = Math.min(4, rows - i);
+            for (int j = 0; j < bound; j += LANES.length()) {
+                FloatVector c0 = FloatVector.zero(LANES), c1 = c0, c2 = c0, c3 = c0;
+                for (int k = 0; k < inner; k++) {
+                    FloatVector bk = FloatVector.fromArray(LANES, b, k * cols + j);
+                    c0 = bk.fma(FloatVector.broadcast(LANES, a[a0 + k]), c0);
+                    c1 = bk.fma(FloatVector.broadcast(LANES, a[a1 + k]), c1);
+                    c2 = bk.fma(FloatVector.broadcast(LANES, a[a2 + k]), c2);
+                    c3 = bk.fma(FloatVector.broadcast(LANES, a[a3 + k]), c3);
                 }
-                a0.intoArray(rowOut, c);
-                a1.intoArray(rowOut, d + c);
-                a2.intoArray(rowOut, 2 * d + c);
-                a3.intoArray(rowOut, 3 * d + c);
+                c0.intoArray(c, i * cols + j);
+                if (stored > 1) c1.intoArray(c, (i + 1) * cols + j);
+                if (stored > 2) c2.intoArray(c, (i + 2) * cols + j);
+                if (stored > 3) c3.intoArray(c, (i + 3) * cols + j);
             }
-            for (; c < d; c++) {
-                for (int r = 0; r < 4; r++) {
-                    float acc = 0;
-                    int pr = p0 + Math.min(r, rows - 1) * window;
-                    for (int j = 0; j < window; j++) acc += scores[pr + j] * vs[j * d + c];
-                    rowOut[r * d + c] = acc;
+            for (int r = i; r < i + stored; r++) {
+                for (int j = bound; j < cols; j++) {
+                    float sum = 0;
+                    for (int k = 0; k < inner; k++) sum += a[r * inner + k] * b[k * cols + j];
+                    c[r * cols + j] = sum;
                 }
-            }
-            for (int r = 0; r < rows; r++) {
-                out.put(plan.outputRow(g, n * chunk + i + r) * d, rowOut, r * d, d);
             }
         }
     }

@@ -10,6 +10,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VectorKernelTest {
 
     @Test
+    void smallMatrixProductHandlesEveryShape() {
+        Assumptions.assumeTrue(ChunkedAttention.VECTOR_API, "run with --add-modules jdk.incubator.vector");
+        java.util.Random random = new java.util.Random(4);
+        for (int[] shape : new int[][]{{1, 1, 1}, {3, 5, 7}, {4, 16, 16}, {6, 9, 37}, {64, 64, 128}, {13, 3, 40}}) {
+            int rows = shape[0], inner = shape[1], cols = shape[2];
+            float[] a = new float[rows * inner], b = new float[inner * cols], c = new float[rows * cols];
+            for (int i = 0; i < a.length; i++) a[i] = (float) random.nextGaussian();
+            for (int i = 0; i < b.length; i++) b[i] = (float) random.nextGaussian();
+            VectorKernel.multiply(a, rows, inner, b, cols, c);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    double expected = 0;
+                    for (int k = 0; k < inner; k++) expected += (double) a[i * inner + k] * b[k * cols + j];
+                    assertEquals(expected, c[i * cols + j], 1e-4, java.util.Arrays.toString(shape) + " at " + i + "," + j);
+                }
+            }
+        }
+    }
+
+    @Test
     void expIsAccurateAndItsScalarTwinGivesTheSameBits() {
         Assumptions.assumeTrue(ChunkedAttention.VECTOR_API, "run with --add-modules jdk.incubator.vector");
         int lanes = FloatVector.SPECIES_PREFERRED.length();
