@@ -1,5 +1,6 @@
 package dev.reformer.model;
 
+import dev.reformer.model.layers.FeedForward;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,7 +36,13 @@ public final class Params {
                         INDArray queryKey, INDArray query, INDArray key, INDArray value, INDArray attentionOutput,
                         INDArray feedForwardNormWeight, INDArray feedForwardNormBias,
                         INDArray feedForwardDenseWeight, INDArray feedForwardDenseBias,
-                        INDArray feedForwardOutputWeight, INDArray feedForwardOutputBias) {}
+                        INDArray feedForwardOutputWeight, INDArray feedForwardOutputBias) {
+
+        public FeedForward.Weights feedForward() {
+            return new FeedForward.Weights(feedForwardNormWeight, feedForwardNormBias, feedForwardDenseWeight,
+                    feedForwardDenseBias, feedForwardOutputWeight, feedForwardOutputBias);
+        }
+    }
 
     private Params(INDArray wordEmbeddings, List<INDArray> axialPositionWeights, INDArray positionEmbeddings,
                    List<Layer> layers, INDArray finalNormWeight, INDArray finalNormBias) {
@@ -94,6 +101,16 @@ public final class Params {
             for (int i = 0; i < values.length; i++) values[i] = random.nextGaussian() * std;
             return Nd4j.create(values, shape, DataType.DOUBLE).castTo(dtype);
         });
+    }
+
+    /** Zeros in the shape of every parameter: the gradient accumulator of backward passes. */
+    public static Params zeros(ReformerConfig config, DataType dtype) {
+        return build(config, (name, shape) -> Nd4j.zeros(dtype, shape));
+    }
+
+    /** Sets every tensor to zero, in place (gradients between steps). */
+    public void zero() {
+        named().values().forEach(t -> t.assign(0));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.reformer.model;
 
+import dev.reformer.model.layers.Embeddings;
 import dev.reformer.model.layers.LayerNorm;
 import dev.reformer.model.layers.PositionEmbeddings;
 import dev.reformer.model.layers.Rotations;
@@ -44,7 +45,18 @@ public final class ReformerModel {
      * @param lastHiddenState [B, T, 2C]
      * @param buckets per layer: [B][H][R][T'] for LSH layers that hashed (T' = internally padded length), else null
      */
-    public record Output(INDArray lastHiddenState, List<int[][][][]> buckets) {}
+    public record Output(INDArray lastHiddenState, List<int[][][][]> buckets, Cache cache) {}
+
+    /**
+     * What backward needs from a forward pass, and no more: the last layer's two streams (every earlier
+     * layer's inputs are rebuilt from them), the buckets, the padding and the token ids.
+     *
+     * @param y1 [B*T', C] the attention stream after the last layer (T' = internally padded length)
+     * @param y2 [B*T', C] the feed-forward stream
+     * @param tokenIds [B*T] the ids of forward(int[][], ...), null for forwardEmbeddings
+     */
+    public record Cache(INDArray y1, INDArray y2, boolean[][] keyValid, int batch, int length, int originalLength,
+                        int[] tokenIds) {}
 
     /**
      * @param inputIds [B][T] token ids in [0, vocab_size)
@@ -64,7 +76,7 @@ public final class ReformerModel {
             }
         }
         INDArray words = Nd4j.pullRows(params.wordEmbeddings, 1, flat).reshape(batch, length, config.hiddenSize());
-        return forwardEmbeddings(words, attentionMask);
+        return run(words, attentionMask, flat);
     }
 
     /**
@@ -74,6 +86,10 @@ public final class ReformerModel {
      * @param attentionMask [B][T] 1 = real, 0 = padding; null = all real
      */
     public Output forwardEmbeddings(INDArray inputEmbeddings, int[][] attentionMask) {
+        return run(inputEmbeddings, attentionMask, null);
+    }
+
+    private Output run(INDArray inputEmbeddings, int[][] attentionMask, int[] tokenIds) {
         int batch = (int) inputEmbeddings.size(0), originalLength = (int) inputEmbeddings.size(1), c = config.hiddenSize();
         if (inputEmbeddings.size(2) != c) throw new IllegalArgumentException("input vectors have width "
                 + inputEmbeddings.size(2) + ", the model's hidden_size is " + c);
@@ -113,7 +129,60 @@ public final class ReformerModel {
         if (length != originalLength) {
             hidden = hidden.get(NDArrayIndex.all(), NDArrayIndex.interval(0, originalLength), NDArrayIndex.all()).dup();
         }
-        return new Output(hidden, buckets);
+        return new Output(hidden, buckets, new Cache(x1, x2, keyValid, batch, length, originalLength, tokenIds));
+    }
+
+    /**
+     * The backward pass: given the gradient of a loss with respect to lastHiddenState, walks the layers in
+     * reverse, rebuilding each layer's inputs from its outputs, and adds every parameter's gradient into grads.
+     *
+     * @param dLastHidden [B, T, 2C]
+     * @return the gradient with respect to the input vectors [B, T, C] (of forwardEmbeddings; for token ids
+     *         it has gone into the word embeddings' gradient too)
+     */
+    public INDArray backward(Output output, INDArray dLastHidden, Params grads) {
+        Cache cache = output.cache();
+        int batch = cache.batch(), length = cache.length(), c = config.hiddenSize();
+        INDArray dHidden = dLastHidden.castTo(params.wordEmbeddings.dataType());
+        if (length != cache.originalLength()) { // padded positions get no gradient
+            INDArray padded = Nd4j.zeros(dHidden.dataType(), batch, length, 2L * c);
+            padded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, cache.originalLength()), NDArrayIndex.all()).assign(dHidden);
+            dHidden = padded;
+        }
+        INDArray dStreams = LayerNorm.backward(Nd4j.concat(1, cache.y1(), cache.y2()), params.finalNormWeight,
+                config.layerNormEps(), dHidden.reshape((long) batch * length, 2L * c), grads.finalNormWeight, grads.finalNormBias);
+        INDArray y1 = cache.y1(), y2 = cache.y2();
+        INDArray dy1 = dStreams.get(NDArrayIndex.all(), NDArrayIndex.interval(0, c)).dup();
+        INDArray dy2 = dStreams.get(NDArrayIndex.all(), NDArrayIndex.interval(c, 2L * c)).dup();
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            ReversibleLayer.Backward b = layers.get(i).backward(y1, y2, dy1, dy2, output.buckets().get(i),
+                    batch, length, cache.keyValid(), grads.layers.get(i));
+            y1 = b.x1();
+            y2 = b.x2();
+            dy1 = b.dx1();
+            dy2 = b.dx2();
+        }
+        INDArray dEmbeddings = dy1.addi(dy2);                        // both streams started as the embeddings
+        if (config.axialPosEmbds()) {
+            PositionEmbeddings.axialBackward(dEmbeddings, batch, length, config.axialPosShape(), grads.axialPositionWeights);
+        } else {
+            PositionEmbeddings.plainBackward(dEmbeddings, batch, length, grads.positionEmbeddings);
+        }
+        if (cache.tokenIds() != null) {
+            Embeddings.scatterAdd(dEmbeddings.get(NDArrayIndex.interval(0, (long) batch * length), NDArrayIndex.all()),
+                    rowsOf(cache.tokenIds(), batch, cache.originalLength(), length), grads.wordEmbeddings);
+        }
+        INDArray dInputs = dEmbeddings.reshape(batch, length, c);
+        return length == cache.originalLength() ? dInputs
+                : dInputs.get(NDArrayIndex.all(), NDArrayIndex.interval(0, cache.originalLength()), NDArrayIndex.all()).dup();
+    }
+
+    /** Table row of each padded position: the token's id, or -1 for internal padding (no gradient). */
+    private static int[] rowsOf(int[] tokenIds, int batch, int originalLength, int length) {
+        int[] rows = new int[batch * length];
+        java.util.Arrays.fill(rows, -1);
+        for (int b = 0; b < batch; b++) System.arraycopy(tokenIds, b * originalLength, rows, b * length, originalLength);
+        return rows;
     }
 
     /** The length the reference pads to: the next multiple of the chunk lengths, unless one chunk covers it. */

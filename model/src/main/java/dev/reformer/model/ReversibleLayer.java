@@ -35,37 +35,79 @@ public final class ReversibleLayer {
      * @param keyValid [B][T] false at padding, or null
      */
     public Output forward(INDArray x1, INDArray x2, int batch, int length, boolean[][] keyValid) {
-        AttentionOutput f = attention(x2, batch, length, keyValid);
+        Attended f = attention(x2, batch, length, keyValid, null);
         INDArray y1 = x1.add(f.out);
         INDArray y2 = x2.add(feedForward(y1));
         return new Output(y1, y2, f.buckets);
     }
 
-    private record AttentionOutput(INDArray out, int[][][][] buckets) {}
+    /** The layer's inputs, rebuilt from its outputs, and their gradients. All [B*T, C]. */
+    public record Backward(INDArray x1, INDArray x2, INDArray dx1, INDArray dx2) {}
+
+    /**
+     * Rebuilds X2 = Y2 - G(Y1) and X1 = Y1 - F(X2), recomputing G and F (F with the forward pass's buckets),
+     * and backpropagates through them. Adds the parameter gradients into grads.
+     *
+     * @param y1 [B*T, C]; y2, dy1, dy2 likewise
+     * @param buckets {@link Output#buckets()} of the forward pass
+     */
+    public Backward backward(INDArray y1, INDArray y2, INDArray dy1, INDArray dy2, int[][][][] buckets,
+                             int batch, int length, boolean[][] keyValid, Params.Layer grads) {
+        // G: Y2 = X2 + G(Y1)
+        INDArray x2 = y2.sub(feedForward(y1));
+        INDArray dy1Total = dy1.add(FeedForward.backward(y1, params.feedForward(), config.layerNormEps(),
+                config.hiddenAct(), config.chunkSizeFeedForward(), dy2, grads.feedForward()));
+        // F: Y1 = X1 + F(X2)
+        Attended f = attention(x2, batch, length, keyValid, buckets);
+        INDArray x1 = y1.sub(f.out);
+        INDArray dx2 = dy2.add(attentionBackward(x2, f, batch, length, keyValid, dy1Total, grads));
+        return new Backward(x1, x2, dy1Total, dx2);
+    }
+
+    /** F's output [B*T, C], its attention heads before the output projection [B*T, H*D], its buckets. */
+    private record Attended(INDArray out, INDArray heads, int[][][][] buckets) {}
 
     /** F: layer norm, LSH or local self-attention, output projection. x [B*T, C] → [B*T, C] */
-    private AttentionOutput attention(INDArray x, int batch, int length, boolean[][] keyValid) {
+    private Attended attention(INDArray x, int batch, int length, boolean[][] keyValid, int[][][][] earlierBuckets) {
         Params.Layer p = params;
-        INDArray normed = LayerNorm.forward(x, p.attentionNormWeight(), p.attentionNormBias(), config.layerNormEps())
-                .reshape(batch, length, config.hiddenSize());
+        INDArray normed = normedForAttention(x, batch, length);
         INDArray heads;
         int[][][][] buckets = null;
         if (lsh != null) {
-            LshSelfAttention.Result r = lsh.forward(normed, p.queryKey(), p.value(), keyValid);
+            LshSelfAttention.Result r = lsh.forward(normed, p.queryKey(), p.value(), keyValid, earlierBuckets);
             heads = r.out();
             buckets = r.buckets();
         } else {
             heads = local.forward(normed, p.query(), p.key(), p.value(), keyValid);
         }
-        INDArray out = Linear.forward(heads.reshape((long) batch * length, config.allHeadSize()), p.attentionOutput(), null);
-        return new AttentionOutput(out, buckets);
+        heads = heads.reshape((long) batch * length, config.allHeadSize());
+        return new Attended(Linear.forward(heads, p.attentionOutput(), null), heads, buckets);
+    }
+
+    /** F backwards, given its recomputed forward f. dOut [B*T, C] → dX [B*T, C] */
+    private INDArray attentionBackward(INDArray x, Attended f, int batch, int length, boolean[][] keyValid,
+                                       INDArray dOut, Params.Layer grads) {
+        Params.Layer p = params;
+        INDArray dHeads = Linear.backward(f.heads, p.attentionOutput(), dOut, grads.attentionOutput(), null)
+                .reshape(batch, length, config.allHeadSize());
+        INDArray normed = normedForAttention(x, batch, length);
+        INDArray dNormed = lsh != null
+                ? lsh.backward(normed, p.queryKey(), p.value(), keyValid, f.buckets, dHeads, grads.queryKey(), grads.value())
+                : local.backward(normed, p.query(), p.key(), p.value(), keyValid, dHeads,
+                        grads.query(), grads.key(), grads.value());
+        return LayerNorm.backward(x, p.attentionNormWeight(), config.layerNormEps(),
+                dNormed.reshape((long) batch * length, config.hiddenSize()),
+                grads.attentionNormWeight(), grads.attentionNormBias());
+    }
+
+    private INDArray normedForAttention(INDArray x, int batch, int length) {
+        return LayerNorm.forward(x, params.attentionNormWeight(), params.attentionNormBias(), config.layerNormEps())
+                .reshape(batch, length, config.hiddenSize());
     }
 
     /** G: the chunked feed-forward. x [B*T, C] → [B*T, C] */
     private INDArray feedForward(INDArray x) {
-        Params.Layer p = params;
-        return FeedForward.forward(x, p.feedForwardNormWeight(), p.feedForwardNormBias(), config.layerNormEps(),
-                p.feedForwardDenseWeight(), p.feedForwardDenseBias(), config.hiddenAct(),
-                p.feedForwardOutputWeight(), p.feedForwardOutputBias(), config.chunkSizeFeedForward());
+        return FeedForward.forward(x, params.feedForward(), config.layerNormEps(), config.hiddenAct(),
+                config.chunkSizeFeedForward());
     }
 }

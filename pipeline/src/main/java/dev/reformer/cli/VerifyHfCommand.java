@@ -18,10 +18,12 @@ import java.util.concurrent.Callable;
                 "Takes any fixture file of the shared format (layer-level: LSH or local self-attention; model-level:"
                         + " a ReformerModel with its parameters), runs our code with the fixture's config, parameters"
                         + " and rotations, and prints the max absolute and relative error of every tensor. Bucket ids"
-                        + " must match exactly.",
+                        + " must match exactly. For a model-level fixture with grad/ tensors it also runs the backward"
+                        + " pass on the fixture's loss and checks every parameter's gradient (tolerance: 100x the"
+                        + " float64 one, 1e-3 in float32).",
                 "Relative error = max |ours - reference| / max |reference| per tensor.",
                 "Exit code: 0 when every tensor is within tolerance, 1 when one is not, 2 on a usage or file error."},
-        footer = {"", "Example: ./reformer verify-hf ../shared/fixtures/hf-reformer/reformer_model.json --dtype both"})
+        footer = {"", "Example: ./reformer verify-hf model/src/test/resources/hf-reformer/reformer_model.json --dtype both"})
 final class VerifyHfCommand implements Callable<Integer> {
     enum Precision { float64, float32, both }
 
@@ -41,7 +43,8 @@ final class VerifyHfCommand implements Callable<Integer> {
         boolean allPassed = true;
         for (Path file : files) {
             if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException(file + " does not exist; fixtures live in ../shared/fixtures/hf-reformer/");
+                throw new IllegalArgumentException(file + " does not exist; the reference fixtures are in"
+                        + " model/src/test/resources/hf-reformer/ (copies of ../shared/fixtures/hf-reformer/)");
             }
             HfFixture fixture = HfFixture.read(file);
             for (DataType dtype : dtypes()) {
@@ -49,7 +52,8 @@ final class VerifyHfCommand implements Callable<Integer> {
                 HfVerifier.Report report = HfVerifier.verify(fixture, dtype, tol);
                 System.out.printf("%s  (%s, computed in %s)%n", file, report.kind().name().toLowerCase().replace('_', ' '),
                         dtype == DataType.DOUBLE ? "float64" : "float32");
-                for (Comparison c : report.comparisons()) System.out.println("  " + c);
+                int width = report.comparisons().stream().mapToInt(c -> c.name().length()).max().orElse(20);
+                for (Comparison c : report.comparisons()) System.out.println("  " + c.format(width));
                 for (String note : report.notes()) System.out.println("  note: " + note);
                 System.out.println(report.passed() ? "  PASSED" : "  FAILED");
                 allPassed &= report.passed();

@@ -99,6 +99,19 @@ public final class ChunkedAttention {
     }
 
     /**
+     * The gradients of {@link #forward}'s output with respect to its inputs, computed in float64 by the
+     * scalar kernel whatever the data type (the fast kernel has no backward yet).
+     *
+     * @param dOut [B*T*H, D]
+     */
+    public static Gradients backward(INDArray queries, INDArray keys, INDArray values, Plan plan, INDArray dOut) {
+        return new ScalarKernel().backward(queries, keys, values, plan, dOut);
+    }
+
+    /** @param keys null when the keys are shared with the queries: their gradient is then inside queries */
+    public record Gradients(INDArray queries, INDArray keys, INDArray values) {}
+
+    /**
      * The factor that turns a shared query/key row into its key: rsqrt(mean(x^2) + 1e-6) / sqrt(D), as the
      * reference's _len_and_dim_norm.
      */

@@ -17,4 +17,17 @@ public final class Linear {
         if (bias != null) y.addiRowVector(bias);
         return y;
     }
+
+    /**
+     * Adds dy^T x into dWeight [out, in] and the column sums of dy into dBias [out] (when not null).
+     *
+     * @param x [N, in] the forward input
+     * @param dy [N, out]
+     * @return dx [N, in] = dy W
+     */
+    public static INDArray backward(INDArray x, INDArray weight, INDArray dy, INDArray dWeight, INDArray dBias) {
+        dWeight.addi(dy.transpose().mmul(x));
+        if (dBias != null) dBias.addi(dy.sum(0));
+        return dy.mmul(weight);
+    }
 }

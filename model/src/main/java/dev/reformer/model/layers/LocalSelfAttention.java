@@ -23,20 +23,47 @@ public final class LocalSelfAttention {
      */
     public INDArray forward(INDArray hidden, INDArray queryWeight, INDArray keyWeight, INDArray valueWeight,
                             boolean[][] keyValid) {
-        int batch = (int) hidden.size(0), length = (int) hidden.size(1);
-        int heads = config.numAttentionHeads(), d = config.attentionHeadSize();
-        long rows = (long) batch * length * heads;
+        int batch = (int) hidden.size(0), length = (int) hidden.size(1), d = config.attentionHeadSize();
+        long rows = (long) batch * length * config.numAttentionHeads();
         INDArray x = Attention.rows(hidden);
         INDArray query = Linear.forward(x, queryWeight, null).reshape(rows, d);              // [B*T*H, D]
         INDArray key = Linear.forward(x, keyWeight, null).reshape(rows, d).divi(Math.sqrt(d));
         INDArray value = Linear.forward(x, valueWeight, null).reshape(rows, d);
+        return ChunkedAttention.forward(query, key, value, plan(batch, length, keyValid))
+                .reshape(batch, length, (long) config.allHeadSize());
+    }
 
+    /**
+     * Recomputes the projections and goes back through the chunked attention and the projections. Adds into
+     * dQueryWeight, dKeyWeight and dValueWeight.
+     *
+     * @param dOut [B, T, H*D]
+     * @return dHidden [B, T, C]
+     */
+    public INDArray backward(INDArray hidden, INDArray queryWeight, INDArray keyWeight, INDArray valueWeight,
+                             boolean[][] keyValid, INDArray dOut,
+                             INDArray dQueryWeight, INDArray dKeyWeight, INDArray dValueWeight) {
+        int batch = (int) hidden.size(0), length = (int) hidden.size(1), d = config.attentionHeadSize();
+        long rows = (long) batch * length * config.numAttentionHeads(), width = config.allHeadSize();
+        INDArray x = Attention.rows(hidden);
+        INDArray query = Linear.forward(x, queryWeight, null).reshape(rows, d);
+        INDArray key = Linear.forward(x, keyWeight, null).reshape(rows, d).divi(Math.sqrt(d));
+        INDArray value = Linear.forward(x, valueWeight, null).reshape(rows, d);
+        ChunkedAttention.Gradients g = ChunkedAttention.backward(query, key, value, plan(batch, length, keyValid),
+                dOut.reshape(rows, d));
+        long n = x.size(0);
+        return Linear.backward(x, queryWeight, g.queries().reshape(n, width), dQueryWeight, null)
+                .addi(Linear.backward(x, keyWeight, g.keys().reshape(n, width).divi(Math.sqrt(d)), dKeyWeight, null))
+                .addi(Linear.backward(x, valueWeight, g.values().reshape(n, width), dValueWeight, null))
+                .reshape(hidden.shape());
+    }
+
+    private ChunkedAttention.Plan plan(int batch, int length, boolean[][] keyValid) {
         boolean full = length <= config.localAttnChunkLength();
-        ChunkedAttention.Plan plan = new ChunkedAttention.Plan(batch, length, heads, d, 1,
+        return new ChunkedAttention.Plan(batch, length, config.numAttentionHeads(), config.attentionHeadSize(), 1,
                 full ? length : config.localAttnChunkLength(),
                 full ? 0 : config.localNumChunksBefore(), full ? 0 : config.localNumChunksAfter(),
-                Attention.identityPositions(batch * heads, length),
+                Attention.identityPositions(batch * config.numAttentionHeads(), length),
                 new ChunkedAttention.Masking(keyValid, config.isDecoder(), false));
-        return ChunkedAttention.forward(query, key, value, plan).reshape(batch, length, (long) heads * d);
     }
 }

@@ -38,27 +38,60 @@ public final class LshSelfAttention {
      * @param keyValid [B][T], false at padding; null for none
      */
     public Result forward(INDArray hidden, INDArray queryKeyWeight, INDArray valueWeight, boolean[][] keyValid) {
+        return forward(hidden, queryKeyWeight, valueWeight, keyValid, null);
+    }
+
+    /**
+     * The same with the buckets of an earlier pass (null: hash now), so that a recomputation during the
+     * backward pass attends exactly as the forward pass did.
+     */
+    public Result forward(INDArray hidden, INDArray queryKeyWeight, INDArray valueWeight, boolean[][] keyValid,
+                          int[][][][] earlierBuckets) {
         int batch = (int) hidden.size(0), length = (int) hidden.size(1);
+        long rows = (long) batch * length * config.numAttentionHeads();
+        INDArray x = Attention.rows(hidden);                                                  // [B*T, C]
+        INDArray queryKey = Linear.forward(x, queryKeyWeight, null).reshape(rows, config.attentionHeadSize());
+        INDArray value = Linear.forward(x, valueWeight, null).reshape(rows, config.attentionHeadSize());
+        // sequences that fit one chunk get full attention, unhashed: the reference's short-sequence fallback
+        int[][][][] buckets = length <= config.lshAttnChunkLength() ? null
+                : earlierBuckets != null ? earlierBuckets : hash(queryKey, keyValid, batch, length);
+        INDArray out = ChunkedAttention.forward(queryKey, null, value, plan(batch, length, keyValid, buckets));
+        return new Result(out.reshape(batch, length, (long) config.allHeadSize()), buckets);
+    }
+
+    /**
+     * Recomputes the projections, reuses the forward pass's buckets (they get no gradient), and goes back
+     * through the chunked attention and the projections. Adds into dQueryKeyWeight and dValueWeight.
+     *
+     * @param buckets as {@link Result#buckets()} of the forward pass
+     * @param dOut [B, T, H*D]
+     * @return dHidden [B, T, C]
+     */
+    public INDArray backward(INDArray hidden, INDArray queryKeyWeight, INDArray valueWeight, boolean[][] keyValid,
+                             int[][][][] buckets, INDArray dOut, INDArray dQueryKeyWeight, INDArray dValueWeight) {
+        int batch = (int) hidden.size(0), length = (int) hidden.size(1), d = config.attentionHeadSize();
+        long rows = (long) batch * length * config.numAttentionHeads();
+        INDArray x = Attention.rows(hidden);
+        INDArray queryKey = Linear.forward(x, queryKeyWeight, null).reshape(rows, d);
+        INDArray value = Linear.forward(x, valueWeight, null).reshape(rows, d);
+        ChunkedAttention.Gradients g = ChunkedAttention.backward(queryKey, null, value,
+                plan(batch, length, keyValid, buckets), dOut.reshape(rows, d));
+        long width = config.allHeadSize();
+        INDArray dx = Linear.backward(x, queryKeyWeight, g.queries().reshape(x.size(0), width), dQueryKeyWeight, null)
+                .addi(Linear.backward(x, valueWeight, g.values().reshape(x.size(0), width), dValueWeight, null));
+        return dx.reshape(hidden.shape());
+    }
+
+    /** Who attends to whom: buckets sorted into chunks, or (no buckets) one chunk spanning the sequence. */
+    private ChunkedAttention.Plan plan(int batch, int length, boolean[][] keyValid, int[][][][] buckets) {
         int heads = config.numAttentionHeads(), d = config.attentionHeadSize();
-        long rows = (long) batch * length * heads;
-        INDArray queryKey = Linear.forward(Attention.rows(hidden), queryKeyWeight, null).reshape(rows, d); // [B*T*H, D]
-        INDArray value = Linear.forward(Attention.rows(hidden), valueWeight, null).reshape(rows, d);
         ChunkedAttention.Masking masking = new ChunkedAttention.Masking(keyValid, config.isDecoder(), true);
-
-        if (length <= config.lshAttnChunkLength()) { // the reference's short-sequence fallback: full attention
-            ChunkedAttention.Plan plan = new ChunkedAttention.Plan(batch, length, heads, d, 1, length, 0, 0,
+        if (buckets == null) {
+            return new ChunkedAttention.Plan(batch, length, heads, d, 1, length, 0, 0,
                     Attention.identityPositions(batch * heads, length), masking);
-            INDArray out = ChunkedAttention.forward(queryKey, null, value, plan);
-            return new Result(out.reshape(batch, length, (long) heads * d), null);
         }
-
-        int rounds = config.numHashes();
-        int[][][][] buckets = hash(queryKey, keyValid, batch, length);
-        ChunkedAttention.Plan plan = new ChunkedAttention.Plan(batch, length, heads, d, rounds,
-                config.lshAttnChunkLength(), config.lshNumChunksBefore(), config.lshNumChunksAfter(),
-                sortByBucket(buckets), masking);
-        INDArray out = ChunkedAttention.forward(queryKey, null, value, plan);                  // [B*T*H, D]
-        return new Result(out.reshape(batch, length, (long) heads * d), buckets);
+        return new ChunkedAttention.Plan(batch, length, heads, d, config.numHashes(), config.lshAttnChunkLength(),
+                config.lshNumChunksBefore(), config.lshNumChunksAfter(), sortByBucket(buckets), masking);
     }
 
     /**

@@ -31,6 +31,36 @@ public final class PositionEmbeddings {
         return Nd4j.concat(1, perAxis);
     }
 
+    /**
+     * Adds each axis' share of the positions' gradient into its table: axis a's vector i received the
+     * gradient of every position whose a-th mixed-radix digit is i.
+     *
+     * @param dEmbeddings [B*T, C]
+     * @param dAxialWeights per axis a: [1..n_a..1, d_a] gradient accumulators
+     */
+    public static void axialBackward(INDArray dEmbeddings, int batch, int length, List<Integer> axialShape,
+                                     List<INDArray> dAxialWeights) {
+        INDArray perPosition = dEmbeddings.reshape(batch, length, dEmbeddings.size(1)).sum(0);   // [T, C]
+        long offset = 0;
+        for (int a = 0; a < axialShape.size(); a++) {
+            INDArray table = dAxialWeights.get(a);
+            long width = table.size(axialShape.size());
+            int stride = 1;
+            for (int b = a + 1; b < axialShape.size(); b++) stride *= axialShape.get(b);
+            int[] index = new int[length];
+            for (int p = 0; p < length; p++) index[p] = (p / stride) % axialShape.get(a);
+            INDArray slice = perPosition.get(NDArrayIndex.all(), NDArrayIndex.interval(offset, offset + width));
+            Embeddings.scatterAdd(slice, index, table.reshape(axialShape.get(a), width));
+            offset += width;
+        }
+    }
+
+    /** Adds the positions' gradient, summed over the batch, into the table's first T rows. dEmbeddings [B*T, C] */
+    public static void plainBackward(INDArray dEmbeddings, int batch, int length, INDArray dTable) {
+        INDArray perPosition = dEmbeddings.reshape(batch, length, dEmbeddings.size(1)).sum(0);   // [T, C]
+        dTable.get(NDArrayIndex.interval(0, length), NDArrayIndex.all()).addi(perPosition);
+    }
+
     /** @param table [max_position_embeddings, C] → [T, C] */
     public static INDArray plain(INDArray table, int length) {
         return table.get(NDArrayIndex.interval(0, length), NDArrayIndex.all()).dup();

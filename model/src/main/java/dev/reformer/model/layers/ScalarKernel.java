@@ -84,6 +84,118 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         }
     }
 
+    /**
+     * The gradients of {@link #forward}: recomputes every chunk's probabilities from the queries, keys and the
+     * logsumexps of a forward pass run again here (so nothing is kept between the passes), then goes back
+     * through the combination of rounds, the weighted values, the softmax and the scores. Masked and
+     * self-masked scores are constants and pass no gradient to queries or keys.
+     */
+    ChunkedAttention.Gradients backward(INDArray queries, INDArray keys, INDArray values, ChunkedAttention.Plan plan,
+                                        INDArray dOut) {
+        double[] q = doubles(queries), k = keys == null ? q : doubles(keys), v = doubles(values), dO = doubles(dOut);
+        boolean sharedKeys = keys == null;
+        int d = plan.headSize(), rows = (int) queries.size(0), rounds = plan.rounds();
+        double[] perRound = new double[rounds * rows * d], logsumexp = new double[rounds * rows];
+        int chunks = plan.groups() * plan.chunksPerGroup();
+        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, q, k, v, sharedKeys, perRound, logsumexp));
+
+        // through out = sum_r w_r o_r, w = softmax(logsumexp): dO_r = w_r dOut, dLse_r = w_r (dOut.o_r - sum_r' w_r' dOut.o_r')
+        double[] dPerRound = new double[rounds * rows * d], dLogsumexp = new double[rounds * rows];
+        double[] weights = new double[rounds], dots = new double[rounds];
+        for (int row = 0; row < rows; row++) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0, mean = 0;
+            for (int r = 0; r < rounds; r++) max = Math.max(max, logsumexp[r * rows + row]);
+            for (int r = 0; r < rounds; r++) sum += (weights[r] = Math.exp(logsumexp[r * rows + row] - max));
+            for (int r = 0; r < rounds; r++) {
+                weights[r] /= sum;
+                double dot = 0;
+                for (int c = 0; c < d; c++) dot += dO[row * d + c] * perRound[(r * rows + row) * d + c];
+                dots[r] = dot;
+                mean += weights[r] * dot;
+            }
+            for (int r = 0; r < rounds; r++) {
+                dLogsumexp[r * rows + row] = weights[r] * (dots[r] - mean);
+                for (int c = 0; c < d; c++) dPerRound[(r * rows + row) * d + c] = weights[r] * dO[row * d + c];
+            }
+        }
+
+        double[] dq = new double[rows * d], dk = new double[rows * d], dv = new double[rows * d];
+        IntStream.range(0, plan.groups()).parallel().forEach(g -> { // a group's chunks touch only its own rows
+            for (int n = 0; n < plan.chunksPerGroup(); n++) {
+                backwardChunk(plan, g, n, q, k, v, sharedKeys, logsumexp, dPerRound, dLogsumexp, dq, dk, dv);
+            }
+        });
+        if (sharedKeys) { // keys = x * scale(x): fold their gradient into the shared rows
+            for (int row = 0; row < rows; row++) {
+                double squares = 0, dot = 0;
+                for (int c = 0; c < d; c++) {
+                    squares += q[row * d + c] * q[row * d + c];
+                    dot += q[row * d + c] * dk[row * d + c];
+                }
+                double scale = ChunkedAttention.sharedKeyScale(squares, d), meanSquare = squares / d + 1e-6;
+                for (int c = 0; c < d; c++) {
+                    dq[row * d + c] += scale * dk[row * d + c] - scale * q[row * d + c] * dot / (d * meanSquare);
+                }
+            }
+        }
+        DataType dtype = queries.dataType();
+        long[] shape = {rows, d};
+        return new ChunkedAttention.Gradients(Nd4j.create(dq, shape, DataType.DOUBLE).castTo(dtype),
+                sharedKeys ? null : Nd4j.create(dk, shape, DataType.DOUBLE).castTo(dtype),
+                Nd4j.create(dv, shape, DataType.DOUBLE).castTo(dtype));
+    }
+
+    /** Chunk n of group g, backwards: adds into dq, dk (the gradient of the scaled keys) and dv. */
+    private static void backwardChunk(ChunkedAttention.Plan plan, int g, int n, double[] q, double[] k, double[] v,
+                                      boolean sharedKeys, double[] logsumexp, double[] dOut, double[] dLogsumexp,
+                                      double[] dq, double[] dk, double[] dv) {
+        int chunk = plan.chunk(), window = plan.window(), d = plan.headSize();
+        int[] pos = plan.positions()[g];
+        boolean[] rowValid = plan.rowValid(g);
+        int[] keyRows = new int[window], keyPositions = new int[window];
+        double[] keyScale = new double[window], p = new double[window], dScore = new double[window];
+        for (int j = 0; j < window; j++) {
+            keyPositions[j] = pos[plan.keySlot(n, j)];
+            keyRows[j] = plan.row(g, keyPositions[j]);
+            keyScale[j] = 1;
+            if (sharedKeys) {
+                double squares = 0;
+                for (int c = 0; c < d; c++) squares += k[keyRows[j] * d + c] * k[keyRows[j] * d + c];
+                keyScale[j] = ChunkedAttention.sharedKeyScale(squares, d);
+            }
+        }
+        for (int i = 0; i < chunk; i++) {
+            int slot = n * chunk + i, queryPos = pos[slot], queryRow = plan.row(g, queryPos);
+            int outRow = plan.outputRow(g, slot);
+            double weighted = 0; // sum_j p_j dp_j
+            for (int j = 0; j < window; j++) {
+                byte code = plan.code(queryPos, keyPositions[j], rowValid);
+                double s;
+                if (code == ChunkedAttention.MASKED) s = ChunkedAttention.MASK_VALUE;
+                else if (code == ChunkedAttention.SELF) s = ChunkedAttention.SELF_MASK_VALUE;
+                else {
+                    s = 0;
+                    for (int c = 0; c < d; c++) s += q[queryRow * d + c] * k[keyRows[j] * d + c];
+                    s *= keyScale[j];
+                }
+                p[j] = Math.exp(s - logsumexp[outRow]);
+                double dp = 0;
+                for (int c = 0; c < d; c++) dp += dOut[outRow * d + c] * v[keyRows[j] * d + c];
+                dScore[j] = dp;
+                weighted += p[j] * dp;
+            }
+            for (int j = 0; j < window; j++) {
+                for (int c = 0; c < d; c++) dv[keyRows[j] * d + c] += p[j] * dOut[outRow * d + c];
+                if (plan.code(queryPos, keyPositions[j], rowValid) != ChunkedAttention.KEEP) continue;
+                double ds = p[j] * (dScore[j] - weighted + dLogsumexp[outRow]);
+                for (int c = 0; c < d; c++) {
+                    dq[queryRow * d + c] += ds * keyScale[j] * k[keyRows[j] * d + c];
+                    dk[keyRows[j] * d + c] += ds * q[queryRow * d + c]; // d score / d key = query
+                }
+            }
+        }
+    }
+
     /** out[row] = sum over rounds r of softmax_r(logsumexp[r, row]) * perRound[r, row]. */
     private static double[] combineRounds(double[] perRound, double[] logsumexp, int rounds, int rows, int d) {
         if (rounds == 1) return perRound;

@@ -43,11 +43,17 @@ public record Comparison(String name, double maxAbsError, double relativeError, 
 
     @Override
     public String toString() {
+        return format(20);
+    }
+
+    /** One line, the name padded to nameWidth so that a report's columns line up. */
+    public String format(int nameWidth) {
+        String paddedName = String.format("%-" + nameWidth + "s", name);
         if (exact()) {
-            return String.format("%-58s %s  %d of %d ids differ (must match exactly)", name,
+            return String.format("%s %s  %d of %d ids differ (must match exactly)", paddedName,
                     passed() ? "ok  " : "FAIL", mismatches, count);
         }
-        return String.format("%-58s %s  max abs %.3e  rel %.3e  (tolerance %.0e)", name,
-                passed() ? "ok  " : "FAIL", maxAbsError, relativeError, tolerance);
+        return String.format("%s %s  rel %.3e  (max abs %.3e; relative tolerance %.0e)", paddedName,
+                passed() ? "ok  " : "FAIL", relativeError, maxAbsError, tolerance);
     }
 }
