@@ -56,7 +56,18 @@ public final class ReformerModel {
      * @param tokenIds [B*T] the ids of forward(int[][], ...), null for forwardEmbeddings
      */
     public record Cache(INDArray y1, INDArray y2, boolean[][] keyValid, int batch, int length, int originalLength,
-                        int[] tokenIds) {}
+                        int[] tokenIds, List<INDArray[]> layerInputs) {}
+
+    /**
+     * Standard-residual training, for comparison: the forward pass keeps every layer's inputs (X1, X2) and
+     * the backward pass uses them instead of rebuilding them, so memory grows with depth.
+     */
+    public ReformerModel storingActivations(boolean store) {
+        this.storeActivations = store;
+        return this;
+    }
+
+    private boolean storeActivations;
 
     /**
      * @param inputIds [B][T] token ids in [0, vocab_size)
@@ -118,7 +129,9 @@ public final class ReformerModel {
         // both reversible streams start as the embeddings
         INDArray x1 = embeddings, x2 = embeddings;
         List<int[][][][]> buckets = new ArrayList<>();
+        List<INDArray[]> layerInputs = storeActivations ? new ArrayList<>() : null;
         for (ReversibleLayer layer : layers) {
+            if (layerInputs != null) layerInputs.add(new INDArray[]{x1, x2});
             ReversibleLayer.Output out = layer.forward(x1, x2, batch, length, keyValid);
             x1 = out.y1();
             x2 = out.y2();
@@ -129,7 +142,8 @@ public final class ReformerModel {
         if (length != originalLength) {
             hidden = hidden.get(NDArrayIndex.all(), NDArrayIndex.interval(0, originalLength), NDArrayIndex.all()).dup();
         }
-        return new Output(hidden, buckets, new Cache(x1, x2, keyValid, batch, length, originalLength, tokenIds));
+        return new Output(hidden, buckets, new Cache(x1, x2, keyValid, batch, length, originalLength, tokenIds,
+                layerInputs));
     }
 
     /**
@@ -155,8 +169,9 @@ public final class ReformerModel {
         INDArray dy1 = dStreams.get(NDArrayIndex.all(), NDArrayIndex.interval(0, c)).dup();
         INDArray dy2 = dStreams.get(NDArrayIndex.all(), NDArrayIndex.interval(c, 2L * c)).dup();
         for (int i = layers.size() - 1; i >= 0; i--) {
+            INDArray[] stored = cache.layerInputs() == null ? null : cache.layerInputs().get(i);
             ReversibleLayer.Backward b = layers.get(i).backward(y1, y2, dy1, dy2, output.buckets().get(i),
-                    batch, length, cache.keyValid(), grads.layers.get(i));
+                    batch, length, cache.keyValid(), grads.layers.get(i), stored);
             y1 = b.x1();
             y2 = b.x2();
             dy1 = b.dx1();

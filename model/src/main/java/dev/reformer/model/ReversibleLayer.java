@@ -50,16 +50,17 @@ public final class ReversibleLayer {
      *
      * @param y1 [B*T, C]; y2, dy1, dy2 likewise
      * @param buckets {@link Output#buckets()} of the forward pass
+     * @param storedInputs {X1, X2} kept by a standard-residual forward pass, or null to rebuild them
      */
     public Backward backward(INDArray y1, INDArray y2, INDArray dy1, INDArray dy2, int[][][][] buckets,
-                             int batch, int length, boolean[][] keyValid, Params.Layer grads) {
+                             int batch, int length, boolean[][] keyValid, Params.Layer grads, INDArray[] storedInputs) {
         // G: Y2 = X2 + G(Y1)
-        INDArray x2 = y2.sub(feedForward(y1));
+        INDArray x2 = storedInputs != null ? storedInputs[1] : y2.sub(feedForward(y1));
         INDArray dy1Total = dy1.add(FeedForward.backward(y1, params.feedForward(), config.layerNormEps(),
                 config.hiddenAct(), config.chunkSizeFeedForward(), dy2, grads.feedForward()));
         // F: Y1 = X1 + F(X2)
         Attended f = attention(x2, batch, length, keyValid, buckets);
-        INDArray x1 = y1.sub(f.out);
+        INDArray x1 = storedInputs != null ? storedInputs[0] : y1.sub(f.out);
         INDArray dx2 = dy2.add(attentionBackward(x2, f, batch, length, keyValid, dy1Total, grads));
         return new Backward(x1, x2, dy1Total, dx2);
     }

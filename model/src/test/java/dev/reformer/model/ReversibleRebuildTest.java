@@ -47,7 +47,7 @@ class ReversibleRebuildTest {
         Collections.reverse(buckets);
         for (int i = 0; i < layers.size(); i++) {
             ReversibleLayer.Backward b = layers.get(i).backward(y1, y2, zero, zero, buckets.get(i), batch, length, valid,
-                    grads.layers.get(layers.size() - 1 - i));
+                    grads.layers.get(layers.size() - 1 - i), null);
             y1 = b.x1();
             y2 = b.x2();
         }

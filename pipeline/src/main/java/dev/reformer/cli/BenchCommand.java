@@ -26,16 +26,25 @@ import java.util.regex.Pattern;
                         + " chunk 64, batch 1, float32: LSH attention with each number of hash rounds versus full attention,"
                         + " in the same run. Reports the median time, the peak memory (the rise of the resident set's high-water"
                         + " mark over a pre-touched Java heap: the native memory of ND4J's arrays and the kernels' buffers),"
-                        + " their ratios to full attention, and GFLOP/s against ND4J's own sgemm measured in the same run."},
-        footer = {"", "Example: ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3"})
+                        + " their ratios to full attention, and GFLOP/s against ND4J's own sgemm measured in the same run.",
+                "memory: one training step (forward, classification loss, backward, AdamW update; batch 1, float32) of"
+                        + " a model with local and LSH layers alternating (d_model 256, 4 heads x 64, chunk 64, 2 hash"
+                        + " rounds), with reversible residuals (inputs rebuilt in backward) versus standard residuals"
+                        + " (every layer's inputs kept), at each depth: peak memory, its ratio to one layer, step time, tokens/s."},
+        footer = {"", "Examples:", "  ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3",
+                "  ./reformer bench memory --lengths 4096 --layers 1,6,12 --repeats 3"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "What to measure: attention.")
+    @Parameters(paramLabel = "WHAT", description = "What to measure: attention or memory.")
     String what;
 
-    @Option(names = "--lengths", split = ",", defaultValue = "1024,4096,16384,65536",
-            description = "Sequence lengths (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lengths", split = ",",
+            description = "Sequence lengths, multiples of 64 (default: 1024,4096,16384,65536 for attention, 4096,16384 for memory).")
     List<Integer> lengths;
+
+    @Option(names = "--layers", split = ",", defaultValue = "1,6,12",
+            description = "memory: model depths (default: ${DEFAULT-VALUE}).")
+    List<Integer> layers;
 
     @Option(names = "--hashes", split = ",", defaultValue = "1,2,4,8",
             description = "Hash rounds of LSH attention (default: ${DEFAULT-VALUE}).")
@@ -60,7 +69,50 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!what.equals("attention")) throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention");
+        for (int length : lengths == null ? List.<Integer>of() : lengths) {
+            if (length <= 0 || length % 64 != 0) {
+                throw new IllegalArgumentException("length " + length + " is not a positive multiple of 64 (the chunk length)");
+            }
+        }
+        return switch (what) {
+            case "attention" -> attention(lengths == null ? List.of(1024, 4096, 16384, 65536) : lengths);
+            case "memory" -> memory(lengths == null ? List.of(4096, 16384) : lengths);
+            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory");
+        };
+    }
+
+    /** Peak memory and speed of one training step, reversible versus standard residual, at several depths. */
+    private int memory(List<Integer> lengths) throws Exception {
+        int total = lengths.size() * layers.size() * 2, done = 0;
+        StringBuilder out = new StringBuilder();
+        out.append("| L | layers | residual | peak MiB | vs 1 layer | step ms (median) | tokens/s |\n");
+        out.append("|---:|---:|---|---:|---:|---:|---:|\n");
+        for (int length : lengths) {
+            for (String mode : List.of("reversible", "standard")) {
+                Double oneLayer = null;
+                for (int depth : layers) {
+                    progress(++done, total, "L=" + length + ", " + depth + " layers, " + mode + " residual (one training step)");
+                    Cell c = run(List.of("memory", String.valueOf(length), String.valueOf(depth), mode, String.valueOf(repeats)));
+                    if (oneLayer == null) oneLayer = c.peakMib;
+                    out.append(String.format(Locale.ROOT, "| %d | %d | %s | %.0f | %.2fx | %.0f | %.0f |%n", length, depth, mode,
+                            c.peakMib, c.peakMib / oneLayer, c.medianMs, length / (c.medianMs / 1000)));
+                }
+            }
+        }
+        System.out.print(out);
+        writeMarkdown("memory --lengths " + join(lengths) + " --layers " + join(layers) + " --repeats " + repeats, out);
+        return 0;
+    }
+
+    private void writeMarkdown(String arguments, CharSequence table) throws IOException {
+        if (markdown == null) return;
+        String header = "Command: `./reformer bench " + arguments + "`\n\nMachine: " + machine() + "\n\nDate: "
+                + LocalDate.now() + "\n\n";
+        Files.writeString(markdown, header + table);
+        System.err.println("wrote " + markdown);
+    }
+
+    private int attention(List<Integer> lengths) throws Exception {
         long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
         int total = 1 + lengths.size() * (hashes.size() + 1), done = 0;
 
@@ -114,12 +166,7 @@ final class BenchCommand implements Callable<Integer> {
             out.append("- speed-ups marked * compare with the longest measured full attention scaled by (L / L_full)^2\n");
         }
         System.out.print(out);
-        if (markdown != null) {
-            String header = "Command: `./reformer bench attention --lengths " + join(lengths) + " --hashes " + join(hashes)
-                    + " --repeats " + repeats + "`\n\nMachine: " + machine() + "\n\nDate: " + LocalDate.now() + "\n\n";
-            Files.writeString(markdown, header + out);
-            System.err.println("wrote " + markdown);
-        }
+        writeMarkdown("attention --lengths " + join(lengths) + " --hashes " + join(hashes) + " --repeats " + repeats, out);
         return 0;
     }
 

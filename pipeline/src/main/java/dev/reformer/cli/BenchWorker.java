@@ -1,6 +1,10 @@
 package dev.reformer.cli;
 
+import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
+import dev.reformer.model.ReformerModel;
+import dev.reformer.model.train.AdamW;
+import dev.reformer.model.train.SequenceClassifier;
 import dev.reformer.model.layers.FullAttention;
 import dev.reformer.model.layers.LayerNorm;
 import dev.reformer.model.layers.Linear;
@@ -27,6 +31,8 @@ import java.util.function.Supplier;
  *   attention L HASHES REPEATS   one attention sublayer (layer norm, attention, output projection);
  *                                HASHES 0 = full attention as dense ND4J matrix products
  *   sgemm N REPEATS              ND4J's own float32 N x N matrix product, the yardstick for GFLOP/s
+ *   memory L LAYERS MODE REPEATS one training step (forward, classification loss, backward, AdamW) of a
+ *                                LAYERS-deep model at length L; MODE reversible or standard (stored activations)
  * </pre>
  */
 public final class BenchWorker {
@@ -38,6 +44,7 @@ public final class BenchWorker {
         Measurement m = switch (what) {
             case "attention" -> attention(Integer.parseInt(args[1]), Integer.parseInt(args[2]), repeats);
             case "sgemm" -> sgemm(Integer.parseInt(args[1]), repeats);
+            case "memory" -> trainingStep(Integer.parseInt(args[1]), Integer.parseInt(args[2]), args[3].equals("standard"), repeats);
             default -> throw new IllegalArgumentException("unknown measurement " + what);
         };
         System.out.printf("RESULT {\"median_ms\": %.3f, \"min_ms\": %.3f, \"peak_mib\": %.1f, \"gflop\": %.4f}%n",
@@ -93,6 +100,41 @@ public final class BenchWorker {
                 heads = lsh.forward(normed.reshape(1, length, HIDDEN), queryKey, value, null).out();
             }
             return Linear.forward(heads.reshape(length, HEADS * HEAD_SIZE), output, null);
+        };
+    }
+
+    /** The model of the memory benchmark: d_model 256, 4 heads x 64, local and LSH layers alternating, chunk 64. */
+    static ReformerConfig trainingConfig(int length, int layers) {
+        List<String> kinds = new java.util.ArrayList<>();
+        for (int i = 0; i < layers; i++) kinds.add(i % 2 == 0 ? "local" : "lsh");
+        return ReformerConfig.builder()
+                .hiddenSize(HIDDEN).numAttentionHeads(HEADS).attentionHeadSize(HEAD_SIZE).attnLayers(kinds)
+                .numHashes(2).numBuckets(ReformerConfig.recommendedBuckets(length, CHUNK, length))
+                .lshAttnChunkLength(CHUNK).localAttnChunkLength(CHUNK).feedForwardSize(512)
+                .axialPosShape(List.of(64, length / 64)).axialPosEmbdsDim(List.of(64, HIDDEN - 64))
+                .maxPositionEmbeddings(length).vocabSize(258).hiddenDropoutProb(0).localAttentionProbsDropoutProb(0)
+                .build();
+    }
+
+    static Measurement trainingStep(int length, int layers, boolean standard, int repeats) throws IOException {
+        Supplier<INDArray> warmup = step(Math.max(2 * CHUNK * 2, Math.min(512, length / 4)), layers, standard);
+        return measure(warmup, step(length, layers, standard), repeats, 0);
+    }
+
+    /** One training step on random bytes, returning the loss (as a scalar array). */
+    static Supplier<INDArray> step(int length, int layers, boolean standard) {
+        ReformerConfig config = trainingConfig(length, layers);
+        ReformerModel model = new ReformerModel(config, Params.init(config, 1, DataType.FLOAT)).storingActivations(standard);
+        SequenceClassifier classifier = SequenceClassifier.withNewHead(model, 2, 2);
+        AdamW optimizer = new AdamW(new AdamW.Settings(1e-4, 0.01, 1.0, 10, 1000));
+        Random random = new Random(3);
+        int[][] ids = new int[1][length];
+        for (int t = 0; t < length; t++) ids[0][t] = 2 + random.nextInt(256);
+        SequenceClassifier.Batch batch = new SequenceClassifier.Batch(ids, null, null, new int[]{1});
+        return () -> {
+            double loss = classifier.lossAndGradients(batch);
+            optimizer.update(classifier.params(), classifier.gradients());
+            return Nd4j.scalar(loss);
         };
     }
 

@@ -99,13 +99,14 @@ public final class ChunkedAttention {
     }
 
     /**
-     * The gradients of {@link #forward}'s output with respect to its inputs, computed in float64 by the
-     * scalar kernel whatever the data type (the fast kernel has no backward yet).
+     * The gradients of {@link #forward}'s output with respect to its inputs, by the same kernel choice.
      *
      * @param dOut [B*T*H, D]
      */
     public static Gradients backward(INDArray queries, INDArray keys, INDArray values, Plan plan, INDArray dOut) {
-        return new ScalarKernel().backward(queries, keys, values, plan, dOut);
+        return queries.dataType() == DataType.FLOAT && VECTOR_API
+                ? new VectorKernel().backward(queries, keys, values, plan, dOut)
+                : new ScalarKernel().backward(queries, keys, values, plan, dOut);
     }
 
     /** @param keys null when the keys are shared with the queries: their gradient is then inside queries */

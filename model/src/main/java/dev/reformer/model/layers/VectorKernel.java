@@ -200,6 +200,193 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         }
     }
 
+    /**
+     * The gradients of {@link #forward}, in float32: the same steps as {@link ScalarKernel#backward}, each
+     * chunk's products done by {@link #multiply}. A group's chunks run in order on one thread (they add into
+     * the same rows); groups run in parallel.
+     */
+    ChunkedAttention.Gradients backward(INDArray queries, INDArray keys, INDArray values, ChunkedAttention.Plan plan,
+                                        INDArray dOut) {
+        INDArray q = contiguousFloat(queries), k = keys == null ? q : contiguousFloat(keys), v = contiguousFloat(values);
+        INDArray dO = contiguousFloat(dOut);
+        FloatBuffer qb = q.data().asNioFloat(), kb = k.data().asNioFloat(), vb = v.data().asNioFloat();
+        boolean sharedKeys = keys == null;
+        int d = plan.headSize(), rows = (int) queries.size(0), rounds = plan.rounds();
+        INDArray perRound = Nd4j.createUninitialized(DataType.FLOAT, rounds, rows, d);
+        FloatBuffer pb = perRound.data().asNioFloat();
+        float[] logsumexp = new float[rounds * rows];
+        int chunks = plan.groups() * plan.chunksPerGroup();
+        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, qb, kb, vb, sharedKeys, pb, logsumexp));
+
+        // through out = sum_r w_r o_r: dO_r = w_r dOut, dLse_r = w_r (dOut.o_r - sum_r' w_r' dOut.o_r')
+        INDArray dPerRound = Nd4j.createUninitialized(DataType.FLOAT, rounds, rows, d);
+        FloatBuffer dpb = dPerRound.data().asNioFloat(), dob = dO.data().asNioFloat();
+        float[] dLogsumexp = new float[rounds * rows];
+        IntStream.range(0, (rows + 1023) / 1024).parallel().forEach(block -> {
+            float[] upstream = new float[d], round = new float[d], weights = new float[rounds], dots = new float[rounds];
+            for (int row = block * 1024; row < Math.min(rows, (block + 1) * 1024); row++) {
+                dob.get(row * d, upstream, 0, d);
+                float max = Float.NEGATIVE_INFINITY, sum = 0, mean = 0;
+                for (int r = 0; r < rounds; r++) max = Math.max(max, logsumexp[r * rows + row]);
+                for (int r = 0; r < rounds; r++) sum += (weights[r] = (float) Math.exp(logsumexp[r * rows + row] - max));
+                for (int r = 0; r < rounds; r++) {
+                    weights[r] /= sum;
+                    pb.get((r * rows + row) * d, round, 0, d);
+                    float dot = 0;
+                    for (int c = 0; c < d; c++) dot += upstream[c] * round[c];
+                    dots[r] = dot;
+                    mean += weights[r] * dot;
+                }
+                for (int r = 0; r < rounds; r++) {
+                    dLogsumexp[r * rows + row] = weights[r] * (dots[r] - mean);
+                    for (int c = 0; c < d; c++) round[c] = weights[r] * upstream[c];
+                    dpb.put((r * rows + row) * d, round, 0, d);
+                }
+            }
+        });
+
+        INDArray dq = Nd4j.zeros(DataType.FLOAT, rows, d), dk = Nd4j.zeros(DataType.FLOAT, rows, d);
+        INDArray dv = Nd4j.zeros(DataType.FLOAT, rows, d);
+        FloatBuffer dqb = dq.data().asNioFloat(), dkb = dk.data().asNioFloat(), dvb = dv.data().asNioFloat();
+        IntStream.range(0, plan.groups()).parallel().forEach(g -> {
+            for (int n = 0; n < plan.chunksPerGroup(); n++) {
+                backwardChunk(plan, g, n, qb, kb, vb, sharedKeys, logsumexp, dpb, dLogsumexp, dqb, dkb, dvb);
+            }
+        });
+        if (sharedKeys) { // keys = x * scale(x): fold their gradient into the shared rows
+            IntStream.range(0, (rows + 1023) / 1024).parallel().forEach(block -> {
+                float[] x = new float[d], dKey = new float[d], dx = new float[d];
+                for (int row = block * 1024; row < Math.min(rows, (block + 1) * 1024); row++) {
+                    qb.get(row * d, x, 0, d);
+                    dkb.get(row * d, dKey, 0, d);
+                    dqb.get(row * d, dx, 0, d);
+                    double squares = 0, dot = 0;
+                    for (int c = 0; c < d; c++) {
+                        squares += x[c] * x[c];
+                        dot += x[c] * dKey[c];
+                    }
+                    double scale = ChunkedAttention.sharedKeyScale(squares, d), meanSquare = squares / d + 1e-6;
+                    for (int c = 0; c < d; c++) dx[c] += (float) (scale * dKey[c] - scale * x[c] * dot / (d * meanSquare));
+                    dqb.put(row * d, dx, 0, d);
+                }
+            });
+        }
+        Reference.reachabilityFence(q);
+        Reference.reachabilityFence(k);
+        Reference.reachabilityFence(v);
+        Reference.reachabilityFence(dO);
+        Reference.reachabilityFence(perRound);
+        Reference.reachabilityFence(dPerRound);
+        return new ChunkedAttention.Gradients(dq, sharedKeys ? null : dk, dv);
+    }
+
+    /** Per-thread scratch of the backward pass. */
+    private static final class BackwardScratch {
+        float[] queries, keys, keysT, valuesT, upstream, scores, dScores, transposed, chunkRows, windowRows, row;
+        int[] keyRows, keyPositions;
+
+        BackwardScratch ensure(int chunk, int window, int d) {
+            if (queries == null || queries.length < chunk * d || keys.length < window * d || scores.length < chunk * window) {
+                queries = new float[chunk * d];
+                upstream = new float[chunk * d];
+                chunkRows = new float[chunk * d];
+                keys = new float[window * d];
+                keysT = new float[window * d];
+                valuesT = new float[window * d];
+                windowRows = new float[window * d];
+                scores = new float[chunk * window];
+                dScores = new float[chunk * window];
+                transposed = new float[chunk * window];
+                row = new float[d];
+                keyRows = new int[window];
+                keyPositions = new int[window];
+            }
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<BackwardScratch> BACKWARD_SCRATCH = ThreadLocal.withInitial(BackwardScratch::new);
+
+    /** Chunk n of group g, backwards: adds into dq, dk (the gradient of the scaled keys) and dv. */
+    private static void backwardChunk(ChunkedAttention.Plan plan, int g, int n, FloatBuffer q, FloatBuffer k, FloatBuffer v,
+                                      boolean sharedKeys, float[] logsumexp, FloatBuffer dOut, float[] dLogsumexp,
+                                      FloatBuffer dq, FloatBuffer dk, FloatBuffer dv) {
+        int chunk = plan.chunk(), window = plan.window(), d = plan.headSize();
+        int[] pos = plan.positions()[g];
+        boolean[] rowValid = plan.rowValid(g);
+        BackwardScratch s = BACKWARD_SCRATCH.get().ensure(chunk, window, d);
+        float[] row = s.row;
+        for (int i = 0; i < chunk; i++) {
+            q.get(plan.row(g, pos[n * chunk + i]) * d, s.queries, i * d, d);
+            dOut.get(plan.outputRow(g, n * chunk + i) * d, s.upstream, i * d, d);
+        }
+        for (int j = 0; j < window; j++) {
+            int keyPos = pos[plan.keySlot(n, j)], keyRow = plan.row(g, keyPos);
+            s.keyPositions[j] = keyPos;
+            s.keyRows[j] = keyRow;
+            k.get(keyRow * d, row, 0, d);
+            float scale = 1f;
+            if (sharedKeys) {
+                double squares = 0;
+                for (int c = 0; c < d; c++) squares += row[c] * row[c];
+                scale = (float) ChunkedAttention.sharedKeyScale(squares, d);
+            }
+            for (int c = 0; c < d; c++) {
+                s.keys[j * d + c] = row[c] * scale;
+                s.keysT[c * window + j] = row[c] * scale;
+            }
+            v.get(keyRow * d, row, 0, d);
+            for (int c = 0; c < d; c++) s.valuesT[c * window + j] = row[c];
+        }
+        float[] p = s.scores, ds = s.dScores;
+        multiply(s.queries, chunk, d, s.keysT, window, p);                                   // scores
+        multiply(s.upstream, chunk, d, s.valuesT, window, ds);                               // dp = dO . V^T
+        for (int i = 0; i < chunk; i++) {
+            int outRow = plan.outputRow(g, n * chunk + i), queryPos = pos[n * chunk + i];
+            // the probabilities again, normalised by their own sum rather than by the stored float32 logsumexp,
+            // whose rounding near the -1e5 of a self-only row would be 1e-2 relative
+            float max = Float.NEGATIVE_INFINITY, sum = 0, weighted = 0;
+            for (int j = 0; j < window; j++) {
+                byte code = plan.code(queryPos, s.keyPositions[j], rowValid);
+                if (code == ChunkedAttention.MASKED) p[i * window + j] = (float) ChunkedAttention.MASK_VALUE;
+                else if (code == ChunkedAttention.SELF) p[i * window + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
+                max = Math.max(max, p[i * window + j]);
+            }
+            for (int j = 0; j < window; j++) sum += (p[i * window + j] = exp(p[i * window + j] - max));
+            for (int j = 0; j < window; j++) {
+                p[i * window + j] /= sum;
+                weighted += p[i * window + j] * ds[i * window + j];
+            }
+            float dLse = dLogsumexp[outRow];
+            for (int j = 0; j < window; j++) {
+                boolean keep = plan.code(queryPos, s.keyPositions[j], rowValid) == ChunkedAttention.KEEP;
+                ds[i * window + j] = keep ? p[i * window + j] * (ds[i * window + j] - weighted + dLse) : 0f;
+            }
+        }
+        // dQ [chunk, d] = dS . K
+        multiply(ds, chunk, window, s.keys, d, s.chunkRows);
+        for (int i = 0; i < chunk; i++) addRow(dq, plan.row(g, pos[n * chunk + i]) * d, s.chunkRows, i * d, d, row);
+        // dK [window, d] = dS^T . Q
+        transpose(ds, chunk, window, s.transposed);
+        multiply(s.transposed, window, chunk, s.queries, d, s.windowRows);
+        for (int j = 0; j < window; j++) addRow(dk, s.keyRows[j] * d, s.windowRows, j * d, d, row);
+        // dV [window, d] = P^T . dO
+        transpose(p, chunk, window, s.transposed);
+        multiply(s.transposed, window, chunk, s.upstream, d, s.windowRows);
+        for (int j = 0; j < window; j++) addRow(dv, s.keyRows[j] * d, s.windowRows, j * d, d, row);
+    }
+
+    private static void addRow(FloatBuffer target, int at, float[] source, int from, int d, float[] scratch) {
+        target.get(at, scratch, 0, d);
+        for (int c = 0; c < d; c++) scratch[c] += source[from + c];
+        target.put(at, scratch, 0, d);
+    }
+
+    /** out [cols, rows] = x [rows, cols]^T */
+    private static void transpose(float[] x, int rows, int cols, float[] out) {
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+    }
+
     private static final float LOG2E = 1.44269504088896341f, LN2_HIGH = 0.693359375f, LN2_LOW = -2.12194440e-4f;
 
     /**
