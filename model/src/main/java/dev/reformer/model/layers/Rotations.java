@@ -25,6 +25,27 @@ public interface Rotations {
         };
     }
 
+    /**
+     * Fresh rotations on every call, as with no hash_seed, but from a sequence fixed by seed: training runs
+     * repeat exactly, and a checkpoint can record how far the sequence went. Draw n uses a generator seeded
+     * with (seed, n).
+     */
+    final class Sequence implements Rotations {
+        private final long seed;
+        private final java.util.concurrent.atomic.AtomicLong draws = new java.util.concurrent.atomic.AtomicLong();
+
+        public Sequence(long seed) { this.seed = seed; }
+
+        public long draws() { return draws.get(); }
+
+        public void resumeAt(long draws) { this.draws.set(draws); }
+
+        @Override
+        public INDArray draw(int heads, int headSize, int rounds, int half, DataType dtype) {
+            return seeded(seed * 0x9E3779B97F4A7C15L + draws.getAndIncrement()).draw(heads, headSize, rounds, half, dtype);
+        }
+    }
+
     /** Always the given tensor (checked against the requested shape). */
     static Rotations fixed(INDArray rotations) {
         return (heads, headSize, rounds, half, dtype) -> {

@@ -77,6 +77,15 @@ public final class SequenceClassifier {
         return head.loss();
     }
 
+    /** Mean loss and predicted labels of a batch, forward only. */
+    public record Evaluation(double loss, int[] predicted) {}
+
+    public Evaluation evaluate(Batch batch) {
+        INDArray hidden = model.forward(batch.ids(), batch.mask()).lastHiddenState();
+        ClassificationHead.Output head = ClassificationHead.forward(hidden, poolOf(batch), headWeight, headBias, batch.labels());
+        return new Evaluation(head.loss(), ClassificationHead.predict(head.logits()));
+    }
+
     /** Most likely label of each row. */
     public int[] predict(Batch batch) {
         INDArray hidden = model.forward(batch.ids(), batch.mask()).lastHiddenState();

@@ -3,6 +3,7 @@ package dev.reformer.model.train;
 import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
 import dev.reformer.model.ReformerModel;
+import dev.reformer.model.layers.Rotations;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -44,7 +45,8 @@ class LongRangeLearningTest {
                 .feedForwardSize(64).axialPosShape(List.of(32, 36)).axialPosEmbdsDim(List.of(16, 16))
                 .maxPositionEmbeddings(LENGTH).vocabSize(VOCAB).initializerRange(0.1).axialNormStd(0.02)
                 .hiddenDropoutProb(0).localAttentionProbsDropoutProb(0).build();
-        ReformerModel model = new ReformerModel(config, Params.init(config, 1, DataType.FLOAT));
+        // fresh rotations on every step, from a fixed sequence: the run repeats exactly
+        ReformerModel model = new ReformerModel(config, Params.init(config, 1, DataType.FLOAT), new Rotations.Sequence(5));
         SequenceClassifier classifier = SequenceClassifier.withNewHead(model, 2, 2);
         int steps = Integer.parseInt(System.getenv().getOrDefault("STEPS", "800"));
         AdamW optimizer = new AdamW(new AdamW.Settings(3e-3, 0.01, 1.0, 20, steps));

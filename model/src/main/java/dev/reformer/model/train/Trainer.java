@@ -1,0 +1,186 @@
+package dev.reformer.model.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reformer.model.io.SafeTensors;
+import dev.reformer.model.layers.Rotations;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Trains a {@link SequenceClassifier}: shuffled mini-batches, AdamW, an evaluation on the validation set
+ * after every epoch, early stopping, the best model on validation kept, and a checkpoint after every epoch
+ * from which a run resumes exactly (parameters, optimizer moments and step, epoch, rotation draws).
+ */
+public final class Trainer {
+    /** @param patience epochs without a better validation accuracy before stopping */
+    public record Settings(int epochs, int batchSize, double learningRate, double weightDecay, double clipNorm,
+                           int warmupSteps, int patience, long seed) {}
+
+    /** One example: token ids (any length up to the model's) and its label index. */
+    public record Example(int[] ids, int label) {}
+
+    public record EpochMetrics(int epoch, double trainLoss, double validationLoss, double validationAccuracy,
+                               double examplesPerSecond) {}
+
+    /** Told of progress within an epoch and of each finished epoch. */
+    public interface Listener {
+        void batch(int epoch, int batch, int batches, double loss, double examplesPerSecond);
+
+        void epoch(EpochMetrics metrics, boolean best);
+    }
+
+    static final String STATE = "state.safetensors", BEST = "best.safetensors";
+
+    private final SequenceClassifier classifier;
+    private final Rotations.Sequence rotations;
+    private final Settings settings;
+    private final AdamW optimizer;
+    private final List<EpochMetrics> history = new ArrayList<>();
+    private int epochsDone, bestEpoch, staleEpochs;
+    private double bestAccuracy = -1;
+
+    /** rotations: the sequence the classifier's model draws from (its position is checkpointed). */
+    public Trainer(SequenceClassifier classifier, Rotations.Sequence rotations, Settings settings, int batchesPerEpoch) {
+        this.classifier = classifier;
+        this.rotations = rotations;
+        this.settings = settings;
+        this.optimizer = new AdamW(new AdamW.Settings(settings.learningRate(), settings.weightDecay(),
+                settings.clipNorm(), settings.warmupSteps(), settings.epochs() * batchesPerEpoch));
+    }
+
+    public List<EpochMetrics> history() { return List.copyOf(history); }
+
+    public int bestEpoch() { return bestEpoch; }
+
+    public double bestAccuracy() { return bestAccuracy; }
+
+    /**
+     * Runs the remaining epochs, checkpointing into dir after each, and leaves the best parameters on
+     * validation in the classifier at the end.
+     */
+    public List<EpochMetrics> run(List<Example> train, List<Example> validation, Path dir, Listener listener) throws IOException {
+        Files.createDirectories(dir);
+        if (Files.exists(dir.resolve(STATE))) resume(dir);
+        while (epochsDone < settings.epochs() && staleEpochs < settings.patience()) {
+            int epoch = epochsDone + 1;
+            List<Example> order = new ArrayList<>(train);
+            Collections.shuffle(order, new Random(settings.seed() * 31 + epoch)); // per-epoch order: resumable
+            int batches = (order.size() + settings.batchSize() - 1) / settings.batchSize();
+            double lossSum = 0;
+            long started = System.nanoTime();
+            for (int b = 0; b < batches; b++) {
+                List<Example> part = order.subList(b * settings.batchSize(), Math.min(order.size(), (b + 1) * settings.batchSize()));
+                double loss = classifier.lossAndGradients(batchOf(part));
+                optimizer.update(classifier.params(), classifier.gradients());
+                lossSum += loss * part.size();
+                double seconds = (System.nanoTime() - started) / 1e9;
+                listener.batch(epoch, b + 1, batches, loss, Math.min(order.size(), (b + 1) * settings.batchSize()) / seconds);
+            }
+            double examplesPerSecond = order.size() / ((System.nanoTime() - started) / 1e9);
+            double[] evaluation = evaluate(validation);
+            EpochMetrics metrics = new EpochMetrics(epoch, lossSum / order.size(), evaluation[0], evaluation[1], examplesPerSecond);
+            history.add(metrics);
+            boolean best = metrics.validationAccuracy() > bestAccuracy;
+            if (best) {
+                bestAccuracy = metrics.validationAccuracy();
+                bestEpoch = epoch;
+                staleEpochs = 0;
+                SafeTensors.write(dir.resolve(BEST), classifier.params(), Map.of("epoch", String.valueOf(epoch)));
+            } else {
+                staleEpochs++;
+            }
+            epochsDone = epoch;
+            checkpoint(dir);
+            listener.epoch(metrics, best);
+        }
+        restoreParams(SafeTensors.read(dir.resolve(BEST)));
+        return history();
+    }
+
+    /** Mean loss and accuracy over examples, in batches. */
+    public double[] evaluate(List<Example> examples) {
+        double loss = 0;
+        int correct = 0;
+        for (int b = 0; b < examples.size(); b += settings.batchSize()) {
+            List<Example> part = examples.subList(b, Math.min(examples.size(), b + settings.batchSize()));
+            SequenceClassifier.Batch batch = batchOf(part);
+            SequenceClassifier.Evaluation e = classifier.evaluate(batch);
+            loss += e.loss() * part.size();
+            for (int i = 0; i < part.size(); i++) if (e.predicted()[i] == part.get(i).label()) correct++;
+        }
+        return new double[]{loss / examples.size(), correct / (double) examples.size()};
+    }
+
+    /** Pads a list of examples to its longest one (padding masked). */
+    static SequenceClassifier.Batch batchOf(List<Example> examples) {
+        int length = examples.stream().mapToInt(e -> e.ids().length).max().orElse(1);
+        int[][] ids = new int[examples.size()][length], mask = new int[examples.size()][length];
+        int[] labels = new int[examples.size()];
+        for (int i = 0; i < examples.size(); i++) {
+            int[] x = examples.get(i).ids();
+            System.arraycopy(x, 0, ids[i], 0, x.length);
+            java.util.Arrays.fill(mask[i], 0, x.length, 1);
+            labels[i] = examples.get(i).label();
+        }
+        return new SequenceClassifier.Batch(ids, mask, null, labels);
+    }
+
+    private void checkpoint(Path dir) throws IOException {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        classifier.params().forEach((name, t) -> tensors.put("param/" + name, t));
+        optimizer.state().forEach((name, t) -> tensors.put("optimizer/" + name, t));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode state = json.createObjectNode();
+        state.put("epochs_done", epochsDone).put("optimizer_step", optimizer.step()).put("rotation_draws", rotations.draws())
+                .put("best_epoch", bestEpoch).put("best_accuracy", bestAccuracy).put("stale_epochs", staleEpochs);
+        ArrayNode epochs = state.putArray("history");
+        history.forEach(m -> epochs.add(json.valueToTree(m)));
+        Path temporary = dir.resolve(STATE + ".tmp");
+        SafeTensors.write(temporary, tensors, Map.of("trainer_state", json.writeValueAsString(state)));
+        Files.move(temporary, dir.resolve(STATE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private void resume(Path dir) throws IOException {
+        Map<String, INDArray> tensors = SafeTensors.read(dir.resolve(STATE));
+        var state = new ObjectMapper().readTree(SafeTensors.readMetadata(dir.resolve(STATE)).get("trainer_state"));
+        Map<String, INDArray> params = new LinkedHashMap<>(), moments = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> {
+            if (name.startsWith("param/")) params.put(name.substring(6), t);
+            else if (name.startsWith("optimizer/")) moments.put(name.substring(10), t);
+        });
+        restoreParams(params);
+        optimizer.restore(moments, state.get("optimizer_step").asLong());
+        rotations.resumeAt(state.get("rotation_draws").asLong());
+        epochsDone = state.get("epochs_done").asInt();
+        bestEpoch = state.get("best_epoch").asInt();
+        bestAccuracy = state.get("best_accuracy").asDouble();
+        staleEpochs = state.get("stale_epochs").asInt();
+        history.clear();
+        ObjectMapper json = new ObjectMapper();
+        for (var m : state.get("history")) history.add(json.treeToValue(m, EpochMetrics.class));
+    }
+
+    private void restoreParams(Map<String, INDArray> saved) {
+        Map<String, INDArray> params = classifier.params();
+        for (var e : params.entrySet()) {
+            INDArray t = saved.get(e.getKey());
+            if (t == null || !java.util.Arrays.equals(t.shape(), e.getValue().shape())) {
+                throw new IllegalStateException("the checkpoint does not fit this model: " + e.getKey()
+                        + "; delete the checkpoint directory or train with the config it was written with");
+            }
+            e.getValue().assign(t.castTo(e.getValue().dataType()));
+        }
+    }
+}
