@@ -117,8 +117,25 @@ public final class BenchWorker {
     }
 
     static Measurement trainingStep(int length, int layers, boolean standard, int repeats) throws IOException {
-        Supplier<INDArray> warmup = step(Math.max(2 * CHUNK * 2, Math.min(512, length / 4)), layers, standard);
-        return measure(warmup, step(length, layers, standard), repeats, 0);
+        // ND4J frees native memory when the collector finds its arrays: collect every 10 ms during the step so
+        // that the peak is what the step keeps alive, not what garbage it has not yet returned
+        Thread collector = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                System.gc();
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            return measure(step(2 * CHUNK, layers, standard), step(length, layers, standard), repeats, 0);
+        } finally {
+            collector.interrupt();
+        }
     }
 
     /** One training step on random bytes, returning the loss (as a scalar array). */
