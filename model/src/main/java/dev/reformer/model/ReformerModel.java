@@ -1,5 +1,6 @@
 package dev.reformer.model;
 
+import dev.reformer.model.layers.Dropout;
 import dev.reformer.model.layers.Embeddings;
 import dev.reformer.model.layers.LayerNorm;
 import dev.reformer.model.layers.PositionEmbeddings;
@@ -28,7 +29,7 @@ public final class ReformerModel {
         this.config = config;
         this.params = params;
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new ReversibleLayer(config, params.layers.get(i), config.attnLayers().get(i).equals("lsh"), rotations));
+            layers.add(new ReversibleLayer(config, params.layers.get(i), config.attnLayers().get(i).equals("lsh"), rotations, i));
         }
     }
 
@@ -56,7 +57,37 @@ public final class ReformerModel {
      * @param tokenIds [B*T] the ids of forward(int[][], ...), null for forwardEmbeddings
      */
     public record Cache(INDArray y1, INDArray y2, boolean[][] keyValid, int batch, int length, int originalLength,
-                        int[] tokenIds, List<INDArray[]> layerInputs) {}
+                        int[] tokenIds, List<INDArray[]> layerInputs, Dropout dropout) {}
+
+    private static final long EMBEDDING_SITE = -1, OUTPUT_SITE = -2; // layers use sites 1, 2, 3, 5, ...
+    private long dropoutSeed;
+    private final java.util.concurrent.atomic.AtomicLong dropoutPasses = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Seeds the dropout of training passes: pass n uses masks from (seed, n), so a run repeats exactly and a
+     * checkpoint records how many passes were made ({@link #dropoutPasses()}, {@link #resumeDropoutAt}).
+     */
+    public ReformerModel dropoutSeed(long seed) {
+        this.dropoutSeed = seed;
+        return this;
+    }
+
+    public long dropoutPasses() { return dropoutPasses.get(); }
+
+    public void resumeDropoutAt(long passes) { dropoutPasses.set(passes); }
+
+    /**
+     * A training forward pass: as {@link #forward(int[][], int[][])} with the config's hidden_dropout_prob
+     * applied (to the embeddings, each attention output, inside each feed-forward, and to the output).
+     */
+    public Output forwardForTraining(int[][] inputIds, int[][] attentionMask) {
+        return forward(inputIds, attentionMask, nextDropout());
+    }
+
+    private Dropout nextDropout() {
+        if (config.hiddenDropoutProb() == 0) return Dropout.NONE;
+        return new Dropout(config.hiddenDropoutProb(), dropoutSeed * 0x9E3779B97F4A7C15L + dropoutPasses.getAndIncrement());
+    }
 
     /**
      * Standard-residual training, for comparison: the forward pass keeps every layer's inputs (X1, X2) and
@@ -74,6 +105,10 @@ public final class ReformerModel {
      * @param attentionMask [B][T] 1 = real, 0 = padding; null = all real
      */
     public Output forward(int[][] inputIds, int[][] attentionMask) {
+        return forward(inputIds, attentionMask, Dropout.NONE);
+    }
+
+    private Output forward(int[][] inputIds, int[][] attentionMask, Dropout dropout) {
         int batch = inputIds.length, length = inputIds[0].length;
         int[] flat = new int[batch * length];
         for (int b = 0; b < batch; b++) {
@@ -87,7 +122,7 @@ public final class ReformerModel {
             }
         }
         INDArray words = Nd4j.pullRows(params.wordEmbeddings, 1, flat).reshape(batch, length, config.hiddenSize());
-        return run(words, attentionMask, flat);
+        return run(words, attentionMask, flat, dropout);
     }
 
     /**
@@ -97,10 +132,15 @@ public final class ReformerModel {
      * @param attentionMask [B][T] 1 = real, 0 = padding; null = all real
      */
     public Output forwardEmbeddings(INDArray inputEmbeddings, int[][] attentionMask) {
-        return run(inputEmbeddings, attentionMask, null);
+        return run(inputEmbeddings, attentionMask, null, Dropout.NONE);
     }
 
-    private Output run(INDArray inputEmbeddings, int[][] attentionMask, int[] tokenIds) {
+    /** The training twin of {@link #forwardEmbeddings}, with dropout (see {@link #forwardForTraining}). */
+    public Output forwardEmbeddingsForTraining(INDArray inputEmbeddings, int[][] attentionMask) {
+        return run(inputEmbeddings, attentionMask, null, nextDropout());
+    }
+
+    private Output run(INDArray inputEmbeddings, int[][] attentionMask, int[] tokenIds, Dropout dropout) {
         int batch = (int) inputEmbeddings.size(0), originalLength = (int) inputEmbeddings.size(1), c = config.hiddenSize();
         if (inputEmbeddings.size(2) != c) throw new IllegalArgumentException("input vectors have width "
                 + inputEmbeddings.size(2) + ", the model's hidden_size is " + c);
@@ -124,7 +164,8 @@ public final class ReformerModel {
         INDArray positions = config.axialPosEmbds()
                 ? PositionEmbeddings.axial(params.axialPositionWeights, config.axialPosShape(), length)
                 : PositionEmbeddings.plain(params.positionEmbeddings, length);
-        INDArray embeddings = x.add(positions.reshape(1, length, c)).reshape((long) batch * length, c);
+        INDArray inputs = dropout.apply(x.reshape((long) batch * length, c), EMBEDDING_SITE, 0).reshape(batch, length, c);
+        INDArray embeddings = inputs.add(positions.reshape(1, length, c)).reshape((long) batch * length, c);
 
         // both reversible streams start as the embeddings
         INDArray x1 = embeddings, x2 = embeddings;
@@ -132,18 +173,18 @@ public final class ReformerModel {
         List<INDArray[]> layerInputs = storeActivations ? new ArrayList<>() : null;
         for (ReversibleLayer layer : layers) {
             if (layerInputs != null) layerInputs.add(new INDArray[]{x1, x2});
-            ReversibleLayer.Output out = layer.forward(x1, x2, batch, length, keyValid);
+            ReversibleLayer.Output out = layer.forward(x1, x2, batch, length, keyValid, dropout);
             x1 = out.y1();
             x2 = out.y2();
             buckets.add(out.buckets());
         }
-        INDArray hidden = LayerNorm.forward(Nd4j.concat(1, x1, x2), params.finalNormWeight, params.finalNormBias,
-                config.layerNormEps()).reshape(batch, length, 2L * c);
+        INDArray hidden = dropout.apply(LayerNorm.forward(Nd4j.concat(1, x1, x2), params.finalNormWeight,
+                params.finalNormBias, config.layerNormEps()), OUTPUT_SITE, 0).reshape(batch, length, 2L * c);
         if (length != originalLength) {
             hidden = hidden.get(NDArrayIndex.all(), NDArrayIndex.interval(0, originalLength), NDArrayIndex.all()).dup();
         }
         return new Output(hidden, buckets, new Cache(x1, x2, keyValid, batch, length, originalLength, tokenIds,
-                layerInputs));
+                layerInputs, dropout));
     }
 
     /**
@@ -163,15 +204,17 @@ public final class ReformerModel {
             padded.get(NDArrayIndex.all(), NDArrayIndex.interval(0, cache.originalLength()), NDArrayIndex.all()).assign(dHidden);
             dHidden = padded;
         }
+        Dropout dropout = cache.dropout();
+        INDArray dNormed = dropout.apply(dHidden.reshape((long) batch * length, 2L * c), OUTPUT_SITE, 0);
         INDArray dStreams = LayerNorm.backward(Nd4j.concat(1, cache.y1(), cache.y2()), params.finalNormWeight,
-                config.layerNormEps(), dHidden.reshape((long) batch * length, 2L * c), grads.finalNormWeight, grads.finalNormBias);
+                config.layerNormEps(), dNormed, grads.finalNormWeight, grads.finalNormBias);
         INDArray y1 = cache.y1(), y2 = cache.y2();
         INDArray dy1 = dStreams.get(NDArrayIndex.all(), NDArrayIndex.interval(0, c)).dup();
         INDArray dy2 = dStreams.get(NDArrayIndex.all(), NDArrayIndex.interval(c, 2L * c)).dup();
         for (int i = layers.size() - 1; i >= 0; i--) {
             INDArray[] stored = cache.layerInputs() == null ? null : cache.layerInputs().get(i);
             ReversibleLayer.Backward b = layers.get(i).backward(y1, y2, dy1, dy2, output.buckets().get(i),
-                    batch, length, cache.keyValid(), grads.layers.get(i), stored);
+                    batch, length, cache.keyValid(), grads.layers.get(i), stored, dropout);
             y1 = b.x1();
             y2 = b.x2();
             dy1 = b.dx1();
@@ -183,11 +226,11 @@ public final class ReformerModel {
         } else {
             PositionEmbeddings.plainBackward(dEmbeddings, batch, length, grads.positionEmbeddings);
         }
+        INDArray dInputs = dropout.apply(dEmbeddings, EMBEDDING_SITE, 0);           // [B*T, C]
         if (cache.tokenIds() != null) {
-            Embeddings.scatterAdd(dEmbeddings.get(NDArrayIndex.interval(0, (long) batch * length), NDArrayIndex.all()),
-                    rowsOf(cache.tokenIds(), batch, cache.originalLength(), length), grads.wordEmbeddings);
+            Embeddings.scatterAdd(dInputs, rowsOf(cache.tokenIds(), batch, cache.originalLength(), length), grads.wordEmbeddings);
         }
-        INDArray dInputs = dEmbeddings.reshape(batch, length, c);
+        dInputs = dInputs.reshape(batch, length, c);
         return length == cache.originalLength() ? dInputs
                 : dInputs.get(NDArrayIndex.all(), NDArrayIndex.interval(0, cache.originalLength()), NDArrayIndex.all()).dup();
     }

@@ -1,5 +1,6 @@
 package dev.reformer.model;
 
+import dev.reformer.model.layers.Dropout;
 import dev.reformer.model.layers.FeedForward;
 import dev.reformer.model.layers.LayerNorm;
 import dev.reformer.model.layers.Linear;
@@ -18,8 +19,15 @@ public final class ReversibleLayer {
     private final Params.Layer params;
     private final LshSelfAttention lsh;      // null for a local layer
     private final LocalSelfAttention local;  // null for an LSH layer
+    private final long site;                 // names this layer's dropout masks
 
     public ReversibleLayer(ReformerConfig config, Params.Layer params, boolean isLsh, Rotations rotations) {
+        this(config, params, isLsh, rotations, 0);
+    }
+
+    /** index: the layer's place in the stack, which keeps its dropout masks apart from the other layers'. */
+    public ReversibleLayer(ReformerConfig config, Params.Layer params, boolean isLsh, Rotations rotations, int index) {
+        this.site = 4L * index + 1;
         this.config = config;
         this.params = params;
         this.lsh = isLsh ? new LshSelfAttention(config, rotations) : null;
@@ -35,9 +43,14 @@ public final class ReversibleLayer {
      * @param keyValid [B][T] false at padding, or null
      */
     public Output forward(INDArray x1, INDArray x2, int batch, int length, boolean[][] keyValid) {
-        Attended f = attention(x2, batch, length, keyValid, null);
+        return forward(x1, x2, batch, length, keyValid, Dropout.NONE);
+    }
+
+    /** The same with dropout (training): after the attention's output projection and inside G. */
+    public Output forward(INDArray x1, INDArray x2, int batch, int length, boolean[][] keyValid, Dropout dropout) {
+        Attended f = attention(x2, batch, length, keyValid, null, dropout);
         INDArray y1 = x1.add(f.out);
-        INDArray y2 = x2.add(feedForward(y1));
+        INDArray y2 = x2.add(feedForward(y1, dropout));
         return new Output(y1, y2, f.buckets);
     }
 
@@ -51,17 +64,19 @@ public final class ReversibleLayer {
      * @param y1 [B*T, C]; y2, dy1, dy2 likewise
      * @param buckets {@link Output#buckets()} of the forward pass
      * @param storedInputs {X1, X2} kept by a standard-residual forward pass, or null to rebuild them
+     * @param dropout the forward pass's: its masks are regenerated from its seed
      */
     public Backward backward(INDArray y1, INDArray y2, INDArray dy1, INDArray dy2, int[][][][] buckets,
-                             int batch, int length, boolean[][] keyValid, Params.Layer grads, INDArray[] storedInputs) {
+                             int batch, int length, boolean[][] keyValid, Params.Layer grads, INDArray[] storedInputs,
+                             Dropout dropout) {
         // G: Y2 = X2 + G(Y1)
-        INDArray x2 = storedInputs != null ? storedInputs[1] : y2.sub(feedForward(y1));
+        INDArray x2 = storedInputs != null ? storedInputs[1] : y2.sub(feedForward(y1, dropout));
         INDArray dy1Total = dy1.add(FeedForward.backward(y1, params.feedForward(), config.layerNormEps(),
-                config.hiddenAct(), config.chunkSizeFeedForward(), dy2, grads.feedForward()));
+                config.hiddenAct(), config.chunkSizeFeedForward(), dropout, site + 1, dy2, grads.feedForward()));
         // F: Y1 = X1 + F(X2)
-        Attended f = attention(x2, batch, length, keyValid, buckets);
+        Attended f = attention(x2, batch, length, keyValid, buckets, dropout);
         INDArray x1 = storedInputs != null ? storedInputs[0] : y1.sub(f.out);
-        INDArray dx2 = dy2.add(attentionBackward(x2, f, batch, length, keyValid, dy1Total, grads));
+        INDArray dx2 = dy2.add(attentionBackward(x2, f, batch, length, keyValid, dropout.apply(dy1Total, site, 0), grads));
         return new Backward(x1, x2, dy1Total, dx2);
     }
 
@@ -69,7 +84,8 @@ public final class ReversibleLayer {
     private record Attended(INDArray out, INDArray heads, int[][][][] buckets) {}
 
     /** F: layer norm, LSH or local self-attention, output projection. x [B*T, C] → [B*T, C] */
-    private Attended attention(INDArray x, int batch, int length, boolean[][] keyValid, int[][][][] earlierBuckets) {
+    private Attended attention(INDArray x, int batch, int length, boolean[][] keyValid, int[][][][] earlierBuckets,
+                               Dropout dropout) {
         Params.Layer p = params;
         INDArray normed = normedForAttention(x, batch, length);
         INDArray heads;
@@ -82,10 +98,10 @@ public final class ReversibleLayer {
             heads = local.forward(normed, p.query(), p.key(), p.value(), keyValid);
         }
         heads = heads.reshape((long) batch * length, config.allHeadSize());
-        return new Attended(Linear.forward(heads, p.attentionOutput(), null), heads, buckets);
+        return new Attended(dropout.apply(Linear.forward(heads, p.attentionOutput(), null), site, 0), heads, buckets);
     }
 
-    /** F backwards, given its recomputed forward f. dOut [B*T, C] → dX [B*T, C] */
+    /** F backwards, given its recomputed forward f; dOut has been through F's dropout. dOut [B*T, C] → dX [B*T, C] */
     private INDArray attentionBackward(INDArray x, Attended f, int batch, int length, boolean[][] keyValid,
                                        INDArray dOut, Params.Layer grads) {
         Params.Layer p = params;
@@ -107,8 +123,8 @@ public final class ReversibleLayer {
     }
 
     /** G: the chunked feed-forward. x [B*T, C] → [B*T, C] */
-    private INDArray feedForward(INDArray x) {
+    private INDArray feedForward(INDArray x, Dropout dropout) {
         return FeedForward.forward(x, params.feedForward(), config.layerNormEps(), config.hiddenAct(),
-                config.chunkSizeFeedForward());
+                config.chunkSizeFeedForward(), dropout, site + 1);
     }
 }

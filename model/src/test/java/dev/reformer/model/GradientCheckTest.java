@@ -9,6 +9,7 @@ import dev.reformer.model.layers.LshSelfAttention;
 import dev.reformer.model.layers.Rotations;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -158,20 +159,27 @@ class GradientCheckTest {
         check("lsh fallback query_key", wqk, dqk, f, r);
     }
 
-    /** The whole reversible model: embeddings (word, axial), both attention kinds, feed-forward, final norm. */
+    /**
+     * The whole reversible model: embeddings (word, axial or plain), both attention kinds, feed-forward, final
+     * norm; with dropout, every perturbed pass reuses the masks of pass 0.
+     */
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void wholeModel(boolean axial) {
-        ReformerConfig config = TestData.small().axialPosEmbds(axial).chunkSizeFeedForward(5).hiddenAct("silu").build();
+    @CsvSource({"true, 0", "false, 0", "true, 0.2"})
+    void wholeModel(boolean axial, double dropout) {
+        ReformerConfig config = TestData.small().axialPosEmbds(axial).chunkSizeFeedForward(5).hiddenAct("silu")
+                .hiddenDropoutProb(dropout).build();
         Params params = Params.init(config, 21, F64);
-        ReformerModel model = new ReformerModel(config, params);
+        ReformerModel model = new ReformerModel(config, params).dropoutSeed(8);
         int[][] ids = TestData.tokens(22, 2, 64, 40);
         int[][] mask = new int[2][64];
         for (int t = 0; t < 64; t++) { mask[0][t] = 1; mask[1][t] = t < 50 ? 1 : 0; }
         INDArray r = randn(23, 2, 64, 64);
         Params grads = Params.zeros(config, F64);
-        model.backward(model.forward(ids, mask), r, grads);
-        Supplier<INDArray> f = () -> model.forward(ids, mask).lastHiddenState();
+        model.backward(model.forwardForTraining(ids, mask), r, grads);
+        Supplier<INDArray> f = () -> {
+            model.resumeDropoutAt(0);
+            return model.forwardForTraining(ids, mask).lastHiddenState();
+        };
         Map<String, INDArray> p = params.named(), g = grads.named();
         for (String name : p.keySet()) check(name, p.get(name), g.get(name), f, r, 3);
     }

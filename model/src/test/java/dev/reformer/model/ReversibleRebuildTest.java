@@ -1,6 +1,5 @@
 package dev.reformer.model;
 
-import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,8 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The reversible backward keeps no activations: it must rebuild each layer's inputs from its outputs. */
 class ReversibleRebuildTest {
 
-    @Test
-    void twelveLayersRebuildTheirInputsInFloat32() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "dropout {0}")
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {0, 0.1})
+    void twelveLayersRebuildTheirInputsInFloat32(double dropoutProbability) {
+        dev.reformer.model.layers.Dropout dropout = new dev.reformer.model.layers.Dropout(dropoutProbability, 77);
         List<String> kinds = new ArrayList<>();
         for (int i = 0; i < 6; i++) kinds.addAll(List.of("local", "lsh"));
         ReformerConfig config = TestData.small().attnLayers(kinds).initializerRange(0.05).hashSeed(null).build();
@@ -31,8 +32,8 @@ class ReversibleRebuildTest {
         INDArray y1 = x1, y2 = x2;
         for (int i = 0; i < kinds.size(); i++) { // fresh random rotations: only the stored buckets can make rebuilding work
             ReversibleLayer layer = new ReversibleLayer(config, params.layers.get(i), kinds.get(i).equals("lsh"),
-                    dev.reformer.model.layers.Rotations.seeded(null));
-            ReversibleLayer.Output out = layer.forward(y1, y2, batch, length, valid);
+                    dev.reformer.model.layers.Rotations.seeded(null), i);
+            ReversibleLayer.Output out = layer.forward(y1, y2, batch, length, valid, dropout);
             layers.add(layer);
             buckets.add(out.buckets());
             y1 = out.y1();
@@ -47,7 +48,7 @@ class ReversibleRebuildTest {
         Collections.reverse(buckets);
         for (int i = 0; i < layers.size(); i++) {
             ReversibleLayer.Backward b = layers.get(i).backward(y1, y2, zero, zero, buckets.get(i), batch, length, valid,
-                    grads.layers.get(layers.size() - 1 - i), null);
+                    grads.layers.get(layers.size() - 1 - i), null, dropout);
             y1 = b.x1();
             y2 = b.x2();
         }

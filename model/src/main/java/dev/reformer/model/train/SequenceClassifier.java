@@ -68,7 +68,7 @@ public final class SequenceClassifier {
         grads.zero();
         headWeightGrad.assign(0);
         headBiasGrad.assign(0);
-        ReformerModel.Output out = model.forward(batch.ids(), batch.mask());
+        ReformerModel.Output out = model.forwardForTraining(batch.ids(), batch.mask());
         boolean[][] pool = poolOf(batch);
         ClassificationHead.Output head = ClassificationHead.forward(out.lastHiddenState(), pool, headWeight, headBias, batch.labels());
         INDArray dHidden = ClassificationHead.backward(out.lastHiddenState(), pool, headWeight, head, batch.labels(),

@@ -20,7 +20,8 @@ import java.util.Random;
 /**
  * Trains a {@link SequenceClassifier}: shuffled mini-batches, AdamW, an evaluation on the validation set
  * after every epoch, early stopping, the best model on validation kept, and a checkpoint after every epoch
- * from which a run resumes exactly (parameters, optimizer moments and step, epoch, rotation draws).
+ * from which a run resumes exactly (parameters, optimizer moments and step, epoch, rotation draws,
+ * dropout passes).
  */
 public final class Trainer {
     /** @param patience epochs without a better validation accuracy before stopping */
@@ -143,6 +144,7 @@ public final class Trainer {
         ObjectMapper json = new ObjectMapper();
         ObjectNode state = json.createObjectNode();
         state.put("epochs_done", epochsDone).put("optimizer_step", optimizer.step()).put("rotation_draws", rotations.draws())
+                .put("dropout_passes", classifier.model().dropoutPasses())
                 .put("best_epoch", bestEpoch).put("best_accuracy", bestAccuracy).put("stale_epochs", staleEpochs);
         ArrayNode epochs = state.putArray("history");
         history.forEach(m -> epochs.add(json.valueToTree(m)));
@@ -163,6 +165,7 @@ public final class Trainer {
         restoreParams(params);
         optimizer.restore(moments, state.get("optimizer_step").asLong());
         rotations.resumeAt(state.get("rotation_draws").asLong());
+        classifier.model().resumeDropoutAt(state.get("dropout_passes").asLong());
         epochsDone = state.get("epochs_done").asInt();
         bestEpoch = state.get("best_epoch").asInt();
         bestAccuracy = state.get("best_accuracy").asDouble();
