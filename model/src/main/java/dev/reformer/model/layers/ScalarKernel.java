@@ -47,18 +47,9 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         int chunk = plan.chunk(), window = plan.window(), d = plan.headSize();
         int[] pos = plan.positions()[g];
         boolean[] rowValid = plan.rowValid(g);
-        int[] keyRows = new int[window], keyPositions = new int[window];
-        double[] keyScale = new double[window];
-        for (int j = 0; j < window; j++) {
-            keyPositions[j] = pos[plan.keySlot(n, j)];
-            keyRows[j] = plan.row(g, keyPositions[j]);
-            keyScale[j] = 1;
-            if (sharedKeys) {
-                double squares = 0;
-                for (int c = 0; c < d; c++) squares += k[keyRows[j] * d + c] * k[keyRows[j] * d + c];
-                keyScale[j] = ChunkedAttention.sharedKeyScale(squares, d);
-            }
-        }
+        KeyWindow keys = KeyWindow.of(plan, g, n, k, sharedKeys);
+        int[] keyRows = keys.rows, keyPositions = keys.positions;
+        double[] keyScale = keys.scale;
         double[] scores = new double[window];
         for (int i = 0; i < chunk; i++) {
             int slot = n * chunk + i, queryPos = pos[slot], queryRow = plan.row(g, queryPos);
@@ -152,18 +143,9 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         int chunk = plan.chunk(), window = plan.window(), d = plan.headSize();
         int[] pos = plan.positions()[g];
         boolean[] rowValid = plan.rowValid(g);
-        int[] keyRows = new int[window], keyPositions = new int[window];
-        double[] keyScale = new double[window], p = new double[window], dScore = new double[window];
-        for (int j = 0; j < window; j++) {
-            keyPositions[j] = pos[plan.keySlot(n, j)];
-            keyRows[j] = plan.row(g, keyPositions[j]);
-            keyScale[j] = 1;
-            if (sharedKeys) {
-                double squares = 0;
-                for (int c = 0; c < d; c++) squares += k[keyRows[j] * d + c] * k[keyRows[j] * d + c];
-                keyScale[j] = ChunkedAttention.sharedKeyScale(squares, d);
-            }
-        }
+        KeyWindow keys = KeyWindow.of(plan, g, n, k, sharedKeys);
+        int[] keyRows = keys.rows, keyPositions = keys.positions;
+        double[] keyScale = keys.scale, p = new double[window], dScore = new double[window];
         for (int i = 0; i < chunk; i++) {
             int slot = n * chunk + i, queryPos = pos[slot], queryRow = plan.row(g, queryPos);
             int outRow = plan.outputRow(g, slot);
@@ -193,6 +175,26 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
                     dk[keyRows[j] * d + c] += ds * q[queryRow * d + c]; // d score / d key = query
                 }
             }
+        }
+    }
+
+    /** The keys chunk n of group g sees: their rows, original positions, and scale (1, or the shared-key norm). */
+    private record KeyWindow(int[] rows, int[] positions, double[] scale) {
+        static KeyWindow of(ChunkedAttention.Plan plan, int g, int n, double[] k, boolean sharedKeys) {
+            int window = plan.window(), d = plan.headSize();
+            int[] rows = new int[window], positions = new int[window];
+            double[] scale = new double[window];
+            for (int j = 0; j < window; j++) {
+                positions[j] = plan.positions()[g][plan.keySlot(n, j)];
+                rows[j] = plan.row(g, positions[j]);
+                scale[j] = 1;
+                if (sharedKeys) {
+                    double squares = 0;
+                    for (int c = 0; c < d; c++) squares += k[rows[j] * d + c] * k[rows[j] * d + c];
+                    scale[j] = ChunkedAttention.sharedKeyScale(squares, d);
+                }
+            }
+            return new KeyWindow(rows, positions, scale);
         }
     }
 

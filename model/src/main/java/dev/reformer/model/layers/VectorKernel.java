@@ -1,9 +1,6 @@
 package dev.reformer.model.layers;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,7 +18,7 @@ import java.util.stream.IntStream;
  * is false and the scalar kernel runs instead.
  */
 final class VectorKernel implements ChunkedAttention.Kernel {
-    private static final VectorSpecies<Float> LANES = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> LANES = VectorMath.LANES;
 
     /** Per-thread scratch for one chunk, so chunks allocate nothing. */
     private static final class Scratch {
@@ -116,18 +113,13 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             int keyPos = pos[plan.keySlot(n, j)], keyRow = plan.row(g, keyPos);
             s.keyPositions[j] = keyPos;
             k.get(keyRow * d, row, 0, d);
-            float scale = 1f;
-            if (sharedKeys) {
-                double squares = 0;
-                for (int c = 0; c < d; c++) squares += row[c] * row[c];
-                scale = (float) ChunkedAttention.sharedKeyScale(squares, d);
-            }
+            float scale = sharedKeys ? sharedKeyScale(row, d) : 1f;
             for (int c = 0; c < d; c++) kt[c * window + j] = row[c] * scale;
             v.get(keyRow * d, vs, j * d, d);
         }
 
         // scores [chunk, window] = queries [chunk, d] . keys^T [d, window]
-        multiply(qs, chunk, d, kt, window, scores);
+        VectorMath.multiply(qs, chunk, d, kt, window, scores);
 
         // masks, then softmax through logsumexp: scores become probabilities
         int windowBound = LANES.loopBound(window);
@@ -143,14 +135,14 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             FloatVector sums = FloatVector.zero(LANES);
             int j = 0;
             for (; j < windowBound; j += LANES.length()) {
-                FloatVector e = exp(FloatVector.fromArray(LANES, scores, si + j).sub(max));
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(LANES, scores, si + j).sub(max));
                 e.intoArray(scores, si + j);
                 sums = sums.add(e);
             }
             sums.intoArray(s.lanes, 0);
             float sum = 0;
             for (int lane = 0; lane < LANES.length(); lane++) sum += s.lanes[lane];
-            for (; j < window; j++) sum += (scores[si + j] = exp(scores[si + j] - max));
+            for (; j < window; j++) sum += (scores[si + j] = VectorMath.exp(scores[si + j] - max));
             logsumexp[plan.outputRow(g, n * chunk + i)] = max + (float) Math.log(sum);
             FloatVector inverse = FloatVector.broadcast(LANES, 1f / sum);
             for (j = 0; j < windowBound; j += LANES.length()) {
@@ -161,48 +153,13 @@ final class VectorKernel implements ChunkedAttention.Kernel {
 
         // weighted values [chunk, d] = probabilities [chunk, window] . values [window, d]
         float[] weighted = s.weighted;
-        multiply(scores, chunk, window, vs, d, weighted);
+        VectorMath.multiply(scores, chunk, window, vs, d, weighted);
         for (int i = 0; i < chunk; i++) out.put(plan.outputRow(g, n * chunk + i) * d, weighted, i * d, d);
     }
 
     /**
-     * c [rows, cols] = a [rows, inner] . b [inner, cols], all row-major: a small matrix product, four rows of
-     * a at a time so that each vector loaded from b serves four fused multiply-adds.
-     */
-    static void multiply(float[] a, int rows, int inner, float[] b, int cols, float[] c) {
-        int bound = LANES.loopBound(cols);
-        for (int i = 0; i < rows; i += 4) {
-            // rows past the end repeat the last row: computed, never stored
-            int a0 = i * inner, a1 = Math.min(i + 1, rows - 1) * inner;
-            int a2 = Math.min(i + 2, rows - 1) * inner, a3 = Math.min(i + 3, rows - 1) * inner;
-            int stored = Math.min(4, rows - i);
-            for (int j = 0; j < bound; j += LANES.length()) {
-                FloatVector c0 = FloatVector.zero(LANES), c1 = c0, c2 = c0, c3 = c0;
-                for (int k = 0; k < inner; k++) {
-                    FloatVector bk = FloatVector.fromArray(LANES, b, k * cols + j);
-                    c0 = bk.fma(FloatVector.broadcast(LANES, a[a0 + k]), c0);
-                    c1 = bk.fma(FloatVector.broadcast(LANES, a[a1 + k]), c1);
-                    c2 = bk.fma(FloatVector.broadcast(LANES, a[a2 + k]), c2);
-                    c3 = bk.fma(FloatVector.broadcast(LANES, a[a3 + k]), c3);
-                }
-                c0.intoArray(c, i * cols + j);
-                if (stored > 1) c1.intoArray(c, (i + 1) * cols + j);
-                if (stored > 2) c2.intoArray(c, (i + 2) * cols + j);
-                if (stored > 3) c3.intoArray(c, (i + 3) * cols + j);
-            }
-            for (int r = i; r < i + stored; r++) {
-                for (int j = bound; j < cols; j++) {
-                    float sum = 0;
-                    for (int k = 0; k < inner; k++) sum += a[r * inner + k] * b[k * cols + j];
-                    c[r * cols + j] = sum;
-                }
-            }
-        }
-    }
-
-    /**
      * The gradients of {@link #forward}, in float32: the same steps as {@link ScalarKernel#backward}, each
-     * chunk's products done by {@link #multiply}. A group's chunks run in order on one thread (they add into
+     * chunk's products done by {@link VectorMath#multiply}. A group's chunks run in order on one thread (they add into
      * the same rows); groups run in parallel.
      */
     ChunkedAttention.Gradients backward(INDArray queries, INDArray keys, INDArray values, ChunkedAttention.Plan plan,
@@ -325,12 +282,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             s.keyPositions[j] = keyPos;
             s.keyRows[j] = keyRow;
             k.get(keyRow * d, row, 0, d);
-            float scale = 1f;
-            if (sharedKeys) {
-                double squares = 0;
-                for (int c = 0; c < d; c++) squares += row[c] * row[c];
-                scale = (float) ChunkedAttention.sharedKeyScale(squares, d);
-            }
+            float scale = sharedKeys ? sharedKeyScale(row, d) : 1f;
             for (int c = 0; c < d; c++) {
                 s.keys[j * d + c] = row[c] * scale;
                 s.keysT[c * window + j] = row[c] * scale;
@@ -339,8 +291,8 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             for (int c = 0; c < d; c++) s.valuesT[c * window + j] = row[c];
         }
         float[] p = s.scores, ds = s.dScores;
-        multiply(s.queries, chunk, d, s.keysT, window, p);                                   // scores
-        multiply(s.upstream, chunk, d, s.valuesT, window, ds);                               // dp = dO . V^T
+        VectorMath.multiply(s.queries, chunk, d, s.keysT, window, p);                                   // scores
+        VectorMath.multiply(s.upstream, chunk, d, s.valuesT, window, ds);                               // dp = dO . V^T
         for (int i = 0; i < chunk; i++) {
             int outRow = plan.outputRow(g, n * chunk + i), queryPos = pos[n * chunk + i];
             // the probabilities again, normalised by their own sum rather than by the stored float32 logsumexp,
@@ -352,7 +304,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
                 else if (code == ChunkedAttention.SELF) p[i * window + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
                 max = Math.max(max, p[i * window + j]);
             }
-            for (int j = 0; j < window; j++) sum += (p[i * window + j] = exp(p[i * window + j] - max));
+            for (int j = 0; j < window; j++) sum += (p[i * window + j] = VectorMath.exp(p[i * window + j] - max));
             for (int j = 0; j < window; j++) {
                 p[i * window + j] /= sum;
                 weighted += p[i * window + j] * ds[i * window + j];
@@ -364,70 +316,29 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             }
         }
         // dQ [chunk, d] = dS . K
-        multiply(ds, chunk, window, s.keys, d, s.chunkRows);
+        VectorMath.multiply(ds, chunk, window, s.keys, d, s.chunkRows);
         for (int i = 0; i < chunk; i++) addRow(dq, plan.row(g, pos[n * chunk + i]) * d, s.chunkRows, i * d, d, row);
         // dK [window, d] = dS^T . Q
-        transpose(ds, chunk, window, s.transposed);
-        multiply(s.transposed, window, chunk, s.queries, d, s.windowRows);
+        VectorMath.transpose(ds, chunk, window, s.transposed);
+        VectorMath.multiply(s.transposed, window, chunk, s.queries, d, s.windowRows);
         for (int j = 0; j < window; j++) addRow(dk, s.keyRows[j] * d, s.windowRows, j * d, d, row);
         // dV [window, d] = P^T . dO
-        transpose(p, chunk, window, s.transposed);
-        multiply(s.transposed, window, chunk, s.upstream, d, s.windowRows);
+        VectorMath.transpose(p, chunk, window, s.transposed);
+        VectorMath.multiply(s.transposed, window, chunk, s.upstream, d, s.windowRows);
         for (int j = 0; j < window; j++) addRow(dv, s.keyRows[j] * d, s.windowRows, j * d, d, row);
+    }
+
+    /** The factor that turns a shared query/key row into its key. */
+    private static float sharedKeyScale(float[] row, int d) {
+        double squares = 0;
+        for (int c = 0; c < d; c++) squares += row[c] * row[c];
+        return (float) ChunkedAttention.sharedKeyScale(squares, d);
     }
 
     private static void addRow(FloatBuffer target, int at, float[] source, int from, int d, float[] scratch) {
         target.get(at, scratch, 0, d);
         for (int c = 0; c < d; c++) scratch[c] += source[from + c];
         target.put(at, scratch, 0, d);
-    }
-
-    /** out [cols, rows] = x [rows, cols]^T */
-    private static void transpose(float[] x, int rows, int cols, float[] out) {
-        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
-    }
-
-    private static final float LOG2E = 1.44269504088896341f, LN2_HIGH = 0.693359375f, LN2_LOW = -2.12194440e-4f;
-
-    /**
-     * e^x for x <= 0 (scores minus their maximum), 0 below -87. Written with exact vector operations only
-     * (multiply, add, fused multiply-add, conversions), not VectorOperators.EXP, because that gives other
-     * last bits before and after the JIT compiles it, and outputs must not depend on JIT state.
-     * Cody-Waite range reduction x = n ln2 + r, |r| <= ln2 / 2, then a degree-6 polynomial; error ~2 ulp.
-     */
-    static FloatVector exp(FloatVector x) {
-        VectorMask<Float> underflow = x.lt(-87f);
-        FloatVector clamped = x.max(-87f);
-        IntVector n = (IntVector) clamped.mul(LOG2E).sub(0.5f).convert(VectorOperators.F2I, 0); // round, as x <= 0
-        FloatVector nf = (FloatVector) n.convert(VectorOperators.I2F, 0);
-        FloatVector r = nf.fma(FloatVector.broadcast(LANES, -LN2_HIGH), clamped);
-        r = nf.fma(FloatVector.broadcast(LANES, -LN2_LOW), r);
-        FloatVector p = FloatVector.broadcast(LANES, 1f / 720);
-        p = p.fma(r, FloatVector.broadcast(LANES, 1f / 120));
-        p = p.fma(r, FloatVector.broadcast(LANES, 1f / 24));
-        p = p.fma(r, FloatVector.broadcast(LANES, 1f / 6));
-        p = p.fma(r, FloatVector.broadcast(LANES, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(LANES, 1f));
-        p = p.fma(r, FloatVector.broadcast(LANES, 1f));
-        FloatVector scale = n.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(scale).blend(0f, underflow);
-    }
-
-    /** The scalar twin of {@link #exp(FloatVector)}, for the tail of a row: the same operations, the same bits. */
-    static float exp(float x) {
-        if (x < -87f) return 0f;
-        int n = (int) (x * LOG2E - 0.5f);
-        float nf = n;
-        float r = Math.fma(nf, -LN2_HIGH, x);
-        r = Math.fma(nf, -LN2_LOW, r);
-        float p = 1f / 720;
-        p = Math.fma(p, r, 1f / 120);
-        p = Math.fma(p, r, 1f / 24);
-        p = Math.fma(p, r, 1f / 6);
-        p = Math.fma(p, r, 0.5f);
-        p = Math.fma(p, r, 1f);
-        p = Math.fma(p, r, 1f);
-        return p * Float.intBitsToFloat((n + 127) << 23);
     }
 
     /** Rows [from, to): out[row] = sum over rounds of softmax_r(logsumexp[r, row]) * perRound[r, row]. */

@@ -18,7 +18,7 @@ class VectorKernelTest {
             float[] a = new float[rows * inner], b = new float[inner * cols], c = new float[rows * cols];
             for (int i = 0; i < a.length; i++) a[i] = (float) random.nextGaussian();
             for (int i = 0; i < b.length; i++) b[i] = (float) random.nextGaussian();
-            VectorKernel.multiply(a, rows, inner, b, cols, c);
+            VectorMath.multiply(a, rows, inner, b, cols, c);
             for (int i = 0; i < rows; i++) {
                 for (int j = 0; j < cols; j++) {
                     double expected = 0;
@@ -37,9 +37,9 @@ class VectorKernelTest {
         double worst = 0;
         for (int i = 0; i <= 200_000; i += lanes) {
             for (int l = 0; l < lanes; l++) x[l] = -90f * (i + l) / 200_000f;
-            VectorKernel.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
+            VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)).intoArray(y, 0);
             for (int l = 0; l < lanes; l++) {
-                assertEquals(Float.floatToIntBits(VectorKernel.exp(x[l])), Float.floatToIntBits(y[l]), "exp(" + x[l] + ")");
+                assertEquals(Float.floatToIntBits(VectorMath.exp(x[l])), Float.floatToIntBits(y[l]), "exp(" + x[l] + ")");
                 double exact = Math.exp(x[l]);
                 if (x[l] < -87f) assertEquals(0f, y[l]);
                 else worst = Math.max(worst, Math.abs(y[l] - exact) / exact);
