@@ -215,6 +215,8 @@ public final class ReformerModel {
             INDArray[] stored = cache.layerInputs() == null ? null : cache.layerInputs().get(i);
             ReversibleLayer.Backward b = layers.get(i).backward(y1, y2, dy1, dy2, output.buckets().get(i),
                     batch, length, cache.keyValid(), grads.layers.get(i), stored, dropout);
+            // the layer's outputs and their gradients are spent: free their native memory now, not at the next GC
+            release(y1, y2, dy1, dy2, b);
             y1 = b.x1();
             y2 = b.x2();
             dy1 = b.dx1();
@@ -233,6 +235,16 @@ public final class ReformerModel {
         dInputs = dInputs.reshape(batch, length, c);
         return length == cache.originalLength() ? dInputs
                 : dInputs.get(NDArrayIndex.all(), NDArrayIndex.interval(0, cache.originalLength()), NDArrayIndex.all()).dup();
+    }
+
+    /** Closes each array that the next step does not use (the layer's inputs may be the same objects). */
+    private static void release(INDArray y1, INDArray y2, INDArray dy1, INDArray dy2, ReversibleLayer.Backward next) {
+        java.util.Set<INDArray> keep = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        keep.addAll(List.of(next.x1(), next.x2(), next.dx1(), next.dx2()));
+        java.util.Set<INDArray> closed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (INDArray a : new INDArray[]{y1, y2, dy1, dy2}) {
+            if (!keep.contains(a) && !a.isView() && closed.add(a) && !a.wasClosed()) a.close();
+        }
     }
 
     /** Table row of each padded position: the token's id, or -1 for internal padding (no gradient). */

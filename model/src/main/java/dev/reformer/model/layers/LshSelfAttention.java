@@ -79,6 +79,10 @@ public final class LshSelfAttention {
         long width = config.allHeadSize();
         INDArray dx = Linear.backward(x, queryKeyWeight, g.queries().reshape(x.size(0), width), dQueryKeyWeight, null)
                 .addi(Linear.backward(x, valueWeight, g.values().reshape(x.size(0), width), dValueWeight, null));
+        g.queries().close();
+        g.values().close();
+        queryKey.close();
+        value.close();
         return dx.reshape(hidden.shape());
     }
 

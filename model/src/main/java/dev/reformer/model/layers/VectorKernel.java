@@ -232,8 +232,9 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         Reference.reachabilityFence(k);
         Reference.reachabilityFence(v);
         Reference.reachabilityFence(dO);
-        Reference.reachabilityFence(perRound);
-        Reference.reachabilityFence(dPerRound);
+        perRound.close(); // large and spent: free now rather than at the next GC
+        dPerRound.close();
+        if (sharedKeys) dk.close();
         return new ChunkedAttention.Gradients(dq, sharedKeys ? null : dk, dv);
     }
 
