@@ -8,7 +8,6 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /** Line charts as PNG with plain Java2D (headless): one x axis (epochs), one or more named series. */
@@ -72,9 +71,5 @@ final class Charts {
         }
         g.dispose();
         ImageIO.write(image, "png", png.toFile());
-    }
-
-    static double[] values(List<Double> xs) {
-        return xs.stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

@@ -1,5 +1,6 @@
 package dev.reformer.model.train;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,8 +32,10 @@ public final class Trainer {
     /** One example: token ids (any length up to the model's) and its label index. */
     public record Example(int[] ids, int label) {}
 
-    public record EpochMetrics(int epoch, double trainLoss, double validationLoss, double validationAccuracy,
-                               double examplesPerSecond) {}
+    public record EpochMetrics(@JsonProperty("epoch") int epoch, @JsonProperty("train_loss") double trainLoss,
+                               @JsonProperty("validation_loss") double validationLoss,
+                               @JsonProperty("validation_accuracy") double validationAccuracy,
+                               @JsonProperty("examples_per_second") double examplesPerSecond) {}
 
     /** Told of progress within an epoch and of each finished epoch. */
     public interface Listener {
