@@ -47,14 +47,14 @@ final class BenchCommand implements Callable<Integer> {
     List<Integer> layers;
 
     @Option(names = "--hashes", split = ",", defaultValue = "1,2,4,8",
-            description = "Hash rounds of LSH attention (default: ${DEFAULT-VALUE}).")
+            description = "attention: hash rounds of LSH attention (default: ${DEFAULT-VALUE}; memory uses 2).")
     List<Integer> hashes;
 
     @Option(names = "--repeats", defaultValue = "5", description = "Timed runs per cell; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
     @Option(names = "--full-memory-fraction", defaultValue = "0.5",
-            description = "Run full attention only while its L x L score matrix needs less than this fraction of RAM (default: ${DEFAULT-VALUE}).")
+            description = "attention: run full attention only while its L x L score matrix needs less than this fraction of RAM (default: ${DEFAULT-VALUE}).")
     double fullMemoryFraction;
 
     @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the table, command and machine to FILE.")

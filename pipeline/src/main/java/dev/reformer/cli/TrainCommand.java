@@ -112,9 +112,10 @@ final class TrainCommand implements Callable<Integer> {
 
         save(classifier, config, labels, out);
         writeMetrics(history, trainer, labels);
-        Charts.line(out.resolve("loss.png"), "loss", "cross-entropy", Map.of(
-                "train", history.stream().mapToDouble(Trainer.EpochMetrics::trainLoss).toArray(),
-                "validation", history.stream().mapToDouble(Trainer.EpochMetrics::validationLoss).toArray()));
+        Map<String, double[]> losses = new LinkedHashMap<>(); // insertion order: the same legend every run
+        losses.put("train", history.stream().mapToDouble(Trainer.EpochMetrics::trainLoss).toArray());
+        losses.put("validation", history.stream().mapToDouble(Trainer.EpochMetrics::validationLoss).toArray());
+        Charts.line(out.resolve("loss.png"), "loss", "cross-entropy", losses);
         Charts.line(out.resolve("accuracy.png"), "validation accuracy", "accuracy", Map.of(
                 "validation", history.stream().mapToDouble(Trainer.EpochMetrics::validationAccuracy).toArray()));
         System.err.printf("best validation accuracy %.4f at epoch %d; model, metrics.json, loss.png, accuracy.png in %s%n",
@@ -217,6 +218,11 @@ final class TrainCommand implements Callable<Integer> {
             int filled = (int) Math.round(20.0 * batch / batches);
             System.err.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d  loss %.4f  %.1f ex/s  ETA %s   ", epoch, epochs,
                     "#".repeat(filled), ".".repeat(20 - filled), batch, batches, loss, examplesPerSecond, duration(eta));
+        }
+
+        @Override
+        public void resumed(int epochsDone) {
+            System.err.printf("resuming from the checkpoint: %d of %d epochs already done%n", epochsDone, epochs);
         }
 
         @Override

@@ -104,7 +104,8 @@ public final class SafeTensors {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject(METADATA);
-            metadata.forEach((k, v) -> meta.put(k, Objects.requireNonNull(v, "metadata value of " + k)));
+            // sorted: the same metadata gives the same bytes, whatever map the caller passed
+            new java.util.TreeMap<>(metadata).forEach((k, v) -> meta.put(k, Objects.requireNonNull(v, "metadata value of " + k)));
         }
         List<Map.Entry<INDArray, Dtype>> pending = new ArrayList<>();
         long offset = 0;

@@ -42,6 +42,9 @@ public final class Trainer {
         void batch(int epoch, int batch, int batches, double loss, double examplesPerSecond);
 
         void epoch(EpochMetrics metrics, boolean best);
+
+        /** Told once when the run continues from a checkpoint. */
+        default void resumed(int epochsDone) {}
     }
 
     static final String STATE = "state.safetensors", BEST = "best.safetensors";
@@ -75,7 +78,10 @@ public final class Trainer {
      */
     public List<EpochMetrics> run(List<Example> train, List<Example> validation, Path dir, Listener listener) throws IOException {
         Files.createDirectories(dir);
-        if (Files.exists(dir.resolve(STATE))) resume(dir);
+        if (Files.exists(dir.resolve(STATE))) {
+            resume(dir);
+            listener.resumed(epochsDone);
+        }
         while (epochsDone < settings.epochs() && staleEpochs < settings.patience()) {
             int epoch = epochsDone + 1;
             List<Example> order = new ArrayList<>(train);
