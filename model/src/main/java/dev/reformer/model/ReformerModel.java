@@ -190,6 +190,7 @@ public final class ReformerModel {
     /**
      * The backward pass: given the gradient of a loss with respect to lastHiddenState, walks the layers in
      * reverse, rebuilding each layer's inputs from its outputs, and adds every parameter's gradient into grads.
+     * It consumes the output's cache (its arrays are freed as they are spent): run it once per forward pass.
      *
      * @param dLastHidden [B, T, 2C]
      * @return the gradient with respect to the input vectors [B, T, C] (of forwardEmbeddings; for token ids
