@@ -78,15 +78,17 @@ public final class ReformerModel {
 
     /**
      * A training forward pass: as {@link #forward(int[][], int[][])} with the config's hidden_dropout_prob
-     * applied (to the embeddings, each attention output, inside each feed-forward, and to the output).
+     * applied (to the embeddings, each attention output, inside each feed-forward, and to the output) and
+     * lsh_/local_attention_probs_dropout_prob to the attention probabilities.
      */
     public Output forwardForTraining(int[][] inputIds, int[][] attentionMask) {
         return forward(inputIds, attentionMask, nextDropout());
     }
 
+    /** A training pass's dropout: hidden_dropout_prob, and a seed the attention probabilities derive theirs from. */
     private Dropout nextDropout() {
-        if (config.hiddenDropoutProb() == 0) return Dropout.NONE;
-        return new Dropout(config.hiddenDropoutProb(), dropoutSeed * 0x9E3779B97F4A7C15L + dropoutPasses.getAndIncrement());
+        long seed = dropoutSeed * 0x9E3779B97F4A7C15L + dropoutPasses.getAndIncrement() + 1; // never the seed of NONE
+        return new Dropout(config.hiddenDropoutProb(), seed == 0 ? 1 : seed);
     }
 
     /**

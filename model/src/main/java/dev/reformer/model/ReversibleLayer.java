@@ -76,7 +76,7 @@ public final class ReversibleLayer {
         // F: Y1 = X1 + F(X2)
         Attended f = attention(x2, batch, length, keyValid, buckets, dropout);
         INDArray x1 = storedInputs != null ? storedInputs[0] : y1.sub(f.out);
-        INDArray dx2 = dy2.add(attentionBackward(x2, f, batch, length, keyValid, dropout.apply(dy1Total, site, 0), grads));
+        INDArray dx2 = dy2.add(attentionBackward(x2, f, batch, length, keyValid, dropout.apply(dy1Total, site, 0), grads, dropout));
         return new Backward(x1, x2, dy1Total, dx2);
     }
 
@@ -91,11 +91,12 @@ public final class ReversibleLayer {
         INDArray heads;
         int[][][][] buckets = null;
         if (lsh != null) {
-            LshSelfAttention.Result r = lsh.forward(normed, p.queryKey(), p.value(), keyValid, earlierBuckets);
+            LshSelfAttention.Result r = lsh.forward(normed, p.queryKey(), p.value(), keyValid, earlierBuckets,
+                    probabilityDropout(dropout));
             heads = r.out();
             buckets = r.buckets();
         } else {
-            heads = local.forward(normed, p.query(), p.key(), p.value(), keyValid);
+            heads = local.forward(normed, p.query(), p.key(), p.value(), keyValid, probabilityDropout(dropout));
         }
         heads = heads.reshape((long) batch * length, config.allHeadSize());
         return new Attended(dropout.apply(Linear.forward(heads, p.attentionOutput(), null), site, 0), heads, buckets);
@@ -103,18 +104,25 @@ public final class ReversibleLayer {
 
     /** F backwards, given its recomputed forward f; dOut has been through F's dropout. dOut [B*T, C] → dX [B*T, C] */
     private INDArray attentionBackward(INDArray x, Attended f, int batch, int length, boolean[][] keyValid,
-                                       INDArray dOut, Params.Layer grads) {
+                                       INDArray dOut, Params.Layer grads, Dropout dropout) {
         Params.Layer p = params;
         INDArray dHeads = Linear.backward(f.heads, p.attentionOutput(), dOut, grads.attentionOutput(), null)
                 .reshape(batch, length, config.allHeadSize());
         INDArray normed = normedForAttention(x, batch, length);
         INDArray dNormed = lsh != null
-                ? lsh.backward(normed, p.queryKey(), p.value(), keyValid, f.buckets, dHeads, grads.queryKey(), grads.value())
-                : local.backward(normed, p.query(), p.key(), p.value(), keyValid, dHeads,
+                ? lsh.backward(normed, p.queryKey(), p.value(), keyValid, f.buckets, probabilityDropout(dropout), dHeads,
+                        grads.queryKey(), grads.value())
+                : local.backward(normed, p.query(), p.key(), p.value(), keyValid, probabilityDropout(dropout), dHeads,
                         grads.query(), grads.key(), grads.value());
         return LayerNorm.backward(x, p.attentionNormWeight(), config.layerNormEps(),
                 dNormed.reshape((long) batch * length, config.hiddenSize()),
                 grads.attentionNormWeight(), grads.attentionNormBias());
+    }
+
+    /** This layer's dropout of attention probabilities within a pass (none at inference). */
+    private Dropout probabilityDropout(Dropout pass) {
+        return pass.derive(lsh != null ? config.lshAttentionProbsDropoutProb() : config.localAttentionProbsDropoutProb(),
+                site + 3);
     }
 
     private INDArray normedForAttention(INDArray x, int batch, int length) {

@@ -147,6 +147,33 @@ class GradientCheckTest {
         check("lsh value", wv, dv, f, r);
     }
 
+    /** Dropout of the attention probabilities, LSH and local, with fixed masks (one seed). */
+    @Test
+    void attentionProbabilityDropout() {
+        ReformerConfig config = TestData.small().numHashes(2).lshNumChunksAfter(1).build();
+        dev.reformer.model.layers.Dropout dropout = new dev.reformer.model.layers.Dropout(0.3, 12345);
+        LshSelfAttention lsh = new LshSelfAttention(config, Rotations.seeded(3L));
+        LocalSelfAttention local = new LocalSelfAttention(config);
+        INDArray hidden = randn(1, 2, 40, 32), w1 = randn(2, 32, 32).muli(0.3), w2 = randn(3, 32, 32).muli(0.3);
+        INDArray w3 = randn(6, 32, 32).muli(0.3), r = randn(4, 2, 40, 32);
+        boolean[][] valid = padded(2, 40, 33);
+        int[][][][] buckets = lsh.forward(hidden, w1, w2, valid).buckets();
+        INDArray dqk = Nd4j.zeros(F64, 32, 32), dv = Nd4j.zeros(F64, 32, 32);
+        INDArray dHidden = lsh.backward(hidden, w1, w2, valid, buckets, dropout, r, dqk, dv);
+        Supplier<INDArray> f = () -> lsh.forward(hidden, w1, w2, valid, buckets, dropout).out();
+        assertTrue(f.get().sub(lsh.forward(hidden, w1, w2, valid, buckets).out()).amaxNumber().doubleValue() > 1e-3,
+                "the dropout changed the output");
+        check("lsh dropout hidden", hidden, dHidden, f, r);
+        check("lsh dropout query_key", w1, dqk, f, r);
+        check("lsh dropout value", w2, dv, f, r);
+        INDArray dq = Nd4j.zeros(F64, 32, 32), dk = Nd4j.zeros(F64, 32, 32), dv2 = Nd4j.zeros(F64, 32, 32);
+        INDArray dLocal = local.backward(hidden, w1, w3, w2, valid, dropout, r, dq, dk, dv2);
+        Supplier<INDArray> g = () -> local.forward(hidden, w1, w3, w2, valid, dropout);
+        check("local dropout hidden", hidden, dLocal, g, r);
+        check("local dropout key", w3, dk, g, r);
+        check("local dropout value", w2, dv2, g, r);
+    }
+
     @Test
     void lshShortSequenceFallback() {
         ReformerConfig config = TestData.small().attnLayers(List.of("lsh")).lshAttnChunkLength(16).build();
@@ -167,7 +194,8 @@ class GradientCheckTest {
     @CsvSource({"true, 0", "false, 0", "true, 0.2"})
     void wholeModel(boolean axial, double dropout) {
         ReformerConfig config = TestData.small().axialPosEmbds(axial).chunkSizeFeedForward(5).hiddenAct("silu")
-                .hiddenDropoutProb(dropout).build();
+                .hiddenDropoutProb(dropout).lshAttentionProbsDropoutProb(dropout).localAttentionProbsDropoutProb(dropout)
+                .build();
         Params params = Params.init(config, 21, F64);
         ReformerModel model = new ReformerModel(config, params).dropoutSeed(8);
         int[][] ids = TestData.tokens(22, 2, 64, 40);

@@ -95,10 +95,6 @@ final class TrainCommand implements Callable<Integer> {
         if (config.vocabSize() < 258) throw new IllegalArgumentException("config field vocab_size is " + config.vocabSize()
                 + "; byte input needs at least 258 (256 bytes + padding + 1 reserved)");
         Rotations.Sequence rotations = new Rotations.Sequence(seed);
-        if (config.lshAttentionProbsDropoutProb() > 0 || config.localAttentionProbsDropoutProb() > 0) {
-            System.err.println("warning: lsh/local_attention_probs_dropout_prob are not applied yet (hidden_dropout_prob is);"
-                    + " set them to 0 to silence this");
-        }
         ReformerModel model = new ReformerModel(config, Params.init(config, seed, DataType.FLOAT), rotations).dropoutSeed(seed);
         SequenceClassifier classifier = SequenceClassifier.withNewHead(model, labels.size(), seed + 1);
         int batches = (train.size() + batchSize - 1) / batchSize;
@@ -130,7 +126,7 @@ final class TrainCommand implements Callable<Integer> {
                 .numHashes(2).numBuckets(List.of()).lshAttnChunkLength(64).localAttnChunkLength(64)
                 .feedForwardSize(128).axialPosShape(List.of(64, maxLength / 64)).axialPosEmbdsDim(List.of(32, 32))
                 .maxPositionEmbeddings(maxLength).vocabSize(258).initializerRange(0.1).axialNormStd(0.1)
-                .hiddenDropoutProb(0.05).localAttentionProbsDropoutProb(0).build();
+                .hiddenDropoutProb(0.05).localAttentionProbsDropoutProb(0.05).build();
     }
 
     private List<Trainer.Example> examples(List<String[]> rows, List<String> labels, Path manifest) {

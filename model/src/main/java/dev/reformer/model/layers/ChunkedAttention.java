@@ -44,11 +44,23 @@ public final class ChunkedAttention {
      * @param positions [G][S] original position of each slot, S = rounds * length; group g = b * H + h
      */
     public record Plan(int batch, int length, int heads, int headSize, int rounds, int chunk, int before, int after,
-                       int[][] positions, Masking masking) {
+                       int[][] positions, Masking masking, Dropout probabilityDropout) {
         public Plan {
             if ((long) rounds * length % chunk != 0) {
                 throw new IllegalArgumentException("slots " + rounds * length + " are not a multiple of the chunk length " + chunk);
             }
+        }
+
+        /** Without dropout of the attention probabilities (inference). */
+        public Plan(int batch, int length, int heads, int headSize, int rounds, int chunk, int before, int after,
+                    int[][] positions, Masking masking) {
+            this(batch, length, heads, headSize, rounds, chunk, before, after, positions, masking, Dropout.NONE);
+        }
+
+        /** The dropout factor of query slot's probability for window key j (1 without dropout). */
+        double dropFactor(int group, int slot, int j) {
+            if (!probabilityDropout.active()) return 1;
+            return probabilityDropout.multiplier(0, ((long) group * rounds * length + slot) * window() + j);
         }
 
         int groups() { return batch * heads; }

@@ -23,13 +23,19 @@ public final class LocalSelfAttention {
      */
     public INDArray forward(INDArray hidden, INDArray queryWeight, INDArray keyWeight, INDArray valueWeight,
                             boolean[][] keyValid) {
+        return forward(hidden, queryWeight, keyWeight, valueWeight, keyValid, Dropout.NONE);
+    }
+
+    /** The same with dropout of the attention probabilities (training; local_attention_probs_dropout_prob). */
+    public INDArray forward(INDArray hidden, INDArray queryWeight, INDArray keyWeight, INDArray valueWeight,
+                            boolean[][] keyValid, Dropout probabilityDropout) {
         int batch = (int) hidden.size(0), length = (int) hidden.size(1), d = config.attentionHeadSize();
         long rows = (long) batch * length * config.numAttentionHeads();
         INDArray x = Attention.rows(hidden);
         INDArray query = Linear.forward(x, queryWeight, null).reshape(rows, d);              // [B*T*H, D]
         INDArray key = Linear.forward(x, keyWeight, null).reshape(rows, d).divi(Math.sqrt(d));
         INDArray value = Linear.forward(x, valueWeight, null).reshape(rows, d);
-        return ChunkedAttention.forward(query, key, value, plan(batch, length, keyValid))
+        return ChunkedAttention.forward(query, key, value, plan(batch, length, keyValid, probabilityDropout))
                 .reshape(batch, length, (long) config.allHeadSize());
     }
 
@@ -43,13 +49,22 @@ public final class LocalSelfAttention {
     public INDArray backward(INDArray hidden, INDArray queryWeight, INDArray keyWeight, INDArray valueWeight,
                              boolean[][] keyValid, INDArray dOut,
                              INDArray dQueryWeight, INDArray dKeyWeight, INDArray dValueWeight) {
+        return backward(hidden, queryWeight, keyWeight, valueWeight, keyValid, Dropout.NONE, dOut,
+                dQueryWeight, dKeyWeight, dValueWeight);
+    }
+
+    /** The backward of the forward with probability dropout: the same masks, from the same seed. */
+    public INDArray backward(INDArray hidden, INDArray queryWeight, INDArray keyWeight, INDArray valueWeight,
+                             boolean[][] keyValid, Dropout probabilityDropout, INDArray dOut,
+                             INDArray dQueryWeight, INDArray dKeyWeight, INDArray dValueWeight) {
         int batch = (int) hidden.size(0), length = (int) hidden.size(1), d = config.attentionHeadSize();
         long rows = (long) batch * length * config.numAttentionHeads(), width = config.allHeadSize();
         INDArray x = Attention.rows(hidden);
         INDArray query = Linear.forward(x, queryWeight, null).reshape(rows, d);
         INDArray key = Linear.forward(x, keyWeight, null).reshape(rows, d).divi(Math.sqrt(d));
         INDArray value = Linear.forward(x, valueWeight, null).reshape(rows, d);
-        ChunkedAttention.Gradients g = ChunkedAttention.backward(query, key, value, plan(batch, length, keyValid),
+        ChunkedAttention.Gradients g = ChunkedAttention.backward(query, key, value,
+                plan(batch, length, keyValid, probabilityDropout),
                 dOut.reshape(rows, d));
         long n = x.size(0);
         return Linear.backward(x, queryWeight, g.queries().reshape(n, width), dQueryWeight, null)
@@ -58,12 +73,12 @@ public final class LocalSelfAttention {
                 .reshape(hidden.shape());
     }
 
-    private ChunkedAttention.Plan plan(int batch, int length, boolean[][] keyValid) {
+    private ChunkedAttention.Plan plan(int batch, int length, boolean[][] keyValid, Dropout probabilityDropout) {
         boolean full = length <= config.localAttnChunkLength();
         return new ChunkedAttention.Plan(batch, length, config.numAttentionHeads(), config.attentionHeadSize(), 1,
                 full ? length : config.localAttnChunkLength(),
                 full ? 0 : config.localNumChunksBefore(), full ? 0 : config.localNumChunksAfter(),
                 Attention.identityPositions(batch * config.numAttentionHeads(), length),
-                new ChunkedAttention.Masking(keyValid, config.isDecoder(), false));
+                new ChunkedAttention.Masking(keyValid, config.isDecoder(), false), probabilityDropout);
     }
 }

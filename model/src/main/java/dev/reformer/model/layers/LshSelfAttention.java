@@ -47,6 +47,12 @@ public final class LshSelfAttention {
      */
     public Result forward(INDArray hidden, INDArray queryKeyWeight, INDArray valueWeight, boolean[][] keyValid,
                           int[][][][] earlierBuckets) {
+        return forward(hidden, queryKeyWeight, valueWeight, keyValid, earlierBuckets, Dropout.NONE);
+    }
+
+    /** The same with dropout of the attention probabilities (training; lsh_attention_probs_dropout_prob). */
+    public Result forward(INDArray hidden, INDArray queryKeyWeight, INDArray valueWeight, boolean[][] keyValid,
+                          int[][][][] earlierBuckets, Dropout probabilityDropout) {
         int batch = (int) hidden.size(0), length = (int) hidden.size(1);
         long rows = (long) batch * length * config.numAttentionHeads();
         INDArray x = Attention.rows(hidden);                                                  // [B*T, C]
@@ -55,7 +61,7 @@ public final class LshSelfAttention {
         // sequences that fit one chunk get full attention, unhashed: the reference's short-sequence fallback
         int[][][][] buckets = length <= config.lshAttnChunkLength() ? null
                 : earlierBuckets != null ? earlierBuckets : hash(queryKey, keyValid, batch, length);
-        INDArray out = ChunkedAttention.forward(queryKey, null, value, plan(batch, length, keyValid, buckets));
+        INDArray out = ChunkedAttention.forward(queryKey, null, value, plan(batch, length, keyValid, buckets, probabilityDropout));
         return new Result(out.reshape(batch, length, (long) config.allHeadSize()), buckets);
     }
 
@@ -69,13 +75,21 @@ public final class LshSelfAttention {
      */
     public INDArray backward(INDArray hidden, INDArray queryKeyWeight, INDArray valueWeight, boolean[][] keyValid,
                              int[][][][] buckets, INDArray dOut, INDArray dQueryKeyWeight, INDArray dValueWeight) {
+        return backward(hidden, queryKeyWeight, valueWeight, keyValid, buckets, Dropout.NONE, dOut, dQueryKeyWeight,
+                dValueWeight);
+    }
+
+    /** The backward of the forward with probability dropout: the same masks, from the same seed. */
+    public INDArray backward(INDArray hidden, INDArray queryKeyWeight, INDArray valueWeight, boolean[][] keyValid,
+                             int[][][][] buckets, Dropout probabilityDropout, INDArray dOut,
+                             INDArray dQueryKeyWeight, INDArray dValueWeight) {
         int batch = (int) hidden.size(0), length = (int) hidden.size(1), d = config.attentionHeadSize();
         long rows = (long) batch * length * config.numAttentionHeads();
         INDArray x = Attention.rows(hidden);
         INDArray queryKey = Linear.forward(x, queryKeyWeight, null).reshape(rows, d);
         INDArray value = Linear.forward(x, valueWeight, null).reshape(rows, d);
         ChunkedAttention.Gradients g = ChunkedAttention.backward(queryKey, null, value,
-                plan(batch, length, keyValid, buckets), dOut.reshape(rows, d));
+                plan(batch, length, keyValid, buckets, probabilityDropout), dOut.reshape(rows, d));
         long width = config.allHeadSize();
         INDArray dx = Linear.backward(x, queryKeyWeight, g.queries().reshape(x.size(0), width), dQueryKeyWeight, null)
                 .addi(Linear.backward(x, valueWeight, g.values().reshape(x.size(0), width), dValueWeight, null));
@@ -87,15 +101,16 @@ public final class LshSelfAttention {
     }
 
     /** Who attends to whom: buckets sorted into chunks, or (no buckets) one chunk spanning the sequence. */
-    private ChunkedAttention.Plan plan(int batch, int length, boolean[][] keyValid, int[][][][] buckets) {
+    private ChunkedAttention.Plan plan(int batch, int length, boolean[][] keyValid, int[][][][] buckets,
+                                       Dropout probabilityDropout) {
         int heads = config.numAttentionHeads(), d = config.attentionHeadSize();
         ChunkedAttention.Masking masking = new ChunkedAttention.Masking(keyValid, config.isDecoder(), true);
         if (buckets == null) {
             return new ChunkedAttention.Plan(batch, length, heads, d, 1, length, 0, 0,
-                    Attention.identityPositions(batch * heads, length), masking);
+                    Attention.identityPositions(batch * heads, length), masking, probabilityDropout);
         }
         return new ChunkedAttention.Plan(batch, length, heads, d, config.numHashes(), config.lshAttnChunkLength(),
-                config.lshNumChunksBefore(), config.lshNumChunksAfter(), sortByBucket(buckets), masking);
+                config.lshNumChunksBefore(), config.lshNumChunksAfter(), sortByBucket(buckets), masking, probabilityDropout);
     }
 
     /**

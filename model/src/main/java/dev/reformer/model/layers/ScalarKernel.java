@@ -69,7 +69,7 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
             int outRow = plan.outputRow(g, slot);
             logsumexp[outRow] = max + Math.log(sum);
             for (int j = 0; j < window; j++) {
-                double p = scores[j] / sum;
+                double p = scores[j] / sum * plan.dropFactor(g, slot, j);  // dropout after the softmax
                 for (int c = 0; c < d; c++) out[outRow * d + c] += p * v[keyRows[j] * d + c];
             }
         }
@@ -163,11 +163,12 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
                 p[j] = Math.exp(s - logsumexp[outRow]);
                 double dp = 0;
                 for (int c = 0; c < d; c++) dp += dOut[outRow * d + c] * v[keyRows[j] * d + c];
-                dScore[j] = dp;
-                weighted += p[j] * dp;
+                dScore[j] = dp * plan.dropFactor(g, slot, j);      // d loss / d probability, through dropout
+                weighted += p[j] * dScore[j];
             }
             for (int j = 0; j < window; j++) {
-                for (int c = 0; c < d; c++) dv[keyRows[j] * d + c] += p[j] * dOut[outRow * d + c];
+                double kept = p[j] * plan.dropFactor(g, slot, j);
+                for (int c = 0; c < d; c++) dv[keyRows[j] * d + c] += kept * dOut[outRow * d + c];
                 if (plan.code(queryPos, keyPositions[j], rowValid) != ChunkedAttention.KEEP) continue;
                 double ds = p[j] * (dScore[j] - weighted + dLogsumexp[outRow]);
                 for (int c = 0; c < d; c++) {

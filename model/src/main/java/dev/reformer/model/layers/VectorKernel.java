@@ -149,6 +149,9 @@ final class VectorKernel implements ChunkedAttention.Kernel {
                 FloatVector.fromArray(LANES, scores, si + j).mul(inverse).intoArray(scores, si + j);
             }
             for (; j < window; j++) scores[si + j] *= 1f / sum;
+            if (plan.probabilityDropout().active()) { // dropout after the softmax
+                for (j = 0; j < window; j++) scores[si + j] *= (float) plan.dropFactor(g, n * chunk + i, j);
+            }
         }
 
         // weighted values [chunk, d] = probabilities [chunk, window] . values [window, d]
@@ -308,6 +311,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             for (int j = 0; j < window; j++) sum += (p[i * window + j] = VectorMath.exp(p[i * window + j] - max));
             for (int j = 0; j < window; j++) {
                 p[i * window + j] /= sum;
+                ds[i * window + j] *= (float) plan.dropFactor(g, n * chunk + i, j); // d loss / d probability
                 weighted += p[i * window + j] * ds[i * window + j];
             }
             float dLse = dLogsumexp[outRow];
@@ -323,8 +327,12 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         VectorMath.transpose(ds, chunk, window, s.transposed);
         VectorMath.multiply(s.transposed, window, chunk, s.queries, d, s.windowRows);
         for (int j = 0; j < window; j++) addRow(dk, s.keyRows[j] * d, s.windowRows, j * d, d, row);
-        // dV [window, d] = P^T . dO
-        VectorMath.transpose(p, chunk, window, s.transposed);
+        // dV [window, d] = (P after dropout)^T . dO
+        for (int i = 0; i < chunk; i++) {
+            for (int j = 0; j < window; j++) {
+                s.transposed[j * chunk + i] = p[i * window + j] * (float) plan.dropFactor(g, n * chunk + i, j);
+            }
+        }
         VectorMath.multiply(s.transposed, window, chunk, s.upstream, d, s.windowRows);
         for (int j = 0; j < window; j++) addRow(dv, s.keyRows[j] * d, s.windowRows, j * d, d, row);
     }

@@ -131,7 +131,7 @@ class LshAttentionPropertiesTest {
             }
         }
         ChunkedAttention.Plan plan = new ChunkedAttention.Plan(BATCH, LENGTH, HEADS, HEAD, 3, 8, 1, 1, positions,
-                new ChunkedAttention.Masking(padded(), true, true));
+                new ChunkedAttention.Masking(padded(), true, true), new Dropout(0.2, 99));
         INDArray keys = LshSelfAttention.lengthAndDimNorm(qk);
         for (INDArray k : new INDArray[]{keys, null}) { // separate keys, and keys shared with the queries
             INDArray scalar = new ScalarKernel().forward(qk, k, v, plan);
