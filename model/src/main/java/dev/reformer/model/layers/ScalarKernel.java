@@ -94,11 +94,9 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         double[] dPerRound = new double[rounds * rows * d], dLogsumexp = new double[rounds * rows];
         double[] weights = new double[rounds], dots = new double[rounds];
         for (int row = 0; row < rows; row++) {
-            double max = Double.NEGATIVE_INFINITY, sum = 0, mean = 0;
-            for (int r = 0; r < rounds; r++) max = Math.max(max, logsumexp[r * rows + row]);
-            for (int r = 0; r < rounds; r++) sum += (weights[r] = Math.exp(logsumexp[r * rows + row] - max));
+            roundWeights(logsumexp, rounds, rows, row, weights);
+            double mean = 0;
             for (int r = 0; r < rounds; r++) {
-                weights[r] /= sum;
                 double dot = 0;
                 for (int c = 0; c < d; c++) dot += dO[row * d + c] * perRound[(r * rows + row) * d + c];
                 dots[r] = dot;
@@ -205,15 +203,20 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         double[] out = new double[rows * d];
         double[] weights = new double[rounds];
         for (int row = 0; row < rows; row++) {
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (int r = 0; r < rounds; r++) max = Math.max(max, logsumexp[r * rows + row]);
-            for (int r = 0; r < rounds; r++) sum += (weights[r] = Math.exp(logsumexp[r * rows + row] - max));
+            roundWeights(logsumexp, rounds, rows, row, weights);
             for (int r = 0; r < rounds; r++) {
-                double w = weights[r] / sum;
-                for (int c = 0; c < d; c++) out[row * d + c] += w * perRound[(r * rows + row) * d + c];
+                for (int c = 0; c < d; c++) out[row * d + c] += weights[r] * perRound[(r * rows + row) * d + c];
             }
         }
         return out;
+    }
+
+    /** weights[r] = softmax over rounds of logsumexp[r, row]: each round's share of the probability mass. */
+    static void roundWeights(double[] logsumexp, int rounds, int rows, int row, double[] weights) {
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int r = 0; r < rounds; r++) max = Math.max(max, logsumexp[r * rows + row]);
+        for (int r = 0; r < rounds; r++) sum += (weights[r] = Math.exp(logsumexp[r * rows + row] - max));
+        for (int r = 0; r < rounds; r++) weights[r] /= sum;
     }
 
     private static double[] doubles(INDArray x) {

@@ -186,11 +186,9 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             float[] upstream = new float[d], round = new float[d], weights = new float[rounds], dots = new float[rounds];
             for (int row = block * 1024; row < Math.min(rows, (block + 1) * 1024); row++) {
                 dob.get(row * d, upstream, 0, d);
-                float max = Float.NEGATIVE_INFINITY, sum = 0, mean = 0;
-                for (int r = 0; r < rounds; r++) max = Math.max(max, logsumexp[r * rows + row]);
-                for (int r = 0; r < rounds; r++) sum += (weights[r] = (float) Math.exp(logsumexp[r * rows + row] - max));
+                roundWeights(logsumexp, rounds, rows, row, weights);
+                float mean = 0;
                 for (int r = 0; r < rounds; r++) {
-                    weights[r] /= sum;
                     pb.get((r * rows + row) * d, round, 0, d);
                     float dot = 0;
                     for (int c = 0; c < d; c++) dot += upstream[c] * round[c];
@@ -356,12 +354,10 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         float[] weights = new float[rounds], combined = new float[d], round = new float[d];
         int dBound = LANES.loopBound(d);
         for (int row = from; row < to; row++) {
-            float max = Float.NEGATIVE_INFINITY, sum = 0;
-            for (int r = 0; r < rounds; r++) max = Math.max(max, logsumexp[r * rows + row]);
-            for (int r = 0; r < rounds; r++) sum += (weights[r] = (float) Math.exp(logsumexp[r * rows + row] - max));
+            roundWeights(logsumexp, rounds, rows, row, weights);
             java.util.Arrays.fill(combined, 0f);
             for (int r = 0; r < rounds; r++) {
-                float w = weights[r] / sum;
+                float w = weights[r];
                 perRound.get((r * rows + row) * d, round, 0, d);
                 int c = 0;
                 for (; c < dBound; c += LANES.length()) {
@@ -373,6 +369,14 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             }
             out.put(row * d, combined, 0, d);
         }
+    }
+
+    /** weights[r] = softmax over rounds of logsumexp[r, row] (float32 twin of ScalarKernel's). */
+    private static void roundWeights(float[] logsumexp, int rounds, int rows, int row, float[] weights) {
+        float max = Float.NEGATIVE_INFINITY, sum = 0;
+        for (int r = 0; r < rounds; r++) max = Math.max(max, logsumexp[r * rows + row]);
+        for (int r = 0; r < rounds; r++) sum += (weights[r] = (float) Math.exp(logsumexp[r * rows + row] - max));
+        for (int r = 0; r < rounds; r++) weights[r] /= sum;
     }
 
     private static INDArray contiguousFloat(INDArray x) {
