@@ -47,6 +47,11 @@ class VerifyHfCommandTest {
     }
 
     @Test
+    void aPlannedCommandSaysItIsNotBuiltYet() {
+        assertEquals(2, Main.run("demo"));
+    }
+
+    @Test
     void explainsAMissingFile() {
         assertEquals(2, Main.run("verify-hf", "no-such-fixture.json"));
     }
