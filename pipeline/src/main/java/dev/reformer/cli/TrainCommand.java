@@ -10,6 +10,7 @@ import dev.reformer.model.ReformerModel;
 import dev.reformer.model.io.ModelFiles;
 import dev.reformer.model.io.SafeTensors;
 import dev.reformer.model.layers.Rotations;
+import dev.reformer.model.train.Example;
 import dev.reformer.model.train.SequenceClassifier;
 import dev.reformer.model.train.Trainer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -88,8 +89,8 @@ final class TrainCommand implements Callable<Integer> {
         List<String> labels = new ArrayList<>(new TreeSet<>(trainRows.stream().map(r -> r[1]).toList()));
         if (labels.size() < 2) throw new IllegalArgumentException(trainManifest + " has " + labels.size()
                 + " distinct label(s); a classifier needs at least 2");
-        List<Trainer.Example> train = examples(trainRows, labels, trainManifest);
-        List<Trainer.Example> validation = examples(validationRows, labels, validationManifest);
+        List<Example> train = examples(trainRows, labels, trainManifest);
+        List<Example> validation = examples(validationRows, labels, validationManifest);
 
         ReformerConfig config = configFile != null ? ReformerConfig.read(configFile) : defaultConfig(maxLength);
         if (config.vocabSize() < 258) throw new IllegalArgumentException("config field vocab_size is " + config.vocabSize()
@@ -129,13 +130,13 @@ final class TrainCommand implements Callable<Integer> {
                 .hiddenDropoutProb(0.05).localAttentionProbsDropoutProb(0.05).build();
     }
 
-    private List<Trainer.Example> examples(List<String[]> rows, List<String> labels, Path manifest) {
-        List<Trainer.Example> out = new ArrayList<>();
+    private List<Example> examples(List<String[]> rows, List<String> labels, Path manifest) {
+        List<Example> out = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             int label = labels.indexOf(rows.get(i)[1]);
             if (label < 0) throw new IllegalArgumentException(manifest + ": line " + (i + 1) + " has label \""
                     + rows.get(i)[1] + "\", which the training manifest never uses");
-            out.add(new Trainer.Example(bytes(rows.get(i)[0], maxLength), label));
+            out.add(Example.tokens(bytes(rows.get(i)[0], maxLength), label));
         }
         return out;
     }

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Trains a {@link SequenceClassifier}: shuffled mini-batches, AdamW, an evaluation on the validation set
+ * Trains a {@link Trainable} (a classifier or a transcriber): shuffled mini-batches, AdamW, an evaluation on the validation set
  * after every epoch, early stopping, the best model on validation kept, and a checkpoint after every epoch
  * from which a run resumes exactly (parameters, optimizer moments and step, epoch, rotation draws,
  * dropout passes).
@@ -29,11 +29,9 @@ public final class Trainer {
     public record Settings(int epochs, int batchSize, double learningRate, double weightDecay, double clipNorm,
                            int warmupSteps, int patience, long seed) {}
 
-    /** One example: token ids (any length up to the model's) and its label index. */
-    public record Example(int[] ids, int label) {}
-
     public record EpochMetrics(@JsonProperty("epoch") int epoch, @JsonProperty("train_loss") double trainLoss,
                                @JsonProperty("validation_loss") double validationLoss,
+                               /** accuracy for classification, 1 - label error rate for transcription */
                                @JsonProperty("validation_accuracy") double validationAccuracy,
                                @JsonProperty("examples_per_second") double examplesPerSecond) {}
 
@@ -49,7 +47,7 @@ public final class Trainer {
 
     static final String STATE = "state.safetensors", BEST = "best.safetensors";
 
-    private final SequenceClassifier classifier;
+    private final Trainable trainee;
     private final Rotations.Sequence rotations;
     private final Settings settings;
     private final AdamW optimizer;
@@ -57,9 +55,9 @@ public final class Trainer {
     private int epochsDone, bestEpoch, staleEpochs;
     private double bestAccuracy = -1;
 
-    /** rotations: the sequence the classifier's model draws from (its position is checkpointed). */
-    public Trainer(SequenceClassifier classifier, Rotations.Sequence rotations, Settings settings, int batchesPerEpoch) {
-        this.classifier = classifier;
+    /** rotations: the sequence the trainee's model draws from (its position is checkpointed). */
+    public Trainer(Trainable trainee, Rotations.Sequence rotations, Settings settings, int batchesPerEpoch) {
+        this.trainee = trainee;
         this.rotations = rotations;
         this.settings = settings;
         this.optimizer = new AdamW(new AdamW.Settings(settings.learningRate(), settings.weightDecay(),
@@ -74,7 +72,7 @@ public final class Trainer {
 
     /**
      * Runs the remaining epochs, checkpointing into dir after each, and leaves the best parameters on
-     * validation in the classifier at the end.
+     * validation in the trainee at the end.
      */
     public List<EpochMetrics> run(List<Example> train, List<Example> validation, Path dir, Listener listener) throws IOException {
         Files.createDirectories(dir);
@@ -91,8 +89,8 @@ public final class Trainer {
             long started = System.nanoTime();
             for (int b = 0; b < batches; b++) {
                 List<Example> part = order.subList(b * settings.batchSize(), Math.min(order.size(), (b + 1) * settings.batchSize()));
-                double loss = classifier.lossAndGradients(batchOf(part));
-                optimizer.update(classifier.params(), classifier.gradients());
+                double loss = trainee.lossAndGradients(part);
+                optimizer.update(trainee.params(), trainee.gradients());
                 lossSum += loss * part.size();
                 double seconds = (System.nanoTime() - started) / 1e9;
                 listener.batch(epoch, b + 1, batches, loss, Math.min(order.size(), (b + 1) * settings.batchSize()) / seconds);
@@ -106,7 +104,7 @@ public final class Trainer {
                 bestAccuracy = metrics.validationAccuracy();
                 bestEpoch = epoch;
                 staleEpochs = 0;
-                SafeTensors.write(dir.resolve(BEST), classifier.params(), Map.of("epoch", String.valueOf(epoch)));
+                SafeTensors.write(dir.resolve(BEST), trainee.params(), Map.of("epoch", String.valueOf(epoch)));
             } else {
                 staleEpochs++;
             }
@@ -118,42 +116,27 @@ public final class Trainer {
         return history();
     }
 
-    /** Mean loss and accuracy over examples, in batches. */
+    /** Mean loss and score (accuracy, or 1 - label error rate) over examples, in batches. */
     public double[] evaluate(List<Example> examples) {
-        double loss = 0;
-        int correct = 0;
+        double loss = 0, correct = 0, total = 0;
         for (int b = 0; b < examples.size(); b += settings.batchSize()) {
             List<Example> part = examples.subList(b, Math.min(examples.size(), b + settings.batchSize()));
-            SequenceClassifier.Batch batch = batchOf(part);
-            SequenceClassifier.Evaluation e = classifier.evaluate(batch);
-            loss += e.loss() * part.size();
-            for (int i = 0; i < part.size(); i++) if (e.predicted()[i] == part.get(i).label()) correct++;
+            Trainable.Score score = trainee.evaluate(part);
+            loss += score.loss() * part.size();
+            correct += score.correct();
+            total += score.total();
         }
-        return new double[]{loss / examples.size(), correct / (double) examples.size()};
-    }
-
-    /** Pads a list of examples to its longest one (padding masked). */
-    static SequenceClassifier.Batch batchOf(List<Example> examples) {
-        int length = examples.stream().mapToInt(e -> e.ids().length).max().orElse(1);
-        int[][] ids = new int[examples.size()][length], mask = new int[examples.size()][length];
-        int[] labels = new int[examples.size()];
-        for (int i = 0; i < examples.size(); i++) {
-            int[] x = examples.get(i).ids();
-            System.arraycopy(x, 0, ids[i], 0, x.length);
-            java.util.Arrays.fill(mask[i], 0, x.length, 1);
-            labels[i] = examples.get(i).label();
-        }
-        return new SequenceClassifier.Batch(ids, mask, null, labels);
+        return new double[]{loss / examples.size(), correct / total};
     }
 
     private void checkpoint(Path dir) throws IOException {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
-        classifier.params().forEach((name, t) -> tensors.put("param/" + name, t));
+        trainee.params().forEach((name, t) -> tensors.put("param/" + name, t));
         optimizer.state().forEach((name, t) -> tensors.put("optimizer/" + name, t));
         ObjectMapper json = new ObjectMapper();
         ObjectNode state = json.createObjectNode();
         state.put("epochs_done", epochsDone).put("optimizer_step", optimizer.step()).put("rotation_draws", rotations.draws())
-                .put("dropout_passes", classifier.model().dropoutPasses())
+                .put("dropout_passes", trainee.encoder().model().dropoutPasses())
                 .put("best_epoch", bestEpoch).put("best_accuracy", bestAccuracy).put("stale_epochs", staleEpochs);
         ArrayNode epochs = state.putArray("history");
         history.forEach(m -> epochs.add(json.valueToTree(m)));
@@ -174,7 +157,7 @@ public final class Trainer {
         restoreParams(params);
         optimizer.restore(moments, state.get("optimizer_step").asLong());
         rotations.resumeAt(state.get("rotation_draws").asLong());
-        classifier.model().resumeDropoutAt(state.get("dropout_passes").asLong());
+        trainee.encoder().model().resumeDropoutAt(state.get("dropout_passes").asLong());
         epochsDone = state.get("epochs_done").asInt();
         bestEpoch = state.get("best_epoch").asInt();
         bestAccuracy = state.get("best_accuracy").asDouble();
@@ -185,7 +168,7 @@ public final class Trainer {
     }
 
     private void restoreParams(Map<String, INDArray> saved) {
-        Map<String, INDArray> params = classifier.params();
+        Map<String, INDArray> params = trainee.params();
         for (var e : params.entrySet()) {
             INDArray t = saved.get(e.getKey());
             if (t == null || !java.util.Arrays.equals(t.shape(), e.getValue().shape())) {

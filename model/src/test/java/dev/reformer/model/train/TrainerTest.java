@@ -23,15 +23,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TrainerTest {
     static final Trainer.Settings SETTINGS = new Trainer.Settings(3, 4, 3e-3, 0.01, 1.0, 2, 5, 7);
 
-    static List<Trainer.Example> data(long seed, int n) {
+    static List<Example> data(long seed, int n) {
         Random random = new Random(seed);
-        List<Trainer.Example> out = new ArrayList<>();
+        List<Example> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int length = 20 + random.nextInt(40), label = random.nextInt(2);
             int[] ids = new int[length];
             for (int t = 0; t < length; t++) ids[t] = 3 + random.nextInt(30);
             ids[random.nextInt(length)] = 1 + label; // the label's token, somewhere
-            out.add(new Trainer.Example(ids, label));
+            out.add(Example.tokens(ids, label));
         }
         return out;
     }
@@ -49,7 +49,7 @@ class TrainerTest {
 
     @Test
     void learnsAndResumesExactlyWhereItStopped(@TempDir Path dir) throws Exception {
-        List<Trainer.Example> train = data(1, 24), validation = data(2, 12);
+        List<Example> train = data(1, 24), validation = data(2, 12);
         Rotations.Sequence straightRotations = new Rotations.Sequence(9);
         SequenceClassifier straight = classifier(straightRotations);
         List<Trainer.EpochMetrics> history = new Trainer(straight, straightRotations, SETTINGS, 6)
