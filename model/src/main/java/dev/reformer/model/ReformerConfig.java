@@ -64,7 +64,9 @@ public record ReformerConfig(
             "transformers_version", "num_labels", "tokenizer_class", "task_specific_params",
             "add_cross_attention", "pruned_heads", "finetuning_task", "tie_encoder_decoder", "_name_or_path",
             "torchscript", "use_bfloat16", "decoder_start_token_id", "sep_token_id", "prefix",
-            "cross_attention_hidden_size", "is_composition", "chunk_size_feed_forward_lm_head");
+            "cross_attention_hidden_size", "is_composition", "chunk_size_feed_forward_lm_head",
+            // what this product's train command adds: the task, its labels and the input (read by the pipeline)
+            "reformer_flink");
 
     public ReformerConfig {
         attnLayers = List.copyOf(attnLayers);

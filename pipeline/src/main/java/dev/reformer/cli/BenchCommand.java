@@ -30,12 +30,17 @@ import java.util.regex.Pattern;
                 "memory: one training step (forward, classification loss, backward, AdamW update; batch 1, float32) of"
                         + " a model with local and LSH layers alternating (d_model 256, 4 heads x 64, chunk 64, 2 hash"
                         + " rounds), with reversible residuals (inputs rebuilt in backward) versus standard residuals"
-                        + " (every layer's inputs kept), at each depth: peak memory, its ratio to one layer, step time, tokens/s."},
+                        + " (every layer's inputs kept), at each depth: peak memory, its ratio to one layer, step time, tokens/s.",
+                "frontend: the audio front-end on one thread, in this JVM: WAV bytes in 100 ms chunks through decoding,"
+                        + " resampling to 16 kHz and features (80 log-mel, or 13 MFCC), for 16, 8, 44.1 (stereo) and 48 kHz"
+                        + " input; median time and the real-time factor (audio seconds per second of work), with decoding"
+                        + " plus resampling alone in the same run. Run under `taskset -c 0` to hold it to one core."},
         footer = {"", "Examples:", "  ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3",
-                "  ./reformer bench memory --lengths 4096 --layers 1,6,12 --repeats 3"})
+                "  ./reformer bench memory --lengths 4096 --layers 1,6,12 --repeats 3",
+                "  taskset -c 0 ./reformer bench frontend --seconds 60 --repeats 7"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "What to measure: attention or memory.")
+    @Parameters(paramLabel = "WHAT", description = "What to measure: attention, memory or frontend.")
     String what;
 
     @Option(names = "--lengths", split = ",",
@@ -49,6 +54,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--hashes", split = ",", defaultValue = "1,2,4,8",
             description = "attention: hash rounds of LSH attention (default: ${DEFAULT-VALUE}; memory uses 2).")
     List<Integer> hashes;
+
+    @Option(names = "--seconds", defaultValue = "60", description = "frontend: seconds of audio per input (default: ${DEFAULT-VALUE}).")
+    int seconds;
 
     @Option(names = "--repeats", defaultValue = "5", description = "Timed runs per cell; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
@@ -77,8 +85,17 @@ final class BenchCommand implements Callable<Integer> {
         return switch (what) {
             case "attention" -> attention(lengths == null ? List.of(1024, 4096, 16384, 65536) : lengths);
             case "memory" -> memory(lengths == null ? List.of(4096, 16384) : lengths);
-            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory");
+            case "frontend" -> frontend();
+            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory, frontend");
         };
+    }
+
+    /** Real-time factor of the audio front-end on this thread (pin the JVM with taskset for one core). */
+    private int frontend() throws Exception {
+        String table = FrontendBench.run(seconds, repeats);
+        System.out.print(table);
+        writeMarkdown("frontend --seconds " + seconds + " --repeats " + repeats, table);
+        return 0;
     }
 
     /** Peak memory and speed of one training step, reversible versus standard residual, at several depths. */

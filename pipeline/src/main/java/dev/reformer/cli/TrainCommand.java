@@ -4,15 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reformer.audio.AudioException;
+import dev.reformer.audio.FeatureConfig;
+import dev.reformer.audio.PcmDecoder;
+import dev.reformer.audio.StreamingFeatureExtractor;
 import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
 import dev.reformer.model.ReformerModel;
-import dev.reformer.model.io.ModelFiles;
-import dev.reformer.model.io.SafeTensors;
+import dev.reformer.model.heads.Ctc;
 import dev.reformer.model.layers.Rotations;
 import dev.reformer.model.train.Example;
-import dev.reformer.model.train.SequenceClassifier;
 import dev.reformer.model.train.Trainer;
+import dev.reformer.task.TaskModel;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,15 +34,21 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a Reformer sequence classifier from JSONL manifests.",
-                "Each manifest line is {\"text\": \"...\", \"label\": \"...\"}; the text is read as UTF-8 bytes (ids 2-257;"
-                        + " 0 is padding) and cut to --max-length. Labels are the sorted distinct labels of the training set.",
-                "Shows a progress bar (loss, examples/s, ETA), evaluates on the validation set after every epoch, stops"
-                        + " early after --patience epochs without a better validation accuracy, and writes into --out:"
-                        + " config.json (with id2label) and model.safetensors of the best epoch, metrics.json, loss.png,"
-                        + " accuracy.png, and checkpoint/ from which the same command resumes exactly where it stopped.",
-                "Audio manifests (a \"wav\" field) need the audio front-end, which is not built yet."},
-        footer = {"", "Example: ./reformer train --train data/train.jsonl --validation data/val.jsonl --out models/spam --epochs 10"})
+        description = {"Train a Reformer from JSONL manifests, one example per line:",
+                "  text classification:   {\"text\": \"...\", \"label\": \"...\"}  (UTF-8 bytes as ids 2-257, cut to --max-length)",
+                "  audio classification:  {\"audio\": \"clip.wav\", \"label\": \"...\"}",
+                "  audio transcription:   {\"audio\": \"clip.wav\", \"text\": \"...\"}  (CTC over the characters of the texts)",
+                "Audio paths are relative to the manifest. Audio goes through the front-end (80 log-mel bands every 10 ms),"
+                        + " is standardised with the training set's per-band mean and deviation, and --frame-stack frames are"
+                        + " concatenated into one model position. Labels are the sorted distinct labels of the training set;"
+                        + " the symbols of a transcriber are the distinct characters of its training texts.",
+                "Shows a progress bar (loss, examples/s, ETA), evaluates on the validation set after every epoch (accuracy,"
+                        + " or 1 - character error rate for transcription), stops early after --patience epochs without"
+                        + " improvement, and writes into --out: config.json and model.safetensors of the best epoch (what"
+                        + " ./reformer run serves), metrics.json, loss.png, accuracy.png, and checkpoint/ from which the same"
+                        + " command resumes exactly where it stopped."},
+        footer = {"", "Examples:", "  ./reformer train --train data/spam/train.jsonl --validation data/spam/val.jsonl --out models/spam --epochs 10",
+                "  ./reformer train --train data/digits/train.jsonl --validation data/digits/val.jsonl --out models/digits --frame-stack 3"})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--train", required = true, paramLabel = "FILE", description = "Training manifest (JSONL).")
     Path trainManifest;
@@ -50,11 +60,16 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "A config.json (ReformerConfig fields); vocab_size must be at least 258. Default: a small model.")
+            description = "A config.json (ReformerConfig fields); for text vocab_size must be at least 258. Default: a small model.")
     Path configFile;
 
-    @Option(names = "--max-length", defaultValue = "512", description = "Bytes per example, a multiple of 64 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-length", defaultValue = "512",
+            description = "Model positions per example (bytes, or stacked audio frames), a multiple of 64 (default: ${DEFAULT-VALUE}).")
     int maxLength;
+
+    @Option(names = "--frame-stack", defaultValue = "2",
+            description = "Audio: 10 ms frames per model position (default: ${DEFAULT-VALUE}, 20 ms per position).")
+    int frameStack;
 
     @Option(names = "--epochs", defaultValue = "10", description = "At most this many epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -85,96 +100,207 @@ final class TrainCommand implements Callable<Integer> {
         if (maxLength < 128 || maxLength % 64 != 0) {
             throw new IllegalArgumentException("--max-length " + maxLength + " must be a multiple of 64, at least 128");
         }
-        List<String[]> trainRows = Manifest.read(trainManifest), validationRows = Manifest.read(validationManifest);
-        List<String> labels = new ArrayList<>(new TreeSet<>(trainRows.stream().map(r -> r[1]).toList()));
-        if (labels.size() < 2) throw new IllegalArgumentException(trainManifest + " has " + labels.size()
-                + " distinct label(s); a classifier needs at least 2");
-        List<Example> train = examples(trainRows, labels, trainManifest);
-        List<Example> validation = examples(validationRows, labels, validationManifest);
+        if (frameStack < 1 || frameStack > 16) throw new IllegalArgumentException("--frame-stack " + frameStack + " must be 1..16");
+        List<Manifest.Row> trainRows = Manifest.read(trainManifest), validationRows = Manifest.read(validationManifest);
+        Manifest.Kind kind = Manifest.kindOf(trainRows, trainManifest);
+        if (Manifest.kindOf(validationRows, validationManifest) != kind) {
+            throw new IllegalArgumentException(validationManifest + " holds " + Manifest.kindOf(validationRows, validationManifest).description
+                    + " but " + trainManifest + " holds " + kind.description + "; both must be the same kind");
+        }
+        TaskModel.Task task = kind == Manifest.Kind.AUDIO_TRANSCRIPT ? TaskModel.Task.TRANSCRIPTION : TaskModel.Task.CLASSIFICATION;
+        List<String> labels = task == TaskModel.Task.CLASSIFICATION
+                ? new ArrayList<>(new TreeSet<>(trainRows.stream().map(Manifest.Row::label).toList()))
+                : symbols(trainRows);
+        if (task == TaskModel.Task.CLASSIFICATION && labels.size() < 2) {
+            throw new IllegalArgumentException(trainManifest + " has " + labels.size() + " distinct label(s); a classifier needs at least 2");
+        }
 
-        ReformerConfig config = configFile != null ? ReformerConfig.read(configFile) : defaultConfig(maxLength);
-        if (config.vocabSize() < 258) throw new IllegalArgumentException("config field vocab_size is " + config.vocabSize()
-                + "; byte input needs at least 258 (256 bytes + padding + 1 reserved)");
+        Map<Manifest.Row, float[][]> frames = new HashMap<>();
+        TaskModel.Input input = TaskModel.Input.bytes(maxLength);
+        if (kind.audio) {
+            FeatureConfig features = FeatureConfig.logMel();
+            frames.putAll(features(trainRows, features, "training"));
+            frames.putAll(features(validationRows, features, "validation"));
+            float[][] stats = meanAndStd(trainRows.stream().map(frames::get).toList(), features.dimension());
+            input = new TaskModel.Input(true, maxLength, features, frameStack, stats[0], stats[1]);
+        }
+        ReformerConfig config = configFile != null ? ReformerConfig.read(configFile) : defaultConfig(maxLength, kind.audio);
+        if (!kind.audio && config.vocabSize() < TaskModel.BYTE_VOCABULARY) throw new IllegalArgumentException("config field vocab_size is "
+                + config.vocabSize() + "; byte input needs at least 258 (256 bytes + padding + 1 reserved)");
+        if (config.maxPositionEmbeddings() < maxLength) throw new IllegalArgumentException("config field max_position_embeddings is "
+                + config.maxPositionEmbeddings() + ", less than --max-length " + maxLength);
         Rotations.Sequence rotations = new Rotations.Sequence(seed);
         ReformerModel model = new ReformerModel(config, Params.init(config, seed, DataType.FLOAT), rotations).dropoutSeed(seed);
-        SequenceClassifier classifier = SequenceClassifier.withNewHead(model, labels.size(), seed + 1);
+        TaskModel taskModel = TaskModel.create(config, task, labels, input, model, seed);
+
+        List<Example> train = examples(trainRows, frames, taskModel, trainManifest);
+        List<Example> validation = examples(validationRows, frames, taskModel, validationManifest);
         int batches = (train.size() + batchSize - 1) / batchSize;
-        Trainer trainer = new Trainer(classifier, rotations, new Trainer.Settings(epochs, batchSize, learningRate,
+        Trainer trainer = new Trainer(taskModel.trainable(), rotations, new Trainer.Settings(epochs, batchSize, learningRate,
                 weightDecay, clipNorm, warmupSteps, patience, seed), batches);
 
         Files.createDirectories(out);
-        System.err.printf("training on %d examples (%d labels: %s), validating on %d; %d layers, %d batches/epoch%n",
-                train.size(), labels.size(), String.join(", ", labels), validation.size(), config.numHiddenLayers(), batches);
+        System.err.printf("%s on %d examples (%s), validating on %d; %d layers, %d batches/epoch%n",
+                task == TaskModel.Task.CLASSIFICATION ? "classification" : "transcription", train.size(),
+                task == TaskModel.Task.CLASSIFICATION ? labels.size() + " labels: " + String.join(", ", labels)
+                        : (labels.size() - 1) + " symbols: " + String.join("", labels.subList(1, labels.size())),
+                validation.size(), config.numHiddenLayers(), batches);
         List<Trainer.EpochMetrics> history = trainer.run(train, validation, out.resolve("checkpoint"), new ProgressBar(epochs));
 
-        save(classifier, config, labels, out);
-        writeMetrics(history, trainer, labels);
+        taskModel.save(out);
+        writeMetrics(history, trainer, task, labels);
+        String score = task == TaskModel.Task.CLASSIFICATION ? "accuracy" : "1 - character error rate";
         Map<String, double[]> losses = new LinkedHashMap<>(); // insertion order: the same legend every run
         losses.put("train", history.stream().mapToDouble(Trainer.EpochMetrics::trainLoss).toArray());
         losses.put("validation", history.stream().mapToDouble(Trainer.EpochMetrics::validationLoss).toArray());
-        Charts.line(out.resolve("loss.png"), "loss", "cross-entropy", losses);
-        Charts.line(out.resolve("accuracy.png"), "validation accuracy", "accuracy", Map.of(
+        Charts.line(out.resolve("loss.png"), "loss", task == TaskModel.Task.CLASSIFICATION ? "cross-entropy" : "CTC loss", losses);
+        Charts.line(out.resolve("accuracy.png"), "validation " + score, score, Map.of(
                 "validation", history.stream().mapToDouble(Trainer.EpochMetrics::validationAccuracy).toArray()));
-        System.err.printf("best validation accuracy %.4f at epoch %d; model, metrics.json, loss.png, accuracy.png in %s%n",
-                trainer.bestAccuracy(), trainer.bestEpoch(), out);
+        System.err.printf("best validation %s %.4f at epoch %d; model, metrics.json, loss.png, accuracy.png in %s%n",
+                score, trainer.bestAccuracy(), trainer.bestEpoch(), out);
         return 0;
     }
 
     /** A small default: d_model 64, 2 heads x 32, local and LSH layers alternating, chunk 64, dropout 0.05. */
-    static ReformerConfig defaultConfig(int maxLength) {
+    static ReformerConfig defaultConfig(int maxLength, boolean audio) {
         return ReformerConfig.builder()
                 .hiddenSize(64).numAttentionHeads(2).attentionHeadSize(32).attnLayers(List.of("local", "lsh", "local", "lsh"))
                 .numHashes(2).numBuckets(List.of()).lshAttnChunkLength(64).localAttnChunkLength(64)
                 .feedForwardSize(128).axialPosShape(List.of(64, maxLength / 64)).axialPosEmbdsDim(List.of(32, 32))
-                .maxPositionEmbeddings(maxLength).vocabSize(258).initializerRange(0.1).axialNormStd(0.1)
+                .maxPositionEmbeddings(maxLength).vocabSize(audio ? 2 : TaskModel.BYTE_VOCABULARY).initializerRange(0.1).axialNormStd(0.1)
                 .hiddenDropoutProb(0.05).localAttentionProbsDropoutProb(0.05).build();
     }
 
-    private List<Example> examples(List<String[]> rows, List<String> labels, Path manifest) {
-        List<Example> out = new ArrayList<>();
+    /** The blank, then every distinct character of the training transcripts in code-point order. */
+    private static List<String> symbols(List<Manifest.Row> rows) {
+        TreeSet<Integer> codePoints = new TreeSet<>();
+        rows.forEach(r -> r.text().codePoints().forEach(codePoints::add));
+        List<String> symbols = new ArrayList<>();
+        symbols.add("");
+        codePoints.forEach(cp -> symbols.add(new String(Character.toChars(cp))));
+        return symbols;
+    }
+
+    /** Front-end features of every row's audio, with progress; a bad file stops training with its line and reason. */
+    private static Map<Manifest.Row, float[][]> features(List<Manifest.Row> rows, FeatureConfig config, String what) throws IOException {
+        Map<Manifest.Row, float[][]> out = new HashMap<>();
         for (int i = 0; i < rows.size(); i++) {
-            int label = labels.indexOf(rows.get(i)[1]);
-            if (label < 0) throw new IllegalArgumentException(manifest + ": line " + (i + 1) + " has label \""
-                    + rows.get(i)[1] + "\", which the training manifest never uses");
-            out.add(Example.tokens(bytes(rows.get(i)[0], maxLength), label));
+            Manifest.Row row = rows.get(i);
+            if (i % 50 == 0 || i == rows.size() - 1) System.err.printf("\rfeatures of the %s audio: %d/%d   ", what, i + 1, rows.size());
+            if (!Files.isRegularFile(row.audio())) throw new IllegalArgumentException(row.where() + "audio file " + row.audio() + " does not exist");
+            try {
+                out.put(row, StreamingFeatureExtractor.extractAll(config, PcmDecoder.wav(), Files.readAllBytes(row.audio())).frames());
+            } catch (AudioException e) {
+                throw new IllegalArgumentException(row.where() + row.audio() + ": " + e.getMessage());
+            }
         }
+        System.err.println();
         return out;
     }
 
-    /** UTF-8 bytes as ids 2..257, at most max of them (at least one). */
-    static int[] bytes(String text, int max) {
-        byte[] raw = text.getBytes(StandardCharsets.UTF_8);
-        int[] ids = new int[Math.max(1, Math.min(max, raw.length))];
-        ids[0] = 2; // an empty text is one zero byte
-        for (int i = 0; i < Math.min(max, raw.length); i++) ids[i] = 2 + (raw[i] & 0xff);
-        return ids;
+    /** Per-band mean and standard deviation over every frame of the training set. */
+    static float[][] meanAndStd(List<float[][]> sets, int bands) {
+        double[] sum = new double[bands], squares = new double[bands];
+        long n = 0;
+        for (float[][] frames : sets) {
+            for (float[] f : frames) {
+                for (int b = 0; b < bands; b++) { sum[b] += f[b]; squares[b] += (double) f[b] * f[b]; }
+                n++;
+            }
+        }
+        float[] mean = new float[bands], std = new float[bands];
+        for (int b = 0; b < bands; b++) {
+            double m = n == 0 ? 0 : sum[b] / n;
+            mean[b] = (float) m;
+            std[b] = (float) Math.max(1e-3, Math.sqrt(Math.max(0, n == 0 ? 1 : squares[b] / n - m * m)));
+        }
+        return new float[][]{mean, std};
     }
 
-    private static void save(SequenceClassifier classifier, ReformerConfig config, List<String> labels, Path dir) throws IOException {
-        ObjectNode json = config.toJson();
-        ObjectNode id2label = json.putObject("id2label");
-        for (int i = 0; i < labels.size(); i++) id2label.put(String.valueOf(i), labels.get(i));
-        Files.writeString(dir.resolve(ModelFiles.CONFIG), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
-        SafeTensors.write(dir.resolve(ModelFiles.WEIGHTS), classifier.params(), Map.of("format", "pt", "written_by", "reformer-flink train"));
+    private static List<Example> examples(List<Manifest.Row> rows, Map<Manifest.Row, float[][]> frames, TaskModel model, Path manifest) {
+        List<Example> out = new ArrayList<>();
+        int cut = 0;
+        for (Manifest.Row row : rows) {
+            if (!model.input().audio()) {
+                out.add(Example.tokens(model.encodeText(row.text()), labelOf(row, model, manifest)));
+                continue;
+            }
+            float[][] all = frames.get(row);
+            float[][] positions = model.audioPositions(all);
+            if (positions.length == 0) throw new IllegalArgumentException(row.where() + row.audio() + " is shorter than one model position ("
+                    + model.input().frameStack() * 10 + " ms after the first 25 ms window)");
+            if (positions.length * model.input().frameStack() < all.length - model.input().frameStack() + 1) cut++;
+            if (model.task() == TaskModel.Task.CLASSIFICATION) {
+                out.add(Example.features(positions, labelOf(row, model, manifest)));
+            } else {
+                int[] target;
+                try {
+                    target = model.symbolsOf(row.text());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(row.where() + e.getMessage() + " (the training texts define them)");
+                }
+                int needed = Ctc.framesNeeded(target);
+                if (needed > positions.length) throw new IllegalArgumentException(row.where() + "the text needs at least " + needed
+                        + " positions, the audio gives " + positions.length + "; lower --frame-stack or raise --max-length");
+                if (target.length == 0) throw new IllegalArgumentException(row.where() + "the text is empty; a transcript needs at least one character");
+                out.add(Example.transcript(positions, target));
+            }
+        }
+        if (cut > 0) System.err.printf("note: %d example(s) of %s are longer than --max-length %d positions; their ends are cut%n",
+                cut, manifest, model.input().maxLength());
+        return out;
     }
 
-    private void writeMetrics(List<Trainer.EpochMetrics> history, Trainer trainer, List<String> labels) throws IOException {
+    private static int labelOf(Manifest.Row row, TaskModel model, Path manifest) {
+        int label = model.labels().indexOf(row.label());
+        if (label < 0) throw new IllegalArgumentException(row.where() + "has label \"" + row.label()
+                + "\", which the training manifest never uses");
+        return label;
+    }
+
+    private void writeMetrics(List<Trainer.EpochMetrics> history, Trainer trainer, TaskModel.Task task, List<String> labels) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode metrics = json.createObjectNode();
-        metrics.put("best_epoch", trainer.bestEpoch()).put("best_validation_accuracy", trainer.bestAccuracy());
-        ArrayNode names = metrics.putArray("labels");
+        metrics.put("task", task.name().toLowerCase())
+                .put("validation_accuracy_means", task == TaskModel.Task.CLASSIFICATION ? "accuracy" : "1 - character error rate")
+                .put("best_epoch", trainer.bestEpoch()).put("best_validation_accuracy", trainer.bestAccuracy());
+        ArrayNode names = metrics.putArray(task == TaskModel.Task.CLASSIFICATION ? "labels" : "symbols");
         labels.forEach(names::add);
         ArrayNode epochsNode = metrics.putArray("epochs");
         history.forEach(m -> epochsNode.add(json.valueToTree(m)));
         Files.writeString(out.resolve("metrics.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(metrics));
     }
 
-    /** JSONL manifests of text and label; every problem names the file and line. */
+    /** JSONL manifests; every problem names the file and line. */
     static final class Manifest {
-        static List<String[]> read(Path file) throws IOException {
+        enum Kind {
+            TEXT_LABEL(false, "text with labels"), AUDIO_LABEL(true, "audio with labels"), AUDIO_TRANSCRIPT(true, "audio with transcripts");
+
+            final boolean audio;
+            final String description;
+
+            Kind(boolean audio, String description) {
+                this.audio = audio;
+                this.description = description;
+            }
+        }
+
+        /** One line: text and/or label, or an audio file (resolved against the manifest's folder). */
+        record Row(Path file, int line, String text, String label, Path audio) {
+            String where() {
+                return file + ":" + line + ": ";
+            }
+
+            Kind kind() {
+                return audio == null ? Kind.TEXT_LABEL : label != null ? Kind.AUDIO_LABEL : Kind.AUDIO_TRANSCRIPT;
+            }
+        }
+
+        static List<Row> read(Path file) throws IOException {
             if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + " does not exist");
-            List<String[]> rows = new ArrayList<>();
+            List<Row> rows = new ArrayList<>();
             ObjectMapper json = new ObjectMapper();
+            Path folder = file.toAbsolutePath().getParent();
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             for (int i = 0; i < lines.size(); i++) {
                 if (lines.get(i).isBlank()) continue;
@@ -185,16 +311,36 @@ final class TrainCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new IllegalArgumentException(where + "not a JSON object (" + e.getMessage().lines().findFirst().orElse("") + ")");
                 }
-                if (node.has("wav")) throw new IllegalArgumentException(where + "audio examples need the audio front-end,"
-                        + " which is not built yet; train on text ({\"text\": ..., \"label\": ...}) for now");
-                if (!node.path("text").isTextual()) throw new IllegalArgumentException(where + "needs a string \"text\"");
-                if (!node.has("label") || node.get("label").isContainerNode() || node.get("label").isNull()) {
-                    throw new IllegalArgumentException(where + "needs a \"label\" (a string or a number)");
+                if (!node.isObject()) throw new IllegalArgumentException(where + "not a JSON object");
+                JsonNode audioNode = node.has("audio") ? node.get("audio") : node.get("wav");
+                if (audioNode != null && !audioNode.isTextual()) throw new IllegalArgumentException(where + "\"audio\" must be a path (a string)");
+                boolean hasLabel = node.has("label") && !node.get("label").isNull();
+                if (hasLabel && node.get("label").isContainerNode()) throw new IllegalArgumentException(where + "\"label\" must be a string or a number");
+                if (node.has("text") && !node.get("text").isTextual()) throw new IllegalArgumentException(where + "\"text\" must be a string");
+                String text = node.has("text") ? node.get("text").asText() : null;
+                String label = hasLabel ? node.get("label").asText() : null;
+                if (audioNode == null) {
+                    if (text == null || label == null) throw new IllegalArgumentException(where
+                            + "needs {\"text\": ..., \"label\": ...} for text, or {\"audio\": \"file.wav\", \"label\" or \"text\": ...} for audio");
+                    rows.add(new Row(file, i + 1, text, label, null));
+                } else {
+                    if (text == null && label == null) throw new IllegalArgumentException(where
+                            + "audio needs a \"label\" (classification) or a \"text\" (transcription)");
+                    rows.add(new Row(file, i + 1, text, label, folder.resolve(audioNode.asText()).normalize()));
                 }
-                rows.add(new String[]{node.get("text").asText(), node.get("label").asText()});
             }
             if (rows.isEmpty()) throw new IllegalArgumentException(file + " holds no examples");
             return rows;
+        }
+
+        /** The one kind every row shares, or an error naming the first row that differs. */
+        static Kind kindOf(List<Row> rows, Path file) {
+            Kind kind = rows.get(0).kind();
+            for (Row r : rows) {
+                if (r.kind() != kind) throw new IllegalArgumentException(r.where() + "is " + r.kind().description
+                        + ", but line " + rows.get(0).line() + " is " + kind.description + "; a manifest holds one kind");
+            }
+            return kind;
         }
     }
 

@@ -19,6 +19,90 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainCommandTest {
 
+    /** A 16-bit mono WAV of the given samples, written by hand. */
+    static void wav(Path file, float[] samples, int rate) throws Exception {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + 2 * samples.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes()).putInt(36 + 2 * samples.length).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
+                .putShort((short) 1).putShort((short) 1).putInt(rate).putInt(2 * rate).putShort((short) 2).putShort((short) 16)
+                .put("data".getBytes()).putInt(2 * samples.length);
+        for (float x : samples) b.putShort((short) Math.round(Math.max(-1, Math.min(1, x)) * 32767));
+        Files.write(file, b.array());
+    }
+
+    /** Beeps: symbol a, b or c is a 150 ms tone at 500, 1200 or 2800 Hz, 60-120 ms of quiet between, over light noise. */
+    static float[] beeps(String symbols, int rate, Random random) {
+        List<Float> x = new ArrayList<>();
+        for (int q = 0; q < rate / 10; q++) x.add((float) (0.003 * random.nextGaussian()));
+        for (char c : symbols.toCharArray()) {
+            double hz = c == 'a' ? 500 : c == 'b' ? 1200 : 2800, amplitude = 0.2 + 0.3 * random.nextDouble();
+            for (int n = 0; n < rate * 15 / 100; n++) x.add((float) (amplitude * Math.sin(2 * Math.PI * hz * n / rate) + 0.003 * random.nextGaussian()));
+            for (int q = 0, gap = rate * (6 + random.nextInt(7)) / 100; q < gap; q++) x.add((float) (0.003 * random.nextGaussian()));
+        }
+        float[] out = new float[x.size()];
+        for (int i = 0; i < out.length; i++) out[i] = x.get(i);
+        return out;
+    }
+
+    /** Audio manifests: each line a WAV of beeps, labelled by the one beep it repeats, or transcribed. */
+    static Path audioManifest(Path dir, String name, long seed, int n, boolean transcripts) throws Exception {
+        Random random = new Random(seed);
+        List<String> lines = new ArrayList<>();
+        Files.createDirectories(dir.resolve("clips"));
+        for (int i = 0; i < n; i++) {
+            StringBuilder symbols = new StringBuilder();
+            char only = "abc".charAt(random.nextInt(3));   // a classified clip repeats one beep 1-2 times
+            for (int k = 0, length = transcripts ? 2 + random.nextInt(3) : 1 + random.nextInt(2); k < length; k++) {
+                symbols.append(transcripts ? "abc".charAt(random.nextInt(3)) : only);
+            }
+            int rate = random.nextBoolean() ? 16000 : 22050;   // the front-end resamples
+            String clip = "clips/" + name + "-" + i + ".wav";
+            wav(dir.resolve(clip), beeps(symbols.toString(), rate, random), rate);
+            lines.add(transcripts ? "{\"audio\": \"" + clip + "\", \"text\": \"" + symbols + "\"}"
+                    : "{\"audio\": \"" + clip + "\", \"label\": \"" + symbols.charAt(0) + "\"}");
+        }
+        Path file = dir.resolve(name);
+        Files.write(file, lines);
+        return file;
+    }
+
+    @Test
+    void trainsAnAudioClassifierAndATranscriberThatReloadAndPredict(@TempDir Path dir) throws Exception {
+        for (boolean transcripts : new boolean[]{false, true}) {
+            Path data = dir.resolve(transcripts ? "ctc" : "cls");
+            Path train = audioManifest(data, "train.jsonl", 1, transcripts ? 96 : 48, transcripts);
+            Path validation = audioManifest(data, "val.jsonl", 2, 16, transcripts);
+            Path out = data.resolve("model");
+            assertEquals(0, Main.run("train", "--train", train.toString(), "--validation", validation.toString(), "--out", out.toString(),
+                    "--epochs", transcripts ? "12" : "4", "--max-length", "128", "--frame-stack", "2", "--learning-rate", "1e-2",
+                    "--warmup-steps", "5", "--patience", "12"));
+            JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+            double best = metrics.get("best_validation_accuracy").asDouble();
+            assertTrue(best >= 0.9, (transcripts ? "1 - CER " : "accuracy ") + best + ": " + metrics);
+
+            // the shipped directory reloads and gives the validation score again, through the same input path
+            dev.reformer.task.TaskModel model = dev.reformer.task.TaskModel.load(out, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            assertEquals(transcripts ? dev.reformer.task.TaskModel.Task.TRANSCRIPTION : dev.reformer.task.TaskModel.Task.CLASSIFICATION, model.task());
+            List<String> lines = Files.readAllLines(validation);
+            int right = 0;
+            for (String line : lines) {
+                JsonNode row = new ObjectMapper().readTree(line);
+                float[][] frames = dev.reformer.audio.StreamingFeatureExtractor.extractAll(model.input().features(),
+                        dev.reformer.audio.PcmDecoder.wav(), Files.readAllBytes(data.resolve(row.get("audio").asText()))).frames();
+                float[][] positions = model.audioPositions(frames);
+                if (transcripts) {
+                    String heard = model.transcribe(List.of(dev.reformer.model.train.Example.transcript(positions, new int[]{1}))).get(0).text();
+                    if (heard.equals(row.get("text").asText())) right++;
+                } else {
+                    double[] p = model.classify(List.of(dev.reformer.model.train.Example.features(positions, 0)))[0];
+                    int argmax = 0;
+                    for (int k = 1; k < p.length; k++) if (p[k] > p[argmax]) argmax = k;
+                    if (model.labels().get(argmax).equals(row.get("label").asText())) right++;
+                }
+            }
+            assertTrue(right >= lines.size() * 3 / 4, "reloaded model: " + right + " of " + lines.size() + " right");
+        }
+    }
+
     static Path manifest(Path dir, String name, long seed, int n) throws Exception {
         Random random = new Random(seed);
         List<String> lines = new ArrayList<>();
@@ -56,8 +140,11 @@ class TrainCommandTest {
         Files.writeString(bad, "{\"text\": \"fine\", \"label\": \"a\"}\n{\"text\": \"no label\"}\n");
         Path good = manifest(dir, "val.jsonl", 2, 4);
         assertEquals(2, Main.run("train", "--train", bad.toString(), "--validation", good.toString(), "--out", dir.resolve("m").toString()));
-        Path audio = dir.resolve("audio.jsonl");
-        Files.writeString(audio, "{\"wav\": \"a.wav\", \"label\": \"yes\"}\n");
-        assertEquals(2, Main.run("train", "--train", audio.toString(), "--validation", good.toString(), "--out", dir.resolve("m").toString()));
+        Path mixed = dir.resolve("mixed.jsonl");
+        Files.writeString(mixed, "{\"text\": \"fine\", \"label\": \"a\"}\n{\"audio\": \"a.wav\", \"label\": \"yes\"}\n");
+        assertEquals(2, Main.run("train", "--train", mixed.toString(), "--validation", good.toString(), "--out", dir.resolve("m").toString()));
+        Path missing = dir.resolve("missing.jsonl");
+        Files.writeString(missing, "{\"audio\": \"nowhere.wav\", \"label\": \"yes\"}\n{\"audio\": \"nowhere.wav\", \"label\": \"no\"}\n");
+        assertEquals(2, Main.run("train", "--train", missing.toString(), "--validation", missing.toString(), "--out", dir.resolve("m").toString()));
     }
 }

@@ -13,6 +13,13 @@ public final class Ctc {
 
     private Ctc() {}
 
+    /** The fewest frames that can spell target: one per label, plus a blank between each repeated pair. */
+    public static int framesNeeded(int[] target) {
+        int needed = target.length;
+        for (int i = 1; i < target.length; i++) if (target[i] == target[i - 1]) needed++;
+        return needed;
+    }
+
     /**
      * @param logProbs [T][V] log-softmax of each frame
      * @param target labels in [1, V), no blanks
@@ -23,8 +30,7 @@ public final class Ctc {
         int frames = logProbs.length, vocabulary = logProbs[0].length, states = 2 * target.length + 1;
         int[] label = new int[states];                                    // blank, l1, blank, l2, ..., blank
         for (int s = 0; s < states; s++) label[s] = s % 2 == 0 ? BLANK : target[s / 2];
-        int needed = target.length;
-        for (int i = 1; i < target.length; i++) if (target[i] == target[i - 1]) needed++; // a blank between repeats
+        int needed = framesNeeded(target);
         if (needed > frames) {
             throw new IllegalArgumentException("a target of " + target.length + " labels needs at least " + needed
                     + " frames, the input has " + frames + "; shorten the transcript or lengthen the window");
