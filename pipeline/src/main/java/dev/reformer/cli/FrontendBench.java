@@ -50,10 +50,10 @@ final class FrontendBench {
         long run() throws AudioException;
     }
 
-    /** Median wall time of {@code repeats} runs after as many untimed warm-up runs (the JIT compiles the loops). */
+    /** Median wall time of {@code repeats} runs after two seconds of untimed warm-up runs (the JIT compiles the loops). */
     private static double median(int repeats, Body body) throws AudioException {
         long sink = 0;
-        for (int i = 0; i < Math.max(3, repeats); i++) sink += body.run();
+        for (long start = System.nanoTime(); System.nanoTime() - start < 2_000_000_000L; ) sink += body.run();
         double[] ms = new double[repeats];
         for (int i = 0; i < repeats; i++) {
             long start = System.nanoTime();
