@@ -21,7 +21,7 @@ import java.io.IOException;
  */
 public record FeatureConfig(Kind kind, int melBands, int mfccCoefficients, double lowHz, double highHz,
                             double logFloor, boolean normalize, int normalizationFrames,
-                            VoiceActivityDetector.Settings vad) {
+                            VoiceActivityDetector.Settings vad) implements java.io.Serializable {
 
     public enum Kind { LOG_MEL, MFCC }
 

@@ -17,7 +17,7 @@ import java.util.List;
 public final class VoiceActivityDetector {
 
     public record Settings(double absoluteThresholdDb, double marginDb, double floorRiseDbPerFrame,
-                           int onsetFrames, int hangoverFrames) {
+                           int onsetFrames, int hangoverFrames) implements java.io.Serializable {
         public Settings {
             if (onsetFrames < 1) throw new IllegalArgumentException("onsetFrames must be >= 1, got " + onsetFrames);
             if (hangoverFrames < 1) throw new IllegalArgumentException("hangoverFrames must be >= 1, got " + hangoverFrames);

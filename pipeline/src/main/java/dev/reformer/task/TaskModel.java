@@ -12,6 +12,7 @@ import dev.reformer.model.heads.ClassificationHead;
 import dev.reformer.model.heads.CtcHead;
 import dev.reformer.model.io.ModelFiles;
 import dev.reformer.model.io.SafeTensors;
+import dev.reformer.model.layers.Rotations;
 import dev.reformer.model.train.Encoder;
 import dev.reformer.model.train.Example;
 import dev.reformer.model.train.SequenceClassifier;
@@ -39,6 +40,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class TaskModel {
 
     public enum Task { CLASSIFICATION, TRANSCRIPTION }
+
+    /** Rotations of LSH layers when serving a model whose config has no hash_seed. */
+    public static final long SERVING_HASH_SEED = 20200113L;
 
     /** Byte input: UTF-8 bytes as ids 2..257 (0 is padding), at most maxLength of them. */
     public static final int BYTE_OFFSET = 2, BYTE_VOCABULARY = 258;
@@ -252,7 +256,9 @@ public final class TaskModel {
             String headBias = task == Task.CLASSIFICATION ? SequenceClassifier.HEAD_BIAS : SequenceTranscriber.HEAD_BIAS;
             Map<String, INDArray> encoderTensors = new LinkedHashMap<>(tensors);
             for (String name : List.of(headWeight, headBias, Encoder.PROJECTION_WEIGHT, Encoder.PROJECTION_BIAS)) encoderTensors.remove(name);
-            ReformerModel model = new ReformerModel(config, Params.fromNamed(config, encoderTensors, dtype));
+            // one fixed set of rotations for every call: a window's result does not depend on when or with what it is batched
+            ReformerModel model = new ReformerModel(config, Params.fromNamed(config, encoderTensors, dtype),
+                    Rotations.seeded(config.hashSeed() != null ? config.hashSeed() : SERVING_HASH_SEED));
             Encoder encoder = input.audio()
                     ? new Encoder(model, required(tensors, Encoder.PROJECTION_WEIGHT, dtype), required(tensors, Encoder.PROJECTION_BIAS, dtype))
                     : Encoder.ofTokens(model);

@@ -17,10 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class TrainCommandTest {
+public class TrainCommandTest {
 
     /** A 16-bit mono WAV of the given samples, written by hand. */
-    static void wav(Path file, float[] samples, int rate) throws Exception {
+    public static void wav(Path file, float[] samples, int rate) throws Exception {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + 2 * samples.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.put("RIFF".getBytes()).putInt(36 + 2 * samples.length).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
                 .putShort((short) 1).putShort((short) 1).putInt(rate).putInt(2 * rate).putShort((short) 2).putShort((short) 16)
@@ -30,7 +30,7 @@ class TrainCommandTest {
     }
 
     /** Beeps: symbol a, b or c is a 150 ms tone at 500, 1200 or 2800 Hz, 60-120 ms of quiet between, over light noise. */
-    static float[] beeps(String symbols, int rate, Random random) {
+    public static float[] beeps(String symbols, int rate, Random random) {
         List<Float> x = new ArrayList<>();
         for (int q = 0; q < rate / 10; q++) x.add((float) (0.003 * random.nextGaussian()));
         for (char c : symbols.toCharArray()) {
@@ -44,7 +44,7 @@ class TrainCommandTest {
     }
 
     /** Audio manifests: each line a WAV of beeps, labelled by the one beep it repeats, or transcribed. */
-    static Path audioManifest(Path dir, String name, long seed, int n, boolean transcripts) throws Exception {
+    public static Path audioManifest(Path dir, String name, long seed, int n, boolean transcripts) throws Exception {
         Random random = new Random(seed);
         List<String> lines = new ArrayList<>();
         Files.createDirectories(dir.resolve("clips"));
@@ -103,7 +103,7 @@ class TrainCommandTest {
         }
     }
 
-    static Path manifest(Path dir, String name, long seed, int n) throws Exception {
+    public static Path manifest(Path dir, String name, long seed, int n) throws Exception {
         Random random = new Random(seed);
         List<String> lines = new ArrayList<>();
         String[] words = {"the", "of", "and", "to", "in", "is", "it", "that", "for", "on"};

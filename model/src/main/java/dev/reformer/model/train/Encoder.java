@@ -41,12 +41,16 @@ public final class Encoder {
     /** Feature input of width featureDims, with a fresh projection initialised as the reference initialises linear layers. */
     public static Encoder ofFeatures(ReformerModel model, int featureDims, long seed) {
         int hidden = model.config().hiddenSize();
+        return new Encoder(model, initialWeight(model, hidden, featureDims, seed),
+                Nd4j.zeros(model.params().wordEmbeddings.dataType(), hidden));
+    }
+
+    /** A linear layer's weight [rows, cols] ~ N(0, initializer_range), as the reference initialises them, in the model's type. */
+    static INDArray initialWeight(ReformerModel model, int rows, int cols, long seed) {
         Random random = new Random(seed);
-        double[] w = new double[hidden * featureDims];
+        double[] w = new double[rows * cols];
         for (int i = 0; i < w.length; i++) w[i] = random.nextGaussian() * model.config().initializerRange();
-        DataType dtype = model.params().wordEmbeddings.dataType();
-        return new Encoder(model, Nd4j.create(w, new long[]{hidden, featureDims}, DataType.DOUBLE).castTo(dtype),
-                Nd4j.zeros(dtype, hidden));
+        return Nd4j.create(w, new long[]{rows, cols}, DataType.DOUBLE).castTo(model.params().wordEmbeddings.dataType());
     }
 
     public ReformerModel model() { return model; }

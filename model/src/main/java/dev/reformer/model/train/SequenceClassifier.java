@@ -2,28 +2,25 @@ package dev.reformer.model.train;
 
 import dev.reformer.model.ReformerModel;
 import dev.reformer.model.heads.ClassificationHead;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** An encoder with a classification head (masked mean pooling, cross-entropy): text and audio classification. */
 public final class SequenceClassifier implements Trainable {
     public static final String HEAD_WEIGHT = "classifier.weight", HEAD_BIAS = "classifier.bias";
 
     private final Encoder encoder;
-    private final INDArray headWeight, headBias;     // [K, 2C], [K]
-    private final INDArray headWeightGrad, headBiasGrad;
+    private final Head head;
 
+    /** headWeight [K, 2C], headBias [K]. */
     public SequenceClassifier(Encoder encoder, INDArray headWeight, INDArray headBias) {
+        this(encoder, new Head(HEAD_WEIGHT, HEAD_BIAS, headWeight, headBias));
+    }
+
+    private SequenceClassifier(Encoder encoder, Head head) {
         this.encoder = encoder;
-        this.headWeight = headWeight;
-        this.headBias = headBias;
-        this.headWeightGrad = Nd4j.zerosLike(headWeight);
-        this.headBiasGrad = Nd4j.zerosLike(headBias);
+        this.head = head;
     }
 
     /** A token-id classifier with a fresh head of numLabels outputs. */
@@ -33,17 +30,7 @@ public final class SequenceClassifier implements Trainable {
 
     /** A fresh head of numLabels outputs, initialised as the reference initialises linear layers. */
     public static SequenceClassifier withNewHead(Encoder encoder, int numLabels, long seed) {
-        INDArray[] head = newLinear(numLabels, 2 * encoder.model().config().hiddenSize(), encoder, seed);
-        return new SequenceClassifier(encoder, head[0], head[1]);
-    }
-
-    /** Weight [out, in] ~ N(0, initializer_range), bias 0, in the encoder's data type. */
-    static INDArray[] newLinear(int out, int in, Encoder encoder, long seed) {
-        Random random = new Random(seed);
-        double[] w = new double[out * in];
-        for (int i = 0; i < w.length; i++) w[i] = random.nextGaussian() * encoder.model().config().initializerRange();
-        DataType dtype = encoder.model().params().wordEmbeddings.dataType();
-        return new INDArray[]{Nd4j.create(w, new long[]{out, in}, DataType.DOUBLE).castTo(dtype), Nd4j.zeros(dtype, out)};
+        return new SequenceClassifier(encoder, Head.fresh(HEAD_WEIGHT, HEAD_BIAS, numLabels, encoder, seed));
     }
 
     @Override
@@ -51,7 +38,7 @@ public final class SequenceClassifier implements Trainable {
 
     public ReformerModel model() { return encoder.model(); }
 
-    public int numLabels() { return (int) headWeight.size(0); }
+    public int numLabels() { return head.outputs(); }
 
     /**
      * A batch: the encoder's inputs, which positions the head pools over [B][T] (null: the real ones),
@@ -77,20 +64,10 @@ public final class SequenceClassifier implements Trainable {
     }
 
     @Override
-    public Map<String, INDArray> params() {
-        Map<String, INDArray> m = new LinkedHashMap<>(encoder.params());
-        m.put(HEAD_WEIGHT, headWeight);
-        m.put(HEAD_BIAS, headBias);
-        return m;
-    }
+    public Map<String, INDArray> params() { return head.params(encoder); }
 
     @Override
-    public Map<String, INDArray> gradients() {
-        Map<String, INDArray> m = new LinkedHashMap<>(encoder.gradients());
-        m.put(HEAD_WEIGHT, headWeightGrad);
-        m.put(HEAD_BIAS, headBiasGrad);
-        return m;
-    }
+    public Map<String, INDArray> gradients() { return head.gradients(encoder); }
 
     @Override
     public double lossAndGradients(List<Example> examples) {
@@ -99,16 +76,14 @@ public final class SequenceClassifier implements Trainable {
 
     /** Forward and backward: returns the mean cross-entropy and leaves the gradients in {@link #gradients()}. */
     public double lossAndGradients(Batch batch) {
-        encoder.zeroGradients();
-        headWeightGrad.assign(0);
-        headBiasGrad.assign(0);
+        head.zeroGradients(encoder);
         ReformerModel.Output out = encoder.forward(batch.inputs(), true);
         boolean[][] pool = poolOf(batch);
-        ClassificationHead.Output head = ClassificationHead.forward(out.lastHiddenState(), pool, headWeight, headBias, batch.labels());
-        INDArray dHidden = ClassificationHead.backward(out.lastHiddenState(), pool, headWeight, head, batch.labels(),
-                headWeightGrad, headBiasGrad);
+        ClassificationHead.Output scores = ClassificationHead.forward(out.lastHiddenState(), pool, head.weight, head.bias, batch.labels());
+        INDArray dHidden = ClassificationHead.backward(out.lastHiddenState(), pool, head.weight, scores, batch.labels(),
+                head.weightGrad, head.biasGrad);
         encoder.backward(batch.inputs(), out, dHidden);
-        return head.loss();
+        return scores.loss();
     }
 
     @Override
@@ -123,8 +98,8 @@ public final class SequenceClassifier implements Trainable {
     public record Evaluation(double loss, int[] predicted) {}
 
     public Evaluation evaluate(Batch batch) {
-        ClassificationHead.Output head = scores(batch);
-        return new Evaluation(head.loss(), ClassificationHead.predict(head.logits()));
+        ClassificationHead.Output scores = scores(batch);
+        return new Evaluation(scores.loss(), ClassificationHead.predict(scores.logits()));
     }
 
     /** Most likely label of each row. */
@@ -135,7 +110,7 @@ public final class SequenceClassifier implements Trainable {
     /** Forward only: the head's logits [B, K] (and the loss when the batch has labels). */
     public ClassificationHead.Output scores(Batch batch) {
         INDArray hidden = encoder.forward(batch.inputs(), false).lastHiddenState();
-        return ClassificationHead.forward(hidden, poolOf(batch), headWeight, headBias, batch.labels());
+        return ClassificationHead.forward(hidden, poolOf(batch), head.weight, head.bias, batch.labels());
     }
 
     private static boolean[][] poolOf(Batch batch) {

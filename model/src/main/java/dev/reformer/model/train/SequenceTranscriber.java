@@ -2,52 +2,40 @@ package dev.reformer.model.train;
 
 import dev.reformer.model.ReformerModel;
 import dev.reformer.model.heads.CtcHead;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** An encoder with a per-position CTC head: transcription (symbol 0 is the blank). */
 public final class SequenceTranscriber implements Trainable {
     public static final String HEAD_WEIGHT = "ctc_head.weight", HEAD_BIAS = "ctc_head.bias";
 
     private final Encoder encoder;
-    private final INDArray headWeight, headBias;     // [V, 2C], [V]
-    private final INDArray headWeightGrad, headBiasGrad;
+    private final Head head;
 
+    /** headWeight [V, 2C], headBias [V]: one output per symbol, the blank (0) included. */
     public SequenceTranscriber(Encoder encoder, INDArray headWeight, INDArray headBias) {
+        this(encoder, new Head(HEAD_WEIGHT, HEAD_BIAS, headWeight, headBias));
+    }
+
+    private SequenceTranscriber(Encoder encoder, Head head) {
         this.encoder = encoder;
-        this.headWeight = headWeight;
-        this.headBias = headBias;
-        this.headWeightGrad = Nd4j.zerosLike(headWeight);
-        this.headBiasGrad = Nd4j.zerosLike(headBias);
+        this.head = head;
     }
 
     /** A fresh head over {@code symbols} outputs, the blank included. */
     public static SequenceTranscriber withNewHead(Encoder encoder, int symbols, long seed) {
-        INDArray[] head = SequenceClassifier.newLinear(symbols, 2 * encoder.model().config().hiddenSize(), encoder, seed);
-        return new SequenceTranscriber(encoder, head[0], head[1]);
+        return new SequenceTranscriber(encoder, Head.fresh(HEAD_WEIGHT, HEAD_BIAS, symbols, encoder, seed));
     }
 
     @Override
     public Encoder encoder() { return encoder; }
 
     @Override
-    public Map<String, INDArray> params() {
-        Map<String, INDArray> m = new LinkedHashMap<>(encoder.params());
-        m.put(HEAD_WEIGHT, headWeight);
-        m.put(HEAD_BIAS, headBias);
-        return m;
-    }
+    public Map<String, INDArray> params() { return head.params(encoder); }
 
     @Override
-    public Map<String, INDArray> gradients() {
-        Map<String, INDArray> m = new LinkedHashMap<>(encoder.gradients());
-        m.put(HEAD_WEIGHT, headWeightGrad);
-        m.put(HEAD_BIAS, headBiasGrad);
-        return m;
-    }
+    public Map<String, INDArray> gradients() { return head.gradients(encoder); }
 
     private static int[][] targets(List<Example> examples) {
         return examples.stream().map(Example::target).toArray(int[][]::new);
@@ -55,22 +43,20 @@ public final class SequenceTranscriber implements Trainable {
 
     @Override
     public double lossAndGradients(List<Example> examples) {
-        encoder.zeroGradients();
-        headWeightGrad.assign(0);
-        headBiasGrad.assign(0);
+        head.zeroGradients(encoder);
         Encoder.Batch batch = encoder.batch(examples);
         int[][] targets = targets(examples);
         ReformerModel.Output out = encoder.forward(batch, true);
-        CtcHead.Output head = CtcHead.forward(out.lastHiddenState(), batch.lengths(), headWeight, headBias, targets);
-        INDArray dHidden = CtcHead.backward(out.lastHiddenState(), head, targets, headWeight, headWeightGrad, headBiasGrad);
+        CtcHead.Output scores = CtcHead.forward(out.lastHiddenState(), batch.lengths(), head.weight, head.bias, targets);
+        INDArray dHidden = CtcHead.backward(out.lastHiddenState(), scores, targets, head.weight, head.weightGrad, head.biasGrad);
         encoder.backward(batch, out, dHidden);
-        return head.loss();
+        return scores.loss();
     }
 
     /** Forward only: per-row log-probabilities of each real frame, and the loss when targets are given. */
     public CtcHead.Output scores(Encoder.Batch batch, int[][] targets) {
         INDArray hidden = encoder.forward(batch, false).lastHiddenState();
-        return CtcHead.forward(hidden, batch.lengths(), headWeight, headBias, targets);
+        return CtcHead.forward(hidden, batch.lengths(), head.weight, head.bias, targets);
     }
 
     /** Greedy transcription of each example. */
@@ -81,14 +67,14 @@ public final class SequenceTranscriber implements Trainable {
     @Override
     public Score evaluate(List<Example> examples) {
         int[][] targets = targets(examples);
-        CtcHead.Output head = scores(encoder.batch(examples), targets);
-        int[][] decoded = CtcHead.decode(head);
+        CtcHead.Output scores = scores(encoder.batch(examples), targets);
+        int[][] decoded = CtcHead.decode(scores);
         double errors = 0, labels = 0;
         for (int i = 0; i < decoded.length; i++) {
             errors += editDistance(decoded[i], targets[i]);
             labels += targets[i].length;
         }
-        return new Score(head.loss(), labels - errors, labels);
+        return new Score(scores.loss(), labels - errors, labels);
     }
 
     /** Levenshtein distance: substitutions, insertions and deletions turning a into b. */

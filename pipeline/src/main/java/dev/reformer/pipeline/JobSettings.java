@@ -1,0 +1,74 @@
+package dev.reformer.pipeline;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything the job is told: Kafka, topics, models, windowing, batching and checkpointing. One record, so the
+ * functions of the job receive exactly what the command line and the config file said (see {@code RunCommand}).
+ *
+ * @param kafkaProperties   passed through to every Kafka client (security.protocol, sasl.*, ssl.*, ...)
+ * @param audioModel        model directory for audio streams (null: the job reads no audio topic)
+ * @param textModel         model directory for text streams (null: the job reads no text topic)
+ * @param windowFrames      W: 10 ms frames per audio window
+ * @param hopFrames         H: frames between the starts of consecutive windows (H < W overlaps them)
+ * @param batchSize         windows per forward pass, at most
+ * @param batchDeadlineMs   a window waits at most this long for its batch to fill
+ * @param idleTimeoutMs     a stream without records this long is flushed and forgotten, as if it had ended
+ * @param maxReorder        records that may arrive ahead of a missing seq and wait for it
+ * @param maxRecordBytes    larger records are refused as oversized
+ */
+public record JobSettings(String bootstrapServers, String audioTopic, String textTopic, String resultsTopic,
+                          String deadLetterTopic, String controlTopic, String groupId, Map<String, String> kafkaProperties,
+                          String audioModel, String textModel, int windowFrames, int hopFrames, int batchSize,
+                          long batchDeadlineMs, long idleTimeoutMs, int maxReorder, int maxRecordBytes, int parallelism,
+                          long checkpointIntervalMs, String checkpointDir, String stateBackend,
+                          String transactionalIdPrefix, long transactionTimeoutMs) implements Serializable {
+
+    public JobSettings {
+        kafkaProperties = new LinkedHashMap<>(kafkaProperties == null ? Map.of() : kafkaProperties);
+        if (bootstrapServers == null || bootstrapServers.isBlank()) throw new IllegalArgumentException("bootstrap servers are required (--bootstrap-servers host:port)");
+        if (audioModel == null && textModel == null) throw new IllegalArgumentException("give an audio model, a text model or both (--audio-model DIR, --text-model DIR)");
+        if (windowFrames < 10 || hopFrames < 1 || hopFrames > windowFrames) {
+            throw new IllegalArgumentException("need window >= 10 frames and 1 <= hop <= window, got window " + windowFrames + ", hop " + hopFrames);
+        }
+        if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        if (batchDeadlineMs < 1) throw new IllegalArgumentException("batch deadline must be >= 1 ms, got " + batchDeadlineMs);
+        if (maxReorder < 0) throw new IllegalArgumentException("reorder bound must be >= 0, got " + maxReorder);
+        if (!stateBackend.equals("hashmap") && !stateBackend.equals("rocksdb")) {
+            throw new IllegalArgumentException("state backend must be hashmap or rocksdb, got " + stateBackend);
+        }
+    }
+
+    /** Defaults for a local run: topics audio-in, text-in, results, dead-letters, models-control. */
+    public static JobSettings defaults(String bootstrapServers, String audioModel, String textModel) {
+        return new JobSettings(bootstrapServers, "audio-in", "text-in", "results", "dead-letters", "models-control",
+                "reformer-job", Map.of(), audioModel, textModel, 100, 50, 16, 50, 30_000, 64, 1 << 20, 1,
+                2_000, null, "hashmap", "reformer-results", 60_000);
+    }
+
+    public JobSettings withBatching(int size, long deadlineMs) {
+        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
+                kafkaProperties, audioModel, textModel, windowFrames, hopFrames, size, deadlineMs, idleTimeoutMs, maxReorder,
+                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+    }
+
+    public JobSettings withWindow(int frames, int hop) {
+        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
+                kafkaProperties, audioModel, textModel, frames, hop, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
+                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+    }
+
+    public JobSettings withLimits(long idleMs, int reorder, int recordBytes) {
+        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
+                kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleMs, reorder,
+                recordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+    }
+
+    public JobSettings withCheckpoints(long intervalMs, String dir) {
+        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
+                kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
+                maxRecordBytes, parallelism, intervalMs, dir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+    }
+}

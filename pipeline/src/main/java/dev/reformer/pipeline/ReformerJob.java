@@ -1,0 +1,120 @@
+package dev.reformer.pipeline;
+
+import dev.reformer.audio.FeatureConfig;
+import dev.reformer.task.TaskModel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The streaming job: Kafka audio and text in → validation (dead letters) → keyBy(stream id) → feature frames
+ * and windows per stream → the Reformer, micro-batched → results and dead letters out, exactly once.
+ */
+public final class ReformerJob {
+
+    private ReformerJob() {}
+
+    /** Adds the job to env; execute it with env.execute(...) or executeAsync(...). */
+    public static void build(StreamExecutionEnvironment env, JobSettings s) throws java.io.IOException {
+        env.enableCheckpointing(s.checkpointIntervalMs());
+        FeatureConfig features = s.audioModel() != null
+                ? TaskModel.load(Path.of(s.audioModel()), DataType.FLOAT).input().features() : FeatureConfig.logMel();
+
+        DataStream<RawRecord> input = null;
+        for (String topic : new String[]{s.audioModel() != null ? s.audioTopic() : null, s.textModel() != null ? s.textTopic() : null}) {
+            if (topic == null) continue;
+            DataStream<RawRecord> records = env.fromSource(source(s, topic), WatermarkStrategy.noWatermarks(), "kafka " + topic);
+            input = input == null ? records : input.union(records);
+        }
+
+        SingleOutputStreamOperator<StreamEvent> events = input.process(new Validation(s)).name("validate");
+        SingleOutputStreamOperator<Window> windows = events.keyBy(e -> e.streamId).process(new StreamAssembler(s, features))
+                .name("features and windows");
+        DataStream<String> results = windows.keyBy(w -> w.streamId).process(new ReformerOperator(s)).name("reformer");
+
+        results.sinkTo(sink(s, s.resultsTopic(), "results")).name("results");
+        events.getSideOutput(Validation.DEAD_LETTERS).union(windows.getSideOutput(Validation.DEAD_LETTERS))
+                .map(DeadLetter::toJson).sinkTo(sink(s, s.deadLetterTopic(), "dead-letters")).name("dead letters");
+    }
+
+    static KafkaSource<RawRecord> source(JobSettings s, String topic) {
+        Properties properties = new Properties();
+        properties.putAll(s.kafkaProperties());
+        properties.put("isolation.level", "read_committed");
+        return KafkaSource.<RawRecord>builder().setBootstrapServers(s.bootstrapServers()).setTopics(topic)
+                .setGroupId(s.groupId()).setStartingOffsets(OffsetsInitializer.earliest()).setProperties(properties)
+                .setDeserializer(new RawRecordDeserializer()).build();
+    }
+
+    /** Keeps the whole record: dead letters give it back. */
+    static final class RawRecordDeserializer implements KafkaRecordDeserializationSchema<RawRecord> {
+        @Override
+        public void deserialize(ConsumerRecord<byte[], byte[]> r, org.apache.flink.util.Collector<RawRecord> out) {
+            Header[] headers = r.headers().toArray();
+            String[] names = new String[headers.length];
+            byte[][] values = new byte[headers.length][];
+            for (int i = 0; i < headers.length; i++) {
+                names[i] = headers[i].key();
+                values[i] = headers[i].value();
+            }
+            out.collect(new RawRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), names, values));
+        }
+
+        @Override
+        public TypeInformation<RawRecord> getProducedType() {
+            return TypeInformation.of(RawRecord.class);
+        }
+    }
+
+    /** JSON lines keyed by stream id, in Kafka transactions committed with each checkpoint. */
+    static KafkaSink<String> sink(JobSettings s, String topic, String name) {
+        Properties properties = new Properties();
+        properties.putAll(s.kafkaProperties());
+        // the sink's default (1 h) exceeds the broker's transaction.max.timeout.ms (15 min) and fails the job
+        properties.put("transaction.timeout.ms", String.valueOf(s.transactionTimeoutMs()));
+        return KafkaSink.<String>builder().setBootstrapServers(s.bootstrapServers()).setKafkaProducerConfig(properties)
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(s.transactionalIdPrefix() + "-" + name)
+                .setRecordSerializer(new JsonLineSerializer(topic)).build();
+    }
+
+    static final class JsonLineSerializer implements KafkaRecordSerializationSchema<String> {
+        private final String topic;
+
+        JsonLineSerializer(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(String json, KafkaSinkContext context, Long timestamp) {
+            String stream = streamOf(json);
+            return new ProducerRecord<>(topic, null, stream == null ? null : stream.getBytes(StandardCharsets.UTF_8),
+                    json.getBytes(StandardCharsets.UTF_8));
+        }
+
+        private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+        /** The line's "stream" field: results and dead letters of a stream share its key, so they keep its order. */
+        static String streamOf(String json) {
+            try {
+                return JSON.readTree(json).path("stream").asText(null);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("the job wrote a line that is not JSON: " + json, e);
+            }
+        }
+    }
+}

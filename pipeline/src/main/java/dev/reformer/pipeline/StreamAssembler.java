@@ -1,0 +1,261 @@
+package dev.reformer.pipeline;
+
+import dev.reformer.audio.AudioException;
+import dev.reformer.audio.FeatureConfig;
+import dev.reformer.audio.PcmDecoder;
+import dev.reformer.audio.StreamingFeatureExtractor;
+import java.time.Duration;
+import java.util.Arrays;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Per stream (keyed by stream id): puts audio records in seq order, turns their bytes into feature frames and
+ * cuts the frames into windows of W frames every H frames; a text message is one window. Flushes a stream on
+ * eos or after an idle timeout, and then forgets it.
+ *
+ * Keyed state, all of it declared here: the front-end's snapshot, the next expected seq, a reorder buffer of
+ * at most maxReorder records, the stream's audio format, the frames not yet behind the next window start, the
+ * next window's index, the idle timer. A bad chunk is a dead letter and leaves the state as it was before it.
+ */
+public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, Window> {
+    static final String STAGE = "assembly";
+
+    private final JobSettings settings;
+    private final FeatureConfig features;
+
+    private transient ValueState<byte[]> extractorState;
+    private transient ValueState<Long> nextSeq;
+    private transient MapState<Long, StreamEvent> reorder;
+    private transient ValueState<String> format;
+    /** Frames from frame index bufferStart on, flattened. */
+    private transient ValueState<float[]> frameBuffer;
+    private transient ValueState<Long> bufferStart;
+    private transient ValueState<Long> windowIndex;
+    private transient ValueState<Long> idleTimer;
+    private transient ValueState<Long> newestTimestamp;
+    private transient Counter deadLetters;
+
+    public StreamAssembler(JobSettings settings, FeatureConfig features) {
+        this.settings = settings;
+        this.features = features;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        // abandoned streams are also flushed by the idle timer; TTL is the backstop that keeps state bounded
+        StateTtlConfig ttl = StateTtlConfig.newBuilder(Duration.ofMillis(Math.max(60_000, 10 * settings.idleTimeoutMs()))).build();
+        extractorState = state("extractor", TypeInformation.of(byte[].class), ttl);
+        nextSeq = state("next-seq", TypeInformation.of(Long.class), ttl);
+        format = state("format", TypeInformation.of(String.class), ttl);
+        frameBuffer = state("frames", TypeInformation.of(float[].class), ttl);
+        bufferStart = state("frames-start", TypeInformation.of(Long.class), ttl);
+        windowIndex = state("window-index", TypeInformation.of(Long.class), ttl);
+        idleTimer = state("idle-timer", TypeInformation.of(Long.class), ttl);
+        newestTimestamp = state("newest-timestamp", TypeInformation.of(Long.class), ttl);
+        MapStateDescriptor<Long, StreamEvent> reorderDescriptor = new MapStateDescriptor<>("reorder", Long.class, StreamEvent.class);
+        reorderDescriptor.enableTimeToLive(ttl);
+        reorder = getRuntimeContext().getMapState(reorderDescriptor);
+        deadLetters = getRuntimeContext().getMetricGroup().counter("deadLettersAssembly");
+    }
+
+    private <T> ValueState<T> state(String name, TypeInformation<T> type, StateTtlConfig ttl) {
+        ValueStateDescriptor<T> descriptor = new ValueStateDescriptor<>(name, type);
+        descriptor.enableTimeToLive(ttl);
+        return getRuntimeContext().getState(descriptor);
+    }
+
+    @Override
+    public void processElement(StreamEvent event, Context ctx, Collector<Window> out) throws Exception {
+        resetIdleTimer(ctx);
+        if (event.kind == StreamEvent.TEXT) {
+            Window w = new Window();
+            w.streamId = event.streamId;
+            w.kind = StreamEvent.TEXT;
+            w.index = event.seq;
+            w.text = event.payload;
+            w.last = true;
+            w.sourceTimestamp = event.source.timestamp;
+            out.collect(w);
+            return;
+        }
+        long expected = nextSeq.value() == null ? 0 : nextSeq.value();
+        if (event.seq < expected || reorder.contains(event.seq)) {
+            deadLetter(ctx, "duplicate_seq", "seq " + event.seq + " of stream " + event.streamId
+                    + " was already received; the duplicate is dropped (results are not repeated)", event.source);
+            return;
+        }
+        if (event.seq > expected) {
+            if (event.seq - expected > settings.maxReorder()) {
+                deadLetter(ctx, "seq_gap", "seq " + event.seq + " is " + (event.seq - expected) + " ahead of the next expected seq "
+                        + expected + ", beyond the reorder bound of " + settings.maxReorder() + "; records in between are missing", event.source);
+            } else {
+                reorder.put(event.seq, event);
+            }
+            return;
+        }
+        process(event, ctx, out);
+        for (long next = event.seq + 1; !isEnded() && reorder.contains(next); next++) {
+            StreamEvent waiting = reorder.get(next);
+            reorder.remove(next);
+            process(waiting, ctx, out);
+        }
+    }
+
+    /** True once an eos cleared the stream (its next seq is gone). */
+    private boolean isEnded() throws Exception {
+        return nextSeq.value() == null && extractorState.value() == null;
+    }
+
+    /** One audio record, in order. */
+    private void process(StreamEvent event, Context ctx, Collector<Window> out) throws Exception {
+        nextSeq.update(event.seq + 1);
+        newestTimestamp.update(event.source.timestamp);
+        String thisFormat = event.encoding + (event.encoding.equals("wav") ? "" : "/" + event.sampleRate + "Hz/" + event.channels + "ch");
+        if (format.value() == null) {
+            format.update(thisFormat);
+        } else if (!format.value().equals(thisFormat)) {
+            deadLetter(ctx, "format_changed", "stream " + event.streamId + " started as " + format.value() + " and this record says "
+                    + thisFormat + "; a stream keeps one encoding, sample rate and channel count (send eos, then start again)", event.source);
+            return;
+        }
+        if (event.payload.length > 0) {
+            StreamingFeatureExtractor extractor = extractorState.value() != null
+                    ? StreamingFeatureExtractor.restore(extractorState.value())
+                    : StreamingFeatureExtractor.create(features, PcmDecoder.Encoding.parse(event.encoding), Math.max(1, event.sampleRate), Math.max(1, event.channels));
+            StreamingFeatureExtractor.Output frames;
+            try {
+                frames = extractor.push(event.payload);
+            } catch (AudioException e) {
+                // the state keeps what it held before this record: later records of the stream are not harmed by it
+                deadLetter(ctx, e.kind().name().toLowerCase(), e.getMessage(), event.source);
+                if (event.eos) flush(ctx, out, event);
+                return;
+            }
+            extractorState.update(extractor.snapshot());
+            addFrames(frames.frames());
+            emitWindows(event.streamId, out, false);
+        }
+        if (event.eos) {
+            if (extractorState.value() == null) {
+                deadLetter(ctx, "eos_before_audio", "stream " + event.streamId + " ended (eos) before any audio arrived;"
+                        + " nothing to recognise", event.source);
+                clear(ctx);
+                return;
+            }
+            flush(ctx, out, event);
+        }
+    }
+
+    private void addFrames(float[][] frames) throws Exception {
+        if (frames.length == 0) return;
+        float[] buffer = frameBuffer.value() == null ? new float[0] : frameBuffer.value();
+        int dims = features.dimension();
+        float[] grown = Arrays.copyOf(buffer, buffer.length + frames.length * dims);
+        for (int f = 0; f < frames.length; f++) System.arraycopy(frames[f], 0, grown, buffer.length + f * dims, dims);
+        frameBuffer.update(grown);
+        if (bufferStart.value() == null) bufferStart.update(0L);
+    }
+
+    /** Emits every complete window; at the end of the stream also the rest, as the last window. */
+    private void emitWindows(String streamId, Collector<Window> out, boolean end) throws Exception {
+        float[] buffer = frameBuffer.value() == null ? new float[0] : frameBuffer.value();
+        int dims = features.dimension();
+        long start = bufferStart.value() == null ? 0 : bufferStart.value();
+        long index = windowIndex.value() == null ? 0 : windowIndex.value();
+        long available = start + buffer.length / dims;
+        int w = settings.windowFrames(), h = settings.hopFrames();
+        long windowStart = index * h;
+        while (windowStart + w <= available) {
+            out.collect(window(streamId, buffer, start, windowStart, windowStart + w, index, false));
+            index++;
+            windowStart = index * h;
+        }
+        if (end) {
+            // the tail after the last complete window, or an empty closing window when nothing is left uncovered
+            long tailStart = Math.min(windowStart, available);
+            boolean covered = index > 0 && (index - 1) * h + w >= available;
+            out.collect(window(streamId, buffer, start, covered ? available : tailStart, available, index, true));
+            index++;
+        }
+        windowIndex.update(index);
+        long keepFrom = Math.min(index * h, available);
+        if (keepFrom > start) {
+            frameBuffer.update(Arrays.copyOfRange(buffer, (int) (keepFrom - start) * dims, buffer.length));
+            bufferStart.update(keepFrom);
+        }
+    }
+
+    private Window window(String streamId, float[] buffer, long bufferFrom, long from, long to, long index, boolean last) throws Exception {
+        int dims = features.dimension();
+        Window w = new Window();
+        w.streamId = streamId;
+        w.kind = StreamEvent.AUDIO;
+        w.index = index;
+        w.startFrame = from;
+        w.endFrame = to;
+        w.last = last;
+        w.dims = dims;
+        w.frames = Arrays.copyOfRange(buffer, (int) (from - bufferFrom) * dims, (int) (to - bufferFrom) * dims);
+        w.sourceTimestamp = newestTimestamp.value() == null ? System.currentTimeMillis() : newestTimestamp.value();
+        return w;
+    }
+
+    /** End of the stream (eos, or idle when eos is null): finish the front-end, emit the remaining windows, forget the stream. */
+    private void flush(Context ctx, Collector<Window> out, StreamEvent eos) throws Exception {
+        if (extractorState.value() != null) {
+            StreamingFeatureExtractor extractor = StreamingFeatureExtractor.restore(extractorState.value());
+            try {
+                addFrames(extractor.finish().frames());
+            } catch (AudioException e) {
+                deadLetter(ctx, e.kind().name().toLowerCase(), (eos == null ? "stream " + ctx.getCurrentKey() + " went idle for "
+                        + settings.idleTimeoutMs() + " ms and was closed: " : "at the end of stream " + ctx.getCurrentKey() + ": ")
+                        + e.getMessage(), eos == null ? null : eos.source);
+            }
+            emitWindows(ctx.getCurrentKey(), out, true);
+        }
+        clear(ctx);
+    }
+
+    private void clear(Context ctx) throws Exception {
+        extractorState.clear();
+        nextSeq.clear();
+        reorder.clear();
+        format.clear();
+        frameBuffer.clear();
+        bufferStart.clear();
+        windowIndex.clear();
+        newestTimestamp.clear();
+        if (idleTimer.value() != null) ctx.timerService().deleteProcessingTimeTimer(idleTimer.value());
+        idleTimer.clear();
+    }
+
+    private void resetIdleTimer(Context ctx) throws Exception {
+        if (idleTimer.value() != null) ctx.timerService().deleteProcessingTimeTimer(idleTimer.value());
+        long at = ctx.timerService().currentProcessingTime() + settings.idleTimeoutMs();
+        ctx.timerService().registerProcessingTimeTimer(at);
+        idleTimer.update(at);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Window> out) throws Exception {
+        if (idleTimer.value() == null || idleTimer.value() != timestamp) return;
+        idleTimer.clear();
+        flush(ctx, out, null);   // an idle stream is closed as if it had sent eos
+    }
+
+    private void deadLetter(Context ctx, String reason, String detail, RawRecord source) {
+        deadLetters.inc();
+        DeadLetter letter = DeadLetter.of(reason, detail, STAGE, source);
+        if (letter.streamId == null) letter.streamId = ctx.getCurrentKey();
+        ctx.output(Validation.DEAD_LETTERS, letter);
+    }
+}

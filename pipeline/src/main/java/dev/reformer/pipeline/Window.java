@@ -1,0 +1,35 @@
+package dev.reformer.pipeline;
+
+/**
+ * What the Reformer operator runs on: a window of one stream, audio frames [n][dims] (flattened, 10 ms each)
+ * or the UTF-8 bytes of one text message. Made by {@link StreamAssembler}.
+ */
+public class Window {
+    public String streamId;
+    public int kind;
+    /** 0, 1, 2, ... per stream. */
+    public long index;
+    /** Audio: the frames [startFrame, endFrame) of the stream (frame f starts at f / 100 s). */
+    public long startFrame;
+    public long endFrame;
+    /** The stream's last window (eos or idle): transcription finalises its text here. */
+    public boolean last;
+    public int dims;
+    public float[] frames;
+    public byte[] text;
+    /** Kafka timestamp (ms) of the newest record in the window: end-to-end latency counts from it. */
+    public long sourceTimestamp;
+
+    public Window() {}
+
+    public int frameCount() {
+        return (int) (endFrame - startFrame);
+    }
+
+    /** Frames as rows. */
+    public float[][] frameRows() {
+        float[][] rows = new float[frameCount()][dims];
+        for (int f = 0; f < rows.length; f++) System.arraycopy(frames, f * dims, rows[f], 0, dims);
+        return rows;
+    }
+}
