@@ -60,6 +60,14 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
                 maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
     }
 
+    /** The same settings with every topic, the consumer group and the transactional ids prefixed. */
+    public JobSettings withTopicPrefix(String prefix) {
+        return new JobSettings(bootstrapServers, prefix + audioTopic, prefix + textTopic, prefix + resultsTopic, prefix + deadLetterTopic,
+                prefix + controlTopic, prefix + groupId, kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize,
+                batchDeadlineMs, idleTimeoutMs, maxReorder, maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir,
+                stateBackend, prefix + transactionalIdPrefix, transactionTimeoutMs);
+    }
+
     public JobSettings withLimits(long idleMs, int reorder, int recordBytes) {
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
                 kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleMs, reorder,

@@ -13,6 +13,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -31,6 +32,12 @@ public final class ReformerJob {
 
     /** Adds the job to env; execute it with env.execute(...) or executeAsync(...). */
     public static void build(StreamExecutionEnvironment env, JobSettings s) throws java.io.IOException {
+        build(env, s, windows -> windows);
+    }
+
+    /** The same, with windowsTap between the windows and the Reformer (tests put a failing operator there). */
+    public static void build(StreamExecutionEnvironment env, JobSettings s,
+                             java.util.function.UnaryOperator<DataStream<Window>> windowsTap) throws java.io.IOException {
         env.enableCheckpointing(s.checkpointIntervalMs());
         FeatureConfig features = s.audioModel() != null
                 ? TaskModel.load(Path.of(s.audioModel()), DataType.FLOAT).input().features() : FeatureConfig.logMel();
@@ -38,26 +45,31 @@ public final class ReformerJob {
         DataStream<RawRecord> input = null;
         for (String topic : new String[]{s.audioModel() != null ? s.audioTopic() : null, s.textModel() != null ? s.textTopic() : null}) {
             if (topic == null) continue;
-            DataStream<RawRecord> records = env.fromSource(source(s, topic), WatermarkStrategy.noWatermarks(), "kafka " + topic);
+            DataStream<RawRecord> records = env.fromSource(source(s, topic, OffsetsInitializer.earliest()), WatermarkStrategy.noWatermarks(), "kafka " + topic);
             input = input == null ? records : input.union(records);
         }
 
         SingleOutputStreamOperator<StreamEvent> events = input.process(new Validation(s)).name("validate");
         SingleOutputStreamOperator<Window> windows = events.keyBy(e -> e.streamId).process(new StreamAssembler(s, features))
                 .name("features and windows");
-        DataStream<String> results = windows.keyBy(w -> w.streamId).process(new ReformerOperator(s)).name("reformer");
+        BroadcastStream<RawRecord> control = env.fromSource(source(s, s.controlTopic(), OffsetsInitializer.latest()),
+                WatermarkStrategy.noWatermarks(), "kafka " + s.controlTopic()).broadcast(ReformerOperator.MODELS);
+        SingleOutputStreamOperator<String> results = windowsTap.apply(windows).keyBy(w -> w.streamId).connect(control)
+                .process(new ReformerOperator(s)).name("reformer");
 
         results.sinkTo(sink(s, s.resultsTopic(), "results")).name("results");
-        events.getSideOutput(Validation.DEAD_LETTERS).union(windows.getSideOutput(Validation.DEAD_LETTERS))
+        events.getSideOutput(Validation.DEAD_LETTERS).union(windows.getSideOutput(Validation.DEAD_LETTERS),
+                        results.getSideOutput(ReformerOperator.CONTROL_DEAD_LETTERS))
                 .map(DeadLetter::toJson).sinkTo(sink(s, s.deadLetterTopic(), "dead-letters")).name("dead letters");
     }
 
-    static KafkaSource<RawRecord> source(JobSettings s, String topic) {
+    /** Input topics start at the earliest offset; the control topic at the latest (models named at start serve until a message). */
+    static KafkaSource<RawRecord> source(JobSettings s, String topic, OffsetsInitializer start) {
         Properties properties = new Properties();
         properties.putAll(s.kafkaProperties());
         properties.put("isolation.level", "read_committed");
         return KafkaSource.<RawRecord>builder().setBootstrapServers(s.bootstrapServers()).setTopics(topic)
-                .setGroupId(s.groupId()).setStartingOffsets(OffsetsInitializer.earliest()).setProperties(properties)
+                .setGroupId(s.groupId()).setStartingOffsets(start).setProperties(properties)
                 .setDeserializer(new RawRecordDeserializer()).build();
     }
 

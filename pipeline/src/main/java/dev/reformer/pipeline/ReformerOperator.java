@@ -3,40 +3,52 @@ package dev.reformer.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reformer.model.train.Example;
+import dev.reformer.pipeline.ModelControl.ModelRef;
+import dev.reformer.pipeline.ModelControl.Served;
 import dev.reformer.task.TaskModel;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MeterView;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the model on windows, many streams' windows in one padded forward pass: a window waits until the batch
  * holds batchSize windows or its deadline passes. Waiting windows are operator state, so a checkpoint taken
  * while they wait carries them and none is lost on failure. Emits one JSON result per window.
+ *
+ * Models are swapped by control messages, broadcast to every instance: the message is checked (fields, file,
+ * SHA-256) and the model loaded before anything changes; windows waiting are flushed with the old model, later
+ * ones use the new one, and every result names the model's version. A refused message is a dead letter (from
+ * instance 0 only, so it is reported once) and the old model keeps serving. The broadcast state holds the
+ * current references, so a restored job serves the models it served before.
  */
-public class ReformerOperator extends KeyedProcessFunction<String, Window, String> implements CheckpointedFunction {
+public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Window, RawRecord, String> implements CheckpointedFunction {
+    public static final MapStateDescriptor<String, ModelRef> MODELS = new MapStateDescriptor<>("models", String.class, ModelRef.class);
+    public static final OutputTag<DeadLetter> CONTROL_DEAD_LETTERS = new OutputTag<>("control-dead-letters") {};
+    private static final Logger LOG = LoggerFactory.getLogger(ReformerOperator.class);
+    static final String STAGE = "model-control";
 
     private final JobSettings settings;
 
-    private transient TaskModel audioModel, textModel;
-    private transient String audioVersion, textVersion;
+    private transient Map<String, Served> served;
     private transient List<Window> pending;
     private transient long deadline;
     private transient ListState<Window> checkpointedPending;
@@ -61,40 +73,51 @@ public class ReformerOperator extends KeyedProcessFunction<String, Window, Strin
 
     @Override
     public void open(OpenContext context) throws Exception {
-        if (settings.audioModel() != null) {
-            audioModel = TaskModel.load(Path.of(settings.audioModel()), DataType.FLOAT);
-            audioVersion = version(Path.of(settings.audioModel()));
-            if (audioModel.task() != TaskModel.Task.CLASSIFICATION) {
-                throw new IllegalArgumentException(settings.audioModel() + " is a transcription model; this job serves"
-                        + " classification models so far (transcription with stitched CTC windows is not built yet)");
-            }
-        }
-        if (settings.textModel() != null) {
-            textModel = TaskModel.load(Path.of(settings.textModel()), DataType.FLOAT);
-            textVersion = version(Path.of(settings.textModel()));
-            if (textModel.input().audio()) throw new IllegalArgumentException(settings.textModel() + " reads audio, not text");
-        }
+        served = new HashMap<>();
+        if (settings.audioModel() != null) served.put("audio", ModelControl.load(ModelControl.reference("audio", settings.audioModel())));
+        if (settings.textModel() != null) served.put("text", ModelControl.load(ModelControl.reference("text", settings.textModel())));
         var metrics = getRuntimeContext().getMetricGroup();
         windows = metrics.counter("windows");
+        metrics.meter("windowsPerSecond", new MeterView(windows));
         batchSizes = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
         inferenceMillis = metrics.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(1000));
         endToEndMillis = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
     }
 
-    /** The first 12 hex digits of the weights' SHA-256: names exactly which model produced a result. */
-    static String version(Path dir) throws IOException {
-        try (InputStream in = Files.newInputStream(dir.resolve("model.safetensors"))) {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) sha.update(buffer, 0, n);
-            return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-256", e);
+    @Override
+    public void processBroadcastElement(RawRecord control, Context ctx, Collector<String> out) throws Exception {
+        boolean reporter = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
+        try {
+            ModelRef ref = ModelControl.parse(control.value);
+            Served next = ModelControl.load(ref);
+            if (!pending.isEmpty()) flush(out);   // what waited was meant for the old model
+            served.put(ref.input(), next);
+            ctx.getBroadcastState(MODELS).put(ref.input(), ref);
+            LOG.info("now serving {} for {} input (version {})", ref.path(), ref.input(), ref.version());
+        } catch (ModelControl.Rejected e) {
+            LOG.warn("control message refused ({}): {}; the current model keeps serving", e.reason, e.getMessage());
+            if (reporter) ctx.output(CONTROL_DEAD_LETTERS, DeadLetter.of(e.reason, e.getMessage(), STAGE, control));
+        }
+    }
+
+    /** After a restore, the broadcast state names the models to serve; load them if they are not the ones loaded. */
+    private void followBroadcastState(ReadOnlyBroadcastState<String, ModelRef> models) throws Exception {
+        for (var e : models.immutableEntries()) {
+            Served current = served.get(e.getKey());
+            if (current == null || !current.ref().sha256().equals(e.getValue().sha256())) {
+                try {
+                    served.put(e.getKey(), ModelControl.load(e.getValue()));
+                } catch (ModelControl.Rejected r) {
+                    LOG.warn("the checkpointed model {} cannot be loaded any more ({}); keeping {}", e.getValue().path(),
+                            r.getMessage(), current == null ? "none" : current.ref().path());
+                }
+            }
         }
     }
 
     @Override
-    public void processElement(Window window, Context ctx, Collector<String> out) throws Exception {
+    public void processElement(Window window, ReadOnlyContext ctx, Collector<String> out) throws Exception {
+        followBroadcastState(ctx.getBroadcastState(MODELS));
         pending.add(window);
         long now = ctx.timerService().currentProcessingTime();
         if (pending.size() >= settings.batchSize() || (deadline > 0 && now >= deadline)) {
@@ -136,11 +159,12 @@ public class ReformerOperator extends KeyedProcessFunction<String, Window, Strin
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private List<ObjectNode> classifyAudio(List<Window> batch) {
+        Served audio = served.get("audio");
         List<Window> usable = new ArrayList<>();
         List<Example> examples = new ArrayList<>();
         List<ObjectNode> results = new ArrayList<>();
         for (Window w : batch) {
-            float[][] positions = audioModel.audioPositions(w.frameRows());
+            float[][] positions = audio.model().audioPositions(w.frameRows());
             if (positions.length == 0) {   // the stream ended and its last window was already reported: say it ended
                 ObjectNode end = JSON.createObjectNode();
                 end.put("stream", w.streamId).put("input", "audio").put("kind", "end").put("final", true).put("windows", w.index);
@@ -152,10 +176,10 @@ public class ReformerOperator extends KeyedProcessFunction<String, Window, Strin
             examples.add(Example.features(positions, 0));
         }
         if (examples.isEmpty()) return results;
-        double[][] scores = audioModel.classify(examples);
+        double[][] scores = audio.model().classify(examples);
         for (int i = 0; i < usable.size(); i++) {
             Window w = usable.get(i);
-            ObjectNode r = result(w, audioModel, audioVersion, "audio", scores[i]);
+            ObjectNode r = result(w, audio, "audio", scores[i]);
             ObjectNode window = r.putObject("window");
             window.put("index", w.index).put("start_s", w.startFrame / 100.0).put("end_s", (w.endFrame + 1.5) / 100.0)
                     .put("start_frame", w.startFrame).put("end_frame", w.endFrame);
@@ -166,19 +190,21 @@ public class ReformerOperator extends KeyedProcessFunction<String, Window, Strin
     }
 
     private List<ObjectNode> classifyText(List<Window> batch) {
+        Served text = served.get("text");
         List<Example> examples = new ArrayList<>();
-        for (Window w : batch) examples.add(Example.tokens(textModel.encodeText(new String(w.text, StandardCharsets.UTF_8)), 0));
-        double[][] scores = textModel.classify(examples);
+        for (Window w : batch) examples.add(Example.tokens(text.model().encodeText(new String(w.text, StandardCharsets.UTF_8)), 0));
+        double[][] scores = text.model().classify(examples);
         List<ObjectNode> results = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
-            ObjectNode r = result(batch.get(i), textModel, textVersion, "text", scores[i]);
+            ObjectNode r = result(batch.get(i), text, "text", scores[i]);
             if (batch.get(i).index >= 0) r.put("seq", batch.get(i).index);
             results.add(r);
         }
         return results;
     }
 
-    private ObjectNode result(Window w, TaskModel model, String version, String input, double[] scores) {
+    private ObjectNode result(Window w, Served served, String input, double[] scores) {
+        TaskModel model = served.model();
         ObjectNode r = JSON.createObjectNode();
         int best = 0;
         for (int k = 1; k < scores.length; k++) if (scores[k] > scores[best]) best = k;
@@ -186,8 +212,7 @@ public class ReformerOperator extends KeyedProcessFunction<String, Window, Strin
                 .put("confidence", scores[best]);
         ObjectNode byLabel = r.putObject("scores");
         for (int k = 0; k < scores.length; k++) byLabel.put(model.labels().get(k), scores[k]);
-        r.putObject("model").put("name", Path.of(input.equals("audio") ? settings.audioModel() : settings.textModel()).getFileName().toString())
-                .put("version", version);
+        r.putObject("model").put("name", served.ref().name()).put("version", served.ref().version());
         r.put("source_timestamp", w.sourceTimestamp);
         return r;
     }

@@ -89,141 +89,317 @@ class ReformerJobTest {
 
     record Chunk(String topic, String key, byte[] value, Map<String, String> headers) {}
 
-    static Chunk audio(String stream, long seq, byte[] value, String... headers) {
+    static Chunk audio(JobSettings s, String stream, long seq, byte[] value, String... headers) {
         Map<String, String> h = new HashMap<>();
         if (seq >= 0) h.put("seq", String.valueOf(seq));
         for (int i = 0; i + 1 < headers.length; i += 2) h.put(headers[i], headers[i + 1]);
-        return new Chunk("audio-in", stream, value, h);
+        return new Chunk(s.audioTopic(), stream, value, h);
     }
 
-    static List<Chunk> chunked(String stream, byte[] wav, Random random) {
+    /** A WAV cut at random places (inside the header and inside samples too), seq 0, 1, 2, ..., eos on the last. */
+    static List<Chunk> chunked(JobSettings s, String stream, byte[] wav, Random random) {
         List<Chunk> chunks = new ArrayList<>();
         long seq = 0;
         for (int at = 0; at < wav.length; ) {
-            int n = Math.min(wav.length - at, 1 + random.nextInt(random.nextBoolean() ? 40 : 4000));   // cut anywhere
+            int n = Math.min(wav.length - at, 1 + random.nextInt(random.nextBoolean() ? 40 : 4000));
             byte[] part = java.util.Arrays.copyOfRange(wav, at, at + n);
             at += n;
-            chunks.add(at == wav.length ? audio(stream, seq++, part, "eos", "true") : audio(stream, seq++, part));
+            chunks.add(at == wav.length ? audio(s, stream, seq++, part, "eos", "true") : audio(s, stream, seq++, part));
         }
         return chunks;
     }
 
+    /** Several streams' chunks interleaved at random, each stream's own order kept. */
+    static List<Chunk> interleaved(List<List<Chunk>> streams, Random random) {
+        List<List<Chunk>> left = new ArrayList<>();
+        streams.forEach(l -> left.add(new ArrayList<>(l)));
+        List<Chunk> out = new ArrayList<>();
+        while (left.stream().anyMatch(l -> !l.isEmpty())) {
+            List<Chunk> next = left.get(random.nextInt(left.size()));
+            if (!next.isEmpty()) out.add(next.remove(0));
+        }
+        return out;
+    }
+
+    static void produce(List<Chunk> input) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (Chunk c : input) {
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(c.topic(), c.key() == null ? null : c.key().getBytes(StandardCharsets.UTF_8), c.value());
+                c.headers().forEach((k, v) -> r.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+                producer.send(r);
+            }
+        }
+    }
+
+    static void createTopics(JobSettings s) throws Exception {
+        try (Admin admin = Admin.create(clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(s.audioTopic(), 2, (short) 1), new NewTopic(s.textTopic(), 2, (short) 1),
+                    new NewTopic(s.resultsTopic(), 1, (short) 1), new NewTopic(s.deadLetterTopic(), 1, (short) 1),
+                    new NewTopic(s.controlTopic(), 1, (short) 1))).all().get();
+        }
+    }
+
+    /** Windows of 0.5 s every 0.25 s, batches of 8 or 30 ms, checkpoints every second, no stream idle during a test. */
+    static JobSettings settings(String topicPrefix) {
+        return JobSettings.defaults(kafka.bootstrapServers(), audioModel.toString(), textModel.toString())
+                .withWindow(WINDOW, HOP).withBatching(8, 30).withCheckpoints(1000, null)
+                .withLimits(600_000, 64, 500_000).withTopicPrefix(topicPrefix);
+    }
+
+    static JobClient start(JobSettings settings, boolean restarts,
+                           java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<Window>> tap) throws Exception {
+        Configuration configuration = new Configuration();
+        if (restarts) {
+            configuration.setString("restart-strategy.type", "fixed-delay");
+            configuration.setString("restart-strategy.fixed-delay.attempts", "3");
+            configuration.setString("restart-strategy.fixed-delay.delay", "1 s");
+        } else {
+            configuration.setString("restart-strategy.type", "none");   // any failure would fail the job: no silent restarts
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration);
+        env.setParallelism(2);
+        ReformerJob.build(env, settings, tap);
+        return env.executeAsync("reformer test job");
+    }
+
+    static byte[] beepWav(String name, String symbols, int rate, Random random) throws Exception {
+        Path wav = dir.resolve(name + ".wav");
+        TrainCommandTest.wav(wav, TrainCommandTest.beeps(symbols, rate, random), rate);
+        return Files.readAllBytes(wav);
+    }
+
+    /**
+     * Offline: the model's scores for each window the job makes of a whole WAV (complete windows, then the tail);
+     * a null at the end stands for the stream's end reported on its own (when no tail window was left).
+     */
+    static List<double[]> offlineWindows(TaskModel model, byte[] wav) throws Exception {
+        float[][] frames = StreamingFeatureExtractor.extractAll(model.input().features(), PcmDecoder.wav(), wav).frames();
+        List<double[]> scores = new ArrayList<>();
+        int k = 0;
+        for (; k * HOP + WINDOW <= frames.length; k++) scores.add(offline(model, frames, k * HOP, k * HOP + WINDOW));
+        boolean tail = k * HOP < frames.length && !(k > 0 && (k - 1) * HOP + WINDOW >= frames.length)
+                && (frames.length - k * HOP) / model.input().frameStack() > 0;
+        scores.add(tail ? offline(model, frames, k * HOP, frames.length) : null);
+        return scores;
+    }
+
+    /** Asserts a stream's results, in window order, against offline scores (1e-4) and returns the model versions they name. */
+    static java.util.Set<String> assertOfflineEqual(String stream, List<JsonNode> results, List<double[]> expected, TaskModel model) {
+        List<JsonNode> got = new ArrayList<>(results.stream().filter(r -> r.get("stream").asText().equals(stream)).toList());
+        got.sort(java.util.Comparator.comparingLong(r -> r.get("kind").asText().equals("end") ? Long.MAX_VALUE : r.get("window").get("index").asLong()));
+        assertEquals(expected.size(), got.size(), stream + ": one result per window and the end, exactly once: " + got);
+        java.util.Set<String> versions = new java.util.HashSet<>();
+        for (int k = 0; k < got.size(); k++) {
+            double[] want = expected.get(k);
+            if (want == null) {
+                assertEquals("end", got.get(k).get("kind").asText(), stream + ": the end is reported on its own");
+                continue;
+            }
+            for (int label = 0; label < want.length; label++) {
+                double have = got.get(k).get("scores").get(model.labels().get(label)).asDouble();
+                assertEquals(want[label], have, 1e-4, stream + " window " + k + " label " + model.labels().get(label));
+            }
+            assertEquals(k == got.size() - 1, got.get(k).get("final").asBoolean(), stream + " window " + k + ": final only at the end");
+            versions.add(got.get(k).get("model").get("version").asText());
+        }
+        return versions;
+    }
+
     @Test
     void audioAndTextStreamsGiveOfflineResultsAndEveryBadRecordIsADeadLetter() throws Exception {
-        try (Admin admin = Admin.create(clientProperties())) {
-            admin.createTopics(List.of(new NewTopic("audio-in", 2, (short) 1), new NewTopic("text-in", 2, (short) 1),
-                    new NewTopic("results", 1, (short) 1), new NewTopic("dead-letters", 1, (short) 1))).all().get();
-        }
+        JobSettings s = settings("");
+        createTopics(s);
         // the input: three WAV streams (16 and 22.05 kHz) cut irregularly and interleaved, text messages, bad records
         Random random = new Random(5);
-        Map<String, byte[]> wavs = new HashMap<>();
+        Map<String, byte[]> wavs = new java.util.TreeMap<>();
         List<List<Chunk>> perStream = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String stream = "mic-" + i;
-            int rate = i == 1 ? 22050 : 16000;
-            Path wav = dir.resolve(stream + ".wav");
-            TrainCommandTest.wav(wav, TrainCommandTest.beeps("abc".substring(i, i + 1).repeat(2 + i) + "cab", rate, random), rate);
-            wavs.put(stream, Files.readAllBytes(wav));
-            perStream.add(chunked(stream, wavs.get(stream), random));
+            wavs.put(stream, beepWav(stream, "abc".substring(i, i + 1).repeat(2 + i) + "cab", i == 1 ? 22050 : 16000, random));
+            perStream.add(chunked(s, stream, wavs.get(stream), random));
         }
-        List<Chunk> input = new ArrayList<>();
-        while (perStream.stream().anyMatch(l -> !l.isEmpty())) {
-            List<Chunk> next = perStream.get(random.nextInt(3));
-            if (!next.isEmpty()) input.add(next.remove(0));
-        }
+        List<Chunk> input = interleaved(perStream, random);
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             String text = (i % 2 == 0 ? "the apple of my eye is an apple" : "the sky is grey and it is raining") + " #" + i;
             texts.add(text);
-            input.add(new Chunk("text-in", "chat-" + (i % 4), text.getBytes(StandardCharsets.UTF_8), Map.of()));
+            input.add(new Chunk(s.textTopic(), "chat-" + (i % 4), text.getBytes(StandardCharsets.UTF_8), Map.of()));
         }
         Map<String, String> badReasons = new java.util.LinkedHashMap<>();   // stream -> the reason its bad record must carry
         byte[] okAudio = java.util.Arrays.copyOf(wavs.get("mic-0"), 3000);
-        input.add(new Chunk("audio-in", null, okAudio, Map.of("seq", "0")));                                    // missing key
-        input.add(audio("bad-empty", 0, new byte[0]));                                                          badReasons.put("bad-empty", "empty_value");
-        input.add(audio("bad-noseq", -1, okAudio));                                                             badReasons.put("bad-noseq", "missing_seq");
-        input.add(audio("bad-seq", 0, okAudio, "seq", "seven"));                                                badReasons.put("bad-seq", "bad_seq");
-        input.add(audio("bad-encoding", 0, okAudio, "encoding", "opus"));                                       badReasons.put("bad-encoding", "unsupported_encoding");
-        input.add(audio("bad-big", 0, new byte[600_000]));                                                      badReasons.put("bad-big", "oversized");
-        input.add(new Chunk("text-in", "bad-utf8", new byte[]{'h', 'i', (byte) 0xC3, (byte) 0x28}, Map.of())); badReasons.put("bad-utf8", "invalid_utf8");
+        input.add(new Chunk(s.audioTopic(), null, okAudio, Map.of("seq", "0")));                                  // missing key
+        input.add(audio(s, "bad-empty", 0, new byte[0]));                                                          badReasons.put("bad-empty", "empty_value");
+        input.add(audio(s, "bad-noseq", -1, okAudio));                                                             badReasons.put("bad-noseq", "missing_seq");
+        input.add(audio(s, "bad-seq", 0, okAudio, "seq", "seven"));                                                badReasons.put("bad-seq", "bad_seq");
+        input.add(audio(s, "bad-encoding", 0, okAudio, "encoding", "opus"));                                       badReasons.put("bad-encoding", "unsupported_encoding");
+        input.add(audio(s, "bad-big", 0, new byte[600_000]));                                                      badReasons.put("bad-big", "oversized");
+        input.add(new Chunk(s.textTopic(), "bad-utf8", new byte[]{'h', 'i', (byte) 0xC3, (byte) 0x28}, Map.of())); badReasons.put("bad-utf8", "invalid_utf8");
         byte[] garbled = okAudio.clone();
         garbled[0] = 'X';
-        input.add(audio("bad-header", 0, garbled));                                                             badReasons.put("bad-header", "garbled_header");
-        input.add(audio("bad-eos", 0, new byte[0], "eos", "true"));                                             badReasons.put("bad-eos", "eos_before_audio");
+        input.add(audio(s, "bad-header", 0, garbled));                                                             badReasons.put("bad-header", "garbled_header");
+        input.add(audio(s, "bad-eos", 0, new byte[0], "eos", "true"));                                             badReasons.put("bad-eos", "eos_before_audio");
         byte[] nan = ByteBuffer.allocate(8000).order(ByteOrder.LITTLE_ENDIAN).putFloat(4000, Float.NaN).array();
-        input.add(audio("bad-nan", 0, nan, "encoding", "f32le", "sample-rate", "16000"));                        badReasons.put("bad-nan", "non_finite_sample");
-        input.add(audio("bad-rate", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
-        input.add(audio("bad-rate", 1, new byte[6400], "encoding", "s16le", "sample-rate", "8000"));             badReasons.put("bad-rate", "format_changed");
-        input.add(audio("bad-dup", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
-        input.add(audio("bad-dup", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));             badReasons.put("bad-dup", "duplicate_seq");
-        input.add(audio("bad-gap", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
-        input.add(audio("bad-gap", 500, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));           badReasons.put("bad-gap", "seq_gap");
+        input.add(audio(s, "bad-nan", 0, nan, "encoding", "f32le", "sample-rate", "16000"));                        badReasons.put("bad-nan", "non_finite_sample");
+        input.add(audio(s, "bad-rate", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
+        input.add(audio(s, "bad-rate", 1, new byte[6400], "encoding", "s16le", "sample-rate", "8000"));             badReasons.put("bad-rate", "format_changed");
+        input.add(audio(s, "bad-dup", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
+        input.add(audio(s, "bad-dup", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));             badReasons.put("bad-dup", "duplicate_seq");
+        input.add(audio(s, "bad-gap", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
+        input.add(audio(s, "bad-gap", 500, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));           badReasons.put("bad-gap", "seq_gap");
 
-        JobSettings settings = JobSettings.defaults(kafka.bootstrapServers(), audioModel.toString(), textModel.toString())
-                .withWindow(WINDOW, HOP).withBatching(8, 30).withCheckpoints(1000, null)
-                .withLimits(600_000, 64, 500_000);   // no stream goes idle during the test
-        Configuration configuration = new Configuration();
-        configuration.setString("restart-strategy.type", "none");   // any failure would fail the job: no silent restarts
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration);
-        env.setParallelism(2);
-        ReformerJob.build(env, settings);
-        JobClient job = env.executeAsync("reformer test job");
+        JobClient job = start(s, false, w -> w);
         try {
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
-                for (Chunk c : input) {
-                    ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(c.topic(), c.key() == null ? null : c.key().getBytes(StandardCharsets.UTF_8), c.value());
-                    c.headers().forEach((k, v) -> r.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
-                    producer.send(r);
-                }
-            }
-
-            // the same model, offline, on the same windows of each whole file
+            produce(input);
             TaskModel model = TaskModel.load(audioModel, DataType.FLOAT);
-            Map<String, List<double[]>> expected = new HashMap<>();
+            Map<String, List<double[]>> expected = new java.util.TreeMap<>();
             int expectedAudio = 0;
             for (var e : wavs.entrySet()) {
-                float[][] frames = StreamingFeatureExtractor.extractAll(model.input().features(), PcmDecoder.wav(), e.getValue()).frames();
-                List<double[]> scores = new ArrayList<>();
-                int k = 0;
-                for (; k * HOP + WINDOW <= frames.length; k++) scores.add(offline(model, frames, k * HOP, k * HOP + WINDOW));
-                boolean tail = k * HOP < frames.length && !(k > 0 && (k - 1) * HOP + WINDOW >= frames.length)
-                        && (frames.length - k * HOP) / model.input().frameStack() > 0;
-                if (tail) scores.add(offline(model, frames, k * HOP, frames.length));
-                expected.put(e.getKey(), scores);
-                expectedAudio += scores.size() + (tail ? 0 : 1);   // without a tail window the stream's end is its own result
+                expected.put(e.getKey(), offlineWindows(model, e.getValue()));
+                expectedAudio += expected.get(e.getKey()).size();
             }
+            List<JsonNode> results = consume(s.resultsTopic(), expectedAudio + texts.size(), Duration.ofSeconds(120));
+            List<JsonNode> deadLetters = consume(s.deadLetterTopic(), badReasons.size() + 1, Duration.ofSeconds(60));
 
-            List<JsonNode> results = consume("results", expectedAudio + texts.size(), Duration.ofSeconds(120));
-            List<JsonNode> deadLetters = consume("dead-letters", badReasons.size() + 1, Duration.ofSeconds(60));
-
-            Map<String, List<JsonNode>> audioResults = new HashMap<>();
-            int textResults = 0;
-            Map<String, JsonNode> ends = new HashMap<>();
-            for (JsonNode r : results) {
-                if (r.get("kind").asText().equals("end")) ends.put(r.get("stream").asText(), r);
-                else if (r.get("input").asText().equals("audio")) audioResults.computeIfAbsent(r.get("stream").asText(), s -> new ArrayList<>()).add(r);
-                else textResults++;
-            }
-            assertEquals(texts.size(), textResults, "every text message classified once");
-            for (var e : expected.entrySet()) {
-                List<JsonNode> got = audioResults.get(e.getKey());
-                got.sort(java.util.Comparator.comparingLong(r -> r.get("window").get("index").asLong()));
-                assertEquals(e.getValue().size(), got.size(), e.getKey() + ": one result per window, exactly once");
-                for (int k = 0; k < got.size(); k++) {
-                    double[] want = e.getValue().get(k);
-                    for (int label = 0; label < want.length; label++) {
-                        double have = got.get(k).get("scores").get(model.labels().get(label)).asDouble();
-                        assertEquals(want[label], have, 1e-4, e.getKey() + " window " + k + " label " + model.labels().get(label));
-                    }
-                }
-                boolean lastIsFinal = got.get(got.size() - 1).get("final").asBoolean();
-                assertTrue(lastIsFinal ^ ends.containsKey(e.getKey()), e.getKey() + ": the end is reported once, on the last window or on its own");
-            }
+            for (var e : expected.entrySet()) assertOfflineEqual(e.getKey(), results, e.getValue(), model);
+            List<JsonNode> textResults = results.stream().filter(r -> r.get("input").asText().equals("text")).toList();
+            assertEquals(texts.size(), textResults.size(), "every text message classified once");
+            for (JsonNode r : textResults) assertTrue(r.get("stream").asText().startsWith("chat-") && r.has("label"), r.toString());
             Map<String, String> reasons = new HashMap<>();
             for (JsonNode d : deadLetters) reasons.put(d.path("stream").asText("(no key)"), d.get("reason").asText());
             for (var e : badReasons.entrySet()) assertEquals(e.getValue(), reasons.get(e.getKey()), e.getKey() + ": " + deadLetters);
             assertEquals("missing_key", reasons.get("(no key)"));
+            for (JsonNode d : deadLetters) assertTrue(d.has("value_base64") && d.get("detail").asText().length() > 20, d.toString());
             assertEquals(JobStatus.RUNNING, job.getJobStatus().get(), "the job never failed (restarts are off, so none happened)");
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /** Everything read from one topic so far, read_committed, polled on demand. */
+    static final class Reader implements AutoCloseable {
+        final KafkaConsumer<byte[], byte[]> consumer;
+        final List<JsonNode> seen = new ArrayList<>();
+        private final ObjectMapper json = new ObjectMapper();
+
+        Reader(String topic) {
+            Properties p = clientProperties();
+            p.put("group.id", "test-" + topic + "-" + System.nanoTime());
+            p.put("auto.offset.reset", "earliest");
+            p.put("isolation.level", "read_committed");
+            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of(topic));
+        }
+
+        /** Polls until count records match, or fails after the timeout; returns the matching ones. */
+        List<JsonNode> await(java.util.function.Predicate<JsonNode> which, int count, Duration timeout) throws Exception {
+            long end = System.nanoTime() + timeout.toNanos();
+            while (seen.stream().filter(which).count() < count && System.nanoTime() < end) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) seen.add(json.readTree(r.value()));
+            }
+            List<JsonNode> matching = seen.stream().filter(which).toList();
+            assertTrue(matching.size() >= count, "waited for " + count + ", got " + matching.size() + ": " + matching);
+            return matching;
+        }
+
+        List<JsonNode> ofStream(String stream, int count) throws Exception {
+            return await(r -> r.path("stream").asText().equals(stream), count, Duration.ofSeconds(90));
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+
+    static Chunk control(JobSettings s, String name, Path path, String sha256) {
+        String message = "{\"input\": \"audio\", \"name\": \"" + name + "\", \"path\": \"" + path + "\", \"sha256\": \"" + sha256 + "\"}";
+        return new Chunk(s.controlTopic(), "audio", message.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    @Test
+    void modelsAreSwappedMidStreamAndBadModelsAreRefused() throws Exception {
+        JobSettings s = settings("swap-");
+        createTopics(s);
+        TaskModel first = TaskModel.load(audioModel, DataType.FLOAT);
+        // a second version: the same model with the classifier's bias moved, so its scores differ
+        TaskModel second = TaskModel.load(audioModel, DataType.FLOAT);
+        second.trainable().params().get("classifier.bias").addi(org.nd4j.linalg.factory.Nd4j.createFromArray(1.5f, -0.5f, 0f));
+        Path secondDir = dir.resolve("beeps-v2");
+        second.save(secondDir);
+        second = TaskModel.load(secondDir, DataType.FLOAT);
+        Path truncated = dir.resolve("beeps-truncated");
+        Files.createDirectories(truncated);
+        Files.copy(secondDir.resolve("config.json"), truncated.resolve("config.json"));
+        byte[] weights = Files.readAllBytes(secondDir.resolve("model.safetensors"));
+        Files.write(truncated.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 2));
+        String v1 = ModelControl.sha256(audioModel.resolve("model.safetensors")), v2 = ModelControl.sha256(secondDir.resolve("model.safetensors"));
+
+        Random random = new Random(9);
+        JobClient job = start(s, false, w -> w);
+        try (Reader results = new Reader(s.resultsTopic()); Reader deadLetters = new Reader(s.deadLetterTopic())) {
+            byte[] before = beepWav("before", "aab", 16000, random);
+            produce(chunked(s, "before", before, random));
+            List<double[]> expectedBefore = offlineWindows(first, before);
+            assertEquals(java.util.Set.of(v1.substring(0, 12)),
+                    assertOfflineEqual("before", results.ofStream("before", expectedBefore.size()), expectedBefore, first));
+
+            produce(List.of(control(s, "wrong-sum", secondDir, "0".repeat(64)),
+                    control(s, "missing", dir.resolve("no-such-model"), v2),
+                    control(s, "truncated", truncated, ModelControl.sha256(truncated.resolve("model.safetensors")))));
+            List<JsonNode> refused = deadLetters.await(d -> true, 3, Duration.ofSeconds(60));
+            assertEquals(List.of("model_checksum", "model_missing", "model_unloadable"), refused.stream().map(d -> d.get("reason").asText()).toList());
+            byte[] probe = beepWav("probe", "c", 16000, random);
+            produce(chunked(s, "probe-old", probe, random));
+            for (JsonNode r : results.ofStream("probe-old", offlineWindows(first, probe).size())) {
+                if (r.has("model")) assertEquals(v1.substring(0, 12), r.get("model").get("version").asText(), "the old model keeps serving");
+            }
+
+            produce(List.of(control(s, "beeps-v2", secondDir, v2)));
+            boolean swapped = false;
+            for (int attempt = 0; attempt < 30 && !swapped; attempt++) {   // the swap reaches every instance: probe until it has
+                String stream = "probe-" + attempt;
+                produce(chunked(s, stream, probe, random));
+                swapped = results.ofStream(stream, offlineWindows(first, probe).size()).stream()
+                        .allMatch(r -> !r.has("model") || r.get("model").get("version").asText().equals(v2.substring(0, 12)));
+            }
+            assertTrue(swapped, "a probe was served by the new model");
+            byte[] after = beepWav("after", "cba", 16000, random);
+            produce(chunked(s, "after", after, random));
+            List<double[]> expectedAfter = offlineWindows(second, after);
+            assertEquals(java.util.Set.of(v2.substring(0, 12)),
+                    assertOfflineEqual("after", results.ofStream("after", expectedAfter.size()), expectedAfter, second));
+            assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    @Test
+    void aFailureMidStreamLosesNothingAndRepeatsNothing() throws Exception {
+        JobSettings s = settings("fail-");
+        createTopics(s);
+        TaskModel model = TaskModel.load(audioModel, DataType.FLOAT);
+        Random random = new Random(13);
+        Map<String, List<double[]>> expected = new java.util.TreeMap<>();
+        List<List<Chunk>> streams = new ArrayList<>();
+        int total = 0;
+        for (int i = 0; i < 10; i++) {
+            String stream = "call-" + i;
+            byte[] wav = beepWav(stream, "abcabc".substring(i % 3, i % 3 + 4), 16000, random);
+            expected.put(stream, offlineWindows(model, wav));
+            total += expected.get(stream).size();
+            streams.add(chunked(s, stream, wav, random));
+        }
+        Path marker = dir.resolve("failed-once");
+        JobClient job = start(s, true, windows -> windows.map(new FailOnce(marker, 25)).name("fails once"));
+        try (Reader results = new Reader(s.resultsTopic())) {
+            produce(interleaved(streams, random));
+            List<JsonNode> all = results.await(r -> true, total, Duration.ofSeconds(180));
+            Thread.sleep(3000);   // a duplicate would come after the expected ones: give it time to show
+            results.await(r -> true, total, Duration.ofSeconds(1));
+            assertEquals(total, results.seen.size(), "every result exactly once, none repeated by the recovery");
+            assertTrue(Files.exists(marker), "the job did fail once");
+            for (var e : expected.entrySet()) assertOfflineEqual(e.getKey(), all, e.getValue(), model);
         } finally {
             job.cancel().get();
         }

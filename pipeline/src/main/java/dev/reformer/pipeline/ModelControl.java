@@ -1,0 +1,109 @@
+package dev.reformer.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reformer.task.TaskModel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Models by reference, and the control messages that swap them: {@code {"input": "audio"|"text", "name": ...,
+ * "path": "/models/dir", "sha256": "<SHA-256 of path/model.safetensors>"}} on the control topic.
+ */
+public final class ModelControl {
+
+    private ModelControl() {}
+
+    /** Which model serves an input: what the broadcast state holds (and so what a checkpoint restores). */
+    public record ModelRef(String input, String name, String path, String sha256) implements Serializable {
+        public String version() {
+            return sha256.substring(0, 12);
+        }
+    }
+
+    /** A loaded model and the reference it came from. */
+    public record Served(ModelRef ref, TaskModel model) {}
+
+    /** A refused control message: reason is a stable code, the message says what to fix. */
+    public static final class Rejected extends Exception {
+        public final String reason;
+
+        Rejected(String reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Parses a control message; checks its fields, the file's presence and its checksum, but does not load it. */
+    public static ModelRef parse(byte[] message) throws Rejected {
+        JsonNode m;
+        try {
+            m = JSON.readTree(message);
+        } catch (IOException | RuntimeException e) {
+            throw new Rejected("control_not_json", "the control message is not JSON: " + e.getMessage());
+        }
+        String input = m.path("input").asText(""), name = m.path("name").asText(""), path = m.path("path").asText("");
+        String sha = m.path("sha256").asText("").toLowerCase();
+        if (!input.equals("audio") && !input.equals("text")) throw new Rejected("control_bad_field", "\"input\" must be audio or text, got '" + input + "'");
+        if (name.isBlank() || path.isBlank()) throw new Rejected("control_bad_field", "\"name\" and \"path\" are required");
+        if (!sha.matches("[0-9a-f]{64}")) throw new Rejected("control_bad_field", "\"sha256\" must be 64 hex digits (sha256sum of model.safetensors)");
+        Path weights = Path.of(path).resolve("model.safetensors");
+        if (!Files.isRegularFile(weights) || !Files.isRegularFile(Path.of(path).resolve("config.json"))) {
+            throw new Rejected("model_missing", path + " does not hold config.json and model.safetensors; copy the model there first");
+        }
+        String actual;
+        try {
+            actual = sha256(weights);
+        } catch (IOException e) {
+            throw new Rejected("model_missing", weights + " cannot be read: " + e.getMessage());
+        }
+        if (!actual.equals(sha)) {
+            throw new Rejected("model_checksum", weights + " has SHA-256 " + actual + ", the message says " + sha
+                    + "; the file is incomplete or not the one meant");
+        }
+        return new ModelRef(input, name, path, sha);
+    }
+
+    /** Loads a referenced model, checking that it fits the input it is to serve. */
+    public static Served load(ModelRef ref) throws Rejected {
+        TaskModel model;
+        try {
+            model = TaskModel.load(Path.of(ref.path()), DataType.FLOAT);
+        } catch (IOException | RuntimeException e) {
+            throw new Rejected("model_unloadable", ref.path() + " could not be loaded: " + e.getMessage());
+        }
+        if (model.input().audio() != ref.input().equals("audio")) {
+            throw new Rejected("model_wrong_input", ref.path() + " reads " + (model.input().audio() ? "audio" : "text")
+                    + ", the message wants it for " + ref.input());
+        }
+        if (model.task() != TaskModel.Task.CLASSIFICATION) {
+            throw new Rejected("model_unsupported", ref.path() + " is a transcription model; the job serves classification"
+                    + " models so far (stitched CTC transcription is not built yet)");
+        }
+        return new Served(ref, model);
+    }
+
+    /** The reference of a model directory as given on the command line. */
+    public static ModelRef reference(String input, String path) throws IOException {
+        return new ModelRef(input, Path.of(path).getFileName().toString(), path, sha256(Path.of(path).resolve("model.safetensors")));
+    }
+
+    public static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) sha.update(buffer, 0, n);
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        }
+    }
+}
