@@ -39,6 +39,7 @@ public final class ReformerJob {
     public static void build(StreamExecutionEnvironment env, JobSettings s,
                              java.util.function.UnaryOperator<DataStream<Window>> windowsTap) throws java.io.IOException {
         env.enableCheckpointing(s.checkpointIntervalMs());
+        env.configure(flinkConfiguration(s));
         FeatureConfig features = s.audioModel() != null
                 ? TaskModel.load(Path.of(s.audioModel()), DataType.FLOAT).input().features() : FeatureConfig.logMel();
 
@@ -64,6 +65,18 @@ public final class ReformerJob {
     }
 
     /** Input topics start at the earliest offset; the control topic at the latest (models named at start serve until a message). */
+    /** The settings that are Flink's own: state backend, checkpoint storage, parallelism. */
+    public static org.apache.flink.configuration.Configuration flinkConfiguration(JobSettings s) {
+        org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
+        c.setString("state.backend.type", s.stateBackend());
+        if (s.checkpointDir() != null) {
+            String dir = s.checkpointDir().contains("://") ? s.checkpointDir() : Path.of(s.checkpointDir()).toAbsolutePath().toUri().toString();
+            c.setString("execution.checkpointing.dir", dir);
+        }
+        c.setString("parallelism.default", String.valueOf(s.parallelism()));
+        return c;
+    }
+
     static KafkaSource<RawRecord> source(JobSettings s, String topic, OffsetsInitializer start) {
         Properties properties = new Properties();
         properties.putAll(s.kafkaProperties());

@@ -43,6 +43,8 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
     private transient ValueState<Long> idleTimer;
     private transient ValueState<Long> newestTimestamp;
     private transient Counter deadLetters;
+    /** Streams of this instance with audio state (since it started: a restored instance counts afresh). */
+    private transient long activeStreams;
 
     public StreamAssembler(JobSettings settings, FeatureConfig features) {
         this.settings = settings;
@@ -65,6 +67,7 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         reorderDescriptor.enableTimeToLive(ttl);
         reorder = getRuntimeContext().getMapState(reorderDescriptor);
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLettersAssembly");
+        getRuntimeContext().getMetricGroup().gauge("activeStreams", () -> activeStreams);
     }
 
     private <T> ValueState<T> state(String name, TypeInformation<T> type, StateTtlConfig ttl) {
@@ -140,6 +143,7 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
                 if (event.eos) flush(ctx, out, event);
                 return;
             }
+            if (extractorState.value() == null) activeStreams++;
             extractorState.update(extractor.snapshot());
             addFrames(frames.frames());
             emitWindows(event.streamId, out, false);
@@ -226,6 +230,7 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
     }
 
     private void clear(Context ctx) throws Exception {
+        if (extractorState.value() != null) activeStreams = Math.max(0, activeStreams - 1);
         extractorState.clear();
         nextSeq.clear();
         reorder.clear();

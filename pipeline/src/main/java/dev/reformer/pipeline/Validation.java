@@ -19,9 +19,15 @@ public class Validation extends ProcessFunction<RawRecord, StreamEvent> {
     static final String STAGE = "validation";
 
     private final JobSettings settings;
+    private transient org.apache.flink.metrics.Counter deadLetters;
 
     public Validation(JobSettings settings) {
         this.settings = settings;
+    }
+
+    @Override
+    public void open(org.apache.flink.api.common.functions.OpenContext context) {
+        deadLetters = getRuntimeContext().getMetricGroup().counter("deadLettersValidation");
     }
 
     @Override
@@ -35,7 +41,10 @@ public class Validation extends ProcessFunction<RawRecord, StreamEvent> {
             detail = r.getMessage();
         }
         if (event != null) out.collect(event);
-        else ctx.output(DEAD_LETTERS, DeadLetter.of(problem, detail, STAGE, record));
+        else {
+            deadLetters.inc();
+            ctx.output(DEAD_LETTERS, DeadLetter.of(problem, detail, STAGE, record));
+        }
     }
 
     /** A refusal: reason is a stable code, the message a sentence for people. */
