@@ -74,6 +74,12 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
                 recordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
     }
 
+    public JobSettings withParallelism(int p) {
+        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
+                kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
+                maxRecordBytes, p, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+    }
+
     public JobSettings withCheckpoints(long intervalMs, String dir) {
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
                 kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,

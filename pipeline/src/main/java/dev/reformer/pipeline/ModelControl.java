@@ -84,9 +84,8 @@ public final class ModelControl {
             throw new Rejected("model_wrong_input", ref.path() + " reads " + (model.input().audio() ? "audio" : "text")
                     + ", the message wants it for " + ref.input());
         }
-        if (model.task() != TaskModel.Task.CLASSIFICATION) {
-            throw new Rejected("model_unsupported", ref.path() + " is a transcription model; the job serves classification"
-                    + " models so far (stitched CTC transcription is not built yet)");
+        if (model.task() == TaskModel.Task.TRANSCRIPTION && !model.input().audio()) {
+            throw new Rejected("model_unsupported", ref.path() + " transcribes text; the job transcribes audio and classifies text");
         }
         return new Served(ref, model);
     }

@@ -58,7 +58,9 @@ public final class ReformerJob {
         SingleOutputStreamOperator<String> results = windowsTap.apply(windows).keyBy(w -> w.streamId).connect(control)
                 .process(new ReformerOperator(s)).name("reformer");
 
-        results.sinkTo(sink(s, s.resultsTopic(), "results")).name("results");
+        DataStream<String> transcripts = results.getSideOutput(ReformerOperator.TRANSCRIBED).keyBy(d -> d.streamId)
+                .process(new TranscriptStitcher(s)).name("stitch transcripts");
+        results.union(transcripts).sinkTo(sink(s, s.resultsTopic(), "results")).name("results");
         events.getSideOutput(Validation.DEAD_LETTERS).union(windows.getSideOutput(Validation.DEAD_LETTERS),
                         results.getSideOutput(ReformerOperator.CONTROL_DEAD_LETTERS))
                 .map(DeadLetter::toJson).sinkTo(sink(s, s.deadLetterTopic(), "dead-letters")).name("dead letters");

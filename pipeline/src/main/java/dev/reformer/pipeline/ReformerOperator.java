@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Window, RawRecord, String> implements CheckpointedFunction {
     public static final MapStateDescriptor<String, ModelRef> MODELS = new MapStateDescriptor<>("models", String.class, ModelRef.class);
     public static final OutputTag<DeadLetter> CONTROL_DEAD_LETTERS = new OutputTag<>("control-dead-letters") {};
+    /** Transcription models' readings of windows, for the streams' {@link TranscriptStitcher}s. */
+    public static final OutputTag<Decoded> TRANSCRIBED = new OutputTag<>("transcribed") {};
     private static final Logger LOG = LoggerFactory.getLogger(ReformerOperator.class);
     static final String STAGE = "model-control";
 
@@ -90,7 +92,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         try {
             ModelRef ref = ModelControl.parse(control.value);
             Served next = ModelControl.load(ref);
-            if (!pending.isEmpty()) flush(out);   // what waited was meant for the old model
+            if (!pending.isEmpty()) flush(out, ctx::output);   // what waited was meant for the old model
             served.put(ref.input(), next);
             ctx.getBroadcastState(MODELS).put(ref.input(), ref);
             LOG.info("now serving {} for {} input (version {})", ref.path(), ref.input(), ref.version());
@@ -121,7 +123,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         pending.add(window);
         long now = ctx.timerService().currentProcessingTime();
         if (pending.size() >= settings.batchSize() || (deadline > 0 && now >= deadline)) {
-            flush(out);
+            flush(out, ctx::output);
         } else if (deadline == 0) {
             deadline = now + settings.batchDeadlineMs();
             ctx.timerService().registerProcessingTimeTimer(deadline);
@@ -130,10 +132,15 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<String> out) throws Exception {
-        if (!pending.isEmpty() && timestamp >= deadline) flush(out);
+        if (!pending.isEmpty() && timestamp >= deadline) flush(out, ctx::output);
     }
 
-    private void flush(Collector<String> out) {
+    /** Where side outputs go: the context of whichever call flushes. */
+    interface SideOutput {
+        <X> void output(OutputTag<X> tag, X value);
+    }
+
+    private void flush(Collector<String> out, SideOutput side) {
         List<Window> batch = pending;
         pending = new ArrayList<>();
         deadline = 0;
@@ -142,7 +149,10 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         List<Window> audio = new ArrayList<>(), text = new ArrayList<>();
         for (Window w : batch) (w.kind == StreamEvent.TEXT ? text : audio).add(w);
         List<ObjectNode> results = new ArrayList<>();
-        if (!audio.isEmpty()) results.addAll(classifyAudio(audio));
+        if (!audio.isEmpty()) {
+            if (served.get("audio").model().task() == TaskModel.Task.TRANSCRIPTION) transcribeAudio(audio).forEach(d -> side.output(TRANSCRIBED, d));
+            else results.addAll(classifyAudio(audio));
+        }
         if (!text.isEmpty()) results.addAll(classifyText(text));
         long inference = (System.nanoTime() - started) / 1_000_000;
         inferenceMillis.update(inference);
@@ -187,6 +197,48 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
             results.add(r);
         }
         return results;
+    }
+
+    /** Each window's best symbol per position; the stitcher makes text of them. */
+    private List<Decoded> transcribeAudio(List<Window> batch) {
+        Served audio = served.get("audio");
+        TaskModel model = audio.model();
+        List<Window> usable = new ArrayList<>();
+        List<Example> examples = new ArrayList<>();
+        for (Window w : batch) {
+            float[][] positions = model.audioPositions(w.frameRows());
+            if (positions.length > 0) {
+                usable.add(w);
+                examples.add(Example.transcript(positions, new int[]{1}));
+            }
+        }
+        List<TaskModel.Transcription> read = examples.isEmpty() ? List.of() : model.transcribe(examples);
+        List<Decoded> out = new ArrayList<>();
+        for (Window w : batch) {
+            int at = usable.indexOf(w);
+            Decoded d = new Decoded();
+            d.streamId = w.streamId;
+            d.index = w.index;
+            d.startFrame = w.startFrame;
+            d.endFrame = w.endFrame;
+            d.last = w.last;
+            d.frameStack = model.input().frameStack();
+            d.best = at < 0 ? new int[0] : bestPath(read.get(at).logProbs());
+            d.symbols = model.labels().toArray(String[]::new);
+            d.modelName = audio.ref().name();
+            d.modelVersion = audio.ref().version();
+            d.sourceTimestamp = w.sourceTimestamp;
+            out.add(d);
+        }
+        return out;
+    }
+
+    private static int[] bestPath(double[][] logProbs) {
+        int[] best = new int[logProbs.length];
+        for (int t = 0; t < best.length; t++) {
+            for (int k = 1; k < logProbs[t].length; k++) if (logProbs[t][k] > logProbs[t][best[t]]) best[t] = k;
+        }
+        return best;
     }
 
     private List<ObjectNode> classifyText(List<Window> batch) {

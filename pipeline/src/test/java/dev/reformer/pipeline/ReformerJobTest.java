@@ -143,7 +143,7 @@ class ReformerJobTest {
     static JobSettings settings(String topicPrefix) {
         return JobSettings.defaults(kafka.bootstrapServers(), audioModel.toString(), textModel.toString())
                 .withWindow(WINDOW, HOP).withBatching(8, 30).withCheckpoints(1000, null)
-                .withLimits(600_000, 64, 500_000).withTopicPrefix(topicPrefix);
+                .withLimits(600_000, 64, 500_000).withTopicPrefix(topicPrefix).withParallelism(2);
     }
 
     static JobClient start(JobSettings settings, boolean restarts,
@@ -157,7 +157,6 @@ class ReformerJobTest {
             configuration.setString("restart-strategy.type", "none");   // any failure would fail the job: no silent restarts
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration);
-        env.setParallelism(2);
         ReformerJob.build(env, settings, tap);
         return env.executeAsync("reformer test job");
     }
@@ -400,6 +399,56 @@ class ReformerJobTest {
             assertEquals(total, results.seen.size(), "every result exactly once, none repeated by the recovery");
             assertTrue(Files.exists(marker), "the job did fail once");
             for (var e : expected.entrySet()) assertOfflineEqual(e.getKey(), all, e.getValue(), model);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    @Test
+    void audioIsTranscribedWithPartialAndFinalResults() throws Exception {
+        Path data = dir.resolve("ctc-data"), transcriber = dir.resolve("beeps-ctc");
+        assertEquals(0, Main.run("train", "--train", TrainCommandTest.audioManifest(data, "train.jsonl", 3, 96, true).toString(),
+                "--validation", TrainCommandTest.audioManifest(data, "val.jsonl", 4, 16, true).toString(), "--out", transcriber.toString(),
+                "--epochs", "6", "--patience", "2", "--max-length", "128", "--learning-rate", "1e-2", "--warmup-steps", "5"));
+        // margins of (W - H) / 2 = 250 ms, longer than a beep: a beep met at a seam lies whole in both windows
+        JobSettings s = JobSettings.defaults(kafka.bootstrapServers(), transcriber.toString(), null)
+                .withWindow(100, 50).withBatching(8, 30).withCheckpoints(1000, null)
+                .withLimits(600_000, 64, 500_000).withTopicPrefix("ctc-").withParallelism(2);
+        createTopics(s);
+        Random random = new Random(21);
+        Map<String, String> truth = new java.util.TreeMap<>();
+        List<List<Chunk>> streams = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            StringBuilder beeps = new StringBuilder();
+            for (int k = 0; k < 12; k++) beeps.append("abc".charAt(random.nextInt(3)));   // about 3 s: windows meet 5 times
+            String stream = "dictation-" + i;
+            truth.put(stream, beeps.toString());
+            streams.add(chunked(s, stream, beepWav(stream, beeps.toString(), i % 2 == 0 ? 16000 : 22050, random), random));
+        }
+        JobClient job = start(s, false, w -> w);
+        try (Reader results = new Reader(s.resultsTopic())) {
+            produce(interleaved(streams, random));
+            List<JsonNode> finals = results.await(r -> r.get("kind").asText().equals("final"), truth.size(), Duration.ofSeconds(120));
+            Map<String, String> heard = new java.util.TreeMap<>();
+            for (JsonNode f : finals) heard.put(f.get("stream").asText(), f.get("text").asText());
+            // the seams themselves are tested exactly in TranscriptStitcherTest; here the whole path, model included
+            int errors = 0, symbols = 0;
+            for (String stream : truth.keySet()) {
+                assertTrue(heard.containsKey(stream), stream + " has a final transcript");
+                errors += dev.reformer.model.train.SequenceTranscriber.editDistance(heard.get(stream).chars().toArray(), truth.get(stream).chars().toArray());
+                symbols += truth.get(stream).length();
+            }
+            assertTrue(errors <= symbols / 20, "character error rate " + errors + "/" + symbols + ": heard " + heard + ", said " + truth);
+            for (String stream : truth.keySet()) {
+                List<JsonNode> partials = results.seen.stream().filter(r -> r.get("stream").asText().equals(stream)
+                        && r.get("kind").asText().equals("partial")).toList();
+                assertTrue(partials.size() >= 3, stream + ": a partial result per window before the final one");
+                for (int k = 1; k < partials.size(); k++) {
+                    String before = partials.get(k - 1).get("text").asText(), now = partials.get(k).get("text").asText();
+                    assertTrue(now.length() >= before.length() - 1, stream + ": partials grow toward the final: " + before + " then " + now);
+                }
+            }
+            assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
         } finally {
             job.cancel().get();
         }

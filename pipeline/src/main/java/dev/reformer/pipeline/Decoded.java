@@ -1,0 +1,24 @@
+package dev.reformer.pipeline;
+
+/**
+ * A transcription model's reading of one window, position by position (the most likely symbol of each, blanks
+ * included), on its way from {@link ReformerOperator} to the stream's {@link TranscriptStitcher}.
+ */
+public class Decoded {
+    public String streamId;
+    public long index;
+    public long startFrame;
+    public long endFrame;
+    public boolean last;
+    /** 10 ms frames per position. */
+    public int frameStack;
+    /** Most likely symbol per position; 0 is the CTC blank. */
+    public int[] best;
+    /** The model's symbols (index 0: the blank, ""). */
+    public String[] symbols;
+    public String modelName;
+    public String modelVersion;
+    public long sourceTimestamp;
+
+    public Decoded() {}
+}

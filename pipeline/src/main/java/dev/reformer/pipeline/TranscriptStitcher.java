@@ -1,0 +1,145 @@
+package dev.reformer.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Per stream: joins the CTC readings (the best symbol of each position, blanks included) of overlapping windows
+ * into one transcript, so that no word is doubled or dropped where windows meet.
+ *
+ * Window k is committed up to where window k + 1 starts; its reading of the overlap waits. When window k + 1
+ * arrives, both readings of the overlap are compared: a symbol's spike may sit at a different position in each,
+ * so the spikes are paired (same symbol, close in time, in order: a longest common subsequence), and the overlap
+ * is cut where no pair is split (one spike before the cut and its twin after it would double the symbol, the
+ * other way round drop it), as near the overlap's middle as possible, away from both windows' edges where they
+ * see only part of a sound. Window k's reading is taken before the cut, window k + 1's after it. The joined path
+ * is collapsed as CTC does (runs merged, blanks dropped). Each window gives a partial transcript (committed path
+ * plus the waiting overlap); the stream's last window gives the final one.
+ *
+ * Keyed state: the committed path, and the last window's reading of the overlap it shares with the next.
+ */
+public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, String> {
+
+    private final int hopFrames;
+    private transient ValueState<int[]> committed;
+    private transient ValueState<int[]> overlap;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public TranscriptStitcher(JobSettings settings) {
+        this.hopFrames = settings.hopFrames();
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        committed = getRuntimeContext().getState(new ValueStateDescriptor<>("committed-path", int[].class));
+        overlap = getRuntimeContext().getState(new ValueStateDescriptor<>("overlap-path", int[].class));
+    }
+
+    @Override
+    public void processElement(Decoded d, Context ctx, Collector<String> out) throws Exception {
+        int[] path = committed.value() == null ? new int[0] : committed.value();
+        int[] previous = overlap.value() == null ? new int[0] : overlap.value();
+        int[] reading = d.best;
+        int cut = reading.length == 0 ? previous.length : cut(previous, reading, tolerance(d.frameStack));
+        path = concat(path, Arrays.copyOf(previous, Math.min(cut, previous.length)));
+        int hop = Math.max(1, hopFrames / d.frameStack);
+        int keepUntil = d.last ? reading.length : Math.max(cut, Math.min(hop, reading.length));
+        path = concat(path, Arrays.copyOfRange(reading, Math.min(cut, reading.length), keepUntil));
+        int[] waiting = Arrays.copyOfRange(reading, keepUntil, reading.length);
+
+        ObjectNode r = JSON.createObjectNode();
+        r.put("stream", d.streamId).put("input", "audio").put("kind", d.last ? "final" : "partial")
+                .put("text", spell(collapse(d.last ? path : concat(path, waiting)), d.symbols));
+        r.putObject("window").put("index", d.index).put("start_s", d.startFrame / 100.0).put("end_s", (d.endFrame + 1.5) / 100.0)
+                .put("start_frame", d.startFrame).put("end_frame", d.endFrame);
+        r.put("final", d.last);
+        r.putObject("model").put("name", d.modelName).put("version", d.modelVersion);
+        r.put("latency_ms", System.currentTimeMillis() - d.sourceTimestamp);
+        out.collect(r.toString());
+        if (d.last) {
+            committed.clear();
+            overlap.clear();
+        } else {
+            committed.update(path);
+            overlap.update(waiting);
+        }
+    }
+
+    /** Spikes of the same symbol this many positions apart (about 200 ms) can be one sound read twice. */
+    static int tolerance(int frameStack) {
+        return Math.max(2, 20 / frameStack);
+    }
+
+    /**
+     * Where to cut an overlap read twice (previous[i] and next[i] are the same position): the cut c takes
+     * previous[0, c) and next[c, ...). Chooses the c splitting the fewest paired spikes, nearest the middle.
+     */
+    static int cut(int[] previous, int[] next, int tolerance) {
+        int n = Math.min(previous.length, next.length);
+        if (n == 0) return 0;
+        List<int[]> a = spikes(previous, n), b = spikes(next, n);
+        // longest common subsequence of the spikes: same symbol, within tolerance positions
+        int[][] lcs = new int[a.size() + 1][b.size() + 1];
+        for (int i = a.size() - 1; i >= 0; i--) {
+            for (int j = b.size() - 1; j >= 0; j--) {
+                boolean same = a.get(i)[0] == b.get(j)[0] && Math.abs(a.get(i)[1] - b.get(j)[1]) <= tolerance;
+                lcs[i][j] = same ? 1 + lcs[i + 1][j + 1] : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+            }
+        }
+        List<int[]> pairs = new ArrayList<>();
+        for (int i = 0, j = 0; i < a.size() && j < b.size(); ) {
+            boolean same = a.get(i)[0] == b.get(j)[0] && Math.abs(a.get(i)[1] - b.get(j)[1]) <= tolerance;
+            if (same && lcs[i][j] == 1 + lcs[i + 1][j + 1]) pairs.add(new int[]{a.get(i++)[1], b.get(j++)[1]});
+            else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++;
+            else j++;
+        }
+        int best = n / 2, bestSplits = Integer.MAX_VALUE;
+        for (int c = 0; c <= n; c++) {
+            int splits = 0;
+            for (int[] p : pairs) if ((p[0] < c) != (p[1] < c)) splits++;
+            if (splits < bestSplits || splits == bestSplits && Math.abs(c - n / 2.0) < Math.abs(best - n / 2.0)) {
+                best = c;
+                bestSplits = splits;
+            }
+        }
+        return best;
+    }
+
+    /** (symbol, position) of each run of a non-blank symbol in path[0, n). */
+    private static List<int[]> spikes(int[] path, int n) {
+        List<int[]> out = new ArrayList<>();
+        for (int p = 0; p < n; p++) if (path[p] != 0 && (p == 0 || path[p] != path[p - 1])) out.add(new int[]{path[p], p});
+        return out;
+    }
+
+    /** CTC's collapse: merge runs of one symbol, then drop blanks (0). */
+    static int[] collapse(int[] path) {
+        int[] out = new int[path.length];
+        int n = 0, previous = -1;
+        for (int s : path) {
+            if (s != previous && s != 0) out[n++] = s;
+            previous = s;
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    static String spell(int[] symbols, String[] alphabet) {
+        StringBuilder text = new StringBuilder();
+        for (int s : symbols) text.append(alphabet[s]);
+        return text.toString();
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
