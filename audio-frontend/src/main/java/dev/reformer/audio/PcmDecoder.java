@@ -370,11 +370,18 @@ public final class PcmDecoder {
         d.bytesPerSample = in.readInt();
         d.formatTag = in.readInt();
         d.samplesDecoded = in.readLong();
+        boolean widthOk = d.formatTag == FORMAT_PCM ? d.bytesPerSample >= 1 && d.bytesPerSample <= 4
+                : d.formatTag == FORMAT_FLOAT && (d.bytesPerSample == 4 || d.bytesPerSample == 8);
         boolean formatOk = d.sampleRate == -1 && !d.fmtSeen && d.wav
-                || d.sampleRate > 0 && d.sampleRate <= AudioException.MAX_SAMPLE_RATE && d.channels >= 1 && d.channels <= 64
-                && (d.bytesPerSample == 1 || d.bytesPerSample == 2 || d.bytesPerSample == 3 || d.bytesPerSample == 4 || d.bytesPerSample == 8)
-                && (d.formatTag == FORMAT_PCM || d.formatTag == FORMAT_FLOAT);
-        boolean dataOk = d.phase != Phase.DATA || d.formatKnown() && d.need == d.channels * d.bytesPerSample;
+                || d.sampleRate > 0 && d.sampleRate <= AudioException.MAX_SAMPLE_RATE && d.channels >= 1 && d.channels <= 64 && widthOk;
+        boolean needOk = switch (d.phase) {
+            case RIFF_HEADER -> d.need == 12;
+            case CHUNK_HEADER -> d.need == 8;
+            case FMT_BODY -> d.need >= 16 && d.need <= 1026;
+            case DATA -> d.formatKnown() && d.need == d.channels * d.bytesPerSample;
+            case SKIP, AFTER_DATA -> true;
+        };
+        boolean dataOk = needOk && (d.wav || d.phase == Phase.DATA) && (d.phase != Phase.DATA && d.phase != Phase.AFTER_DATA || d.formatKnown());
         if (!formatOk || !dataOk || d.skipRemaining < 0 || d.dataRemaining < UNBOUNDED || d.samplesDecoded < 0) {
             throw bad("inconsistent fields");
         }

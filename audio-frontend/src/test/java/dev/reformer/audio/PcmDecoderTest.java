@@ -216,7 +216,7 @@ class PcmDecoderTest {
     }
 
     @Test
-    void mangledInputOnlyEverGivesTypedErrors() throws IOException {
+    void mangledInputOnlyEverGivesTypedErrors() throws IOException, AudioException {
         Random random = new Random(17);
         byte[] good = new Wav(1, 2, 44100, 16, false, true, 400, new byte[400]).bytes();
         for (int trial = 0; trial < 3000; trial++) {
@@ -234,18 +234,39 @@ class PcmDecoderTest {
                 fail("trial " + trial + " escaped as " + t, t);
             }
         }
-        for (int trial = 0; trial < 500; trial++) {
-            byte[] junk = new byte[random.nextInt(80)];
-            random.nextBytes(junk);
-            if (junk.length > 4) { junk[0] = 0; junk[1] = 0; junk[2] = 0; junk[3] = 1; }
+        // states: random bytes, and real states with a byte changed; one that is accepted must then decode safely
+        List<byte[]> realStates = new ArrayList<>();
+        PcmDecoder source = PcmDecoder.wav();
+        for (int at = 0; at < good.length; at += 5) {
+            source.push(good, at, Math.min(5, good.length - at));
+            realStates.add(save(source));
+        }
+        for (int trial = 0; trial < 20000; trial++) {
+            byte[] junk;
+            if (trial % 2 == 0) {
+                junk = realStates.get(random.nextInt(realStates.size())).clone();
+                junk[4 + random.nextInt(junk.length - 4)] = (byte) random.nextInt(256);
+            } else {
+                junk = new byte[random.nextInt(80)];
+                random.nextBytes(junk);
+                if (junk.length > 4) { junk[0] = 0; junk[1] = 0; junk[2] = 0; junk[3] = 1; }
+            }
             try {
-                PcmDecoder.readState(new DataInputStream(new ByteArrayInputStream(junk)));
+                PcmDecoder restored = PcmDecoder.readState(new DataInputStream(new ByteArrayInputStream(junk)));
+                byte[] more = new byte[random.nextInt(64)];
+                random.nextBytes(more);
+                try {
+                    restored.push(more, 0, more.length);
+                    restored.finish();
+                } catch (AudioException fine) {
+                    // a typed error: what a caller can handle
+                }
             } catch (AudioException e) {
                 assertEquals(AudioException.Kind.BAD_STATE, e.kind());
             } catch (IOException ranOut) {
                 // fine: the state ended early
             } catch (Throwable t) {
-                fail("readState escaped as " + t, t);
+                fail("a restored state escaped as " + t + " (trial " + trial + ")", t);
             }
         }
     }

@@ -34,13 +34,18 @@ import java.util.regex.Pattern;
                 "frontend: the audio front-end on one thread, in this JVM: WAV bytes in 100 ms chunks through decoding,"
                         + " resampling to 16 kHz and features (80 log-mel, or 13 MFCC), for 16, 8, 44.1 (stereo) and 48 kHz"
                         + " input; median time and the real-time factor (audio seconds per second of work), with decoding"
-                        + " plus resampling alone in the same run. Run under `taskset -c 0` to hold it to one core."},
+                        + " plus resampling alone in the same run. Run under `taskset -c 0` to hold it to one core.",
+                "pipeline: the streaming job through an in-JVM Kafka broker and a Flink MiniCluster (parallelism 2) with"
+                        + " models of the default train size: audio capacity (--streams streams of --seconds s sent at once;"
+                        + " aggregate x real time), text capacity (--messages 512-byte messages per second), and p50/p99"
+                        + " end-to-end latency with text paced at half the capacity; micro-batching on and off in the same run."},
         footer = {"", "Examples:", "  ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3",
                 "  ./reformer bench memory --lengths 4096 --layers 1,6,12 --repeats 3",
-                "  taskset -c 0 ./reformer bench frontend --seconds 60 --repeats 7"})
+                "  taskset -c 0 ./reformer bench frontend --seconds 60 --repeats 7",
+                "  ./reformer bench pipeline --streams 16 --seconds 60 --messages 5000"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "What to measure: attention, memory or frontend.")
+    @Parameters(paramLabel = "WHAT", description = "What to measure: attention, memory, frontend or pipeline.")
     String what;
 
     @Option(names = "--lengths", split = ",",
@@ -55,8 +60,17 @@ final class BenchCommand implements Callable<Integer> {
             description = "attention: hash rounds of LSH attention (default: ${DEFAULT-VALUE}; memory uses 2).")
     List<Integer> hashes;
 
-    @Option(names = "--seconds", defaultValue = "60", description = "frontend: seconds of audio per input (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", defaultValue = "60", description = "frontend, pipeline: seconds of audio per input or stream (default: ${DEFAULT-VALUE}).")
     int seconds;
+
+    @Option(names = "--streams", defaultValue = "16", description = "pipeline: concurrent audio streams (default: ${DEFAULT-VALUE}).")
+    int streams;
+
+    @Option(names = "--messages", defaultValue = "5000", description = "pipeline: 512-byte text messages (default: ${DEFAULT-VALUE}).")
+    int messages;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "pipeline: micro-batch size when batching is on (default: ${DEFAULT-VALUE}).")
+    int batchSize;
 
     @Option(names = "--repeats", defaultValue = "5", description = "Timed runs per cell; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
@@ -86,8 +100,18 @@ final class BenchCommand implements Callable<Integer> {
             case "attention" -> attention(lengths == null ? List.of(1024, 4096, 16384, 65536) : lengths);
             case "memory" -> memory(lengths == null ? List.of(4096, 16384) : lengths);
             case "frontend" -> frontend();
-            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory, frontend");
+            case "pipeline" -> pipeline();
+            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory, frontend, pipeline");
         };
+    }
+
+    /** The job through real Kafka and Flink in this JVM: capacity and latency, micro-batching on and off. */
+    private int pipeline() throws Exception {
+        Path work = Files.createTempDirectory("reformer-bench-pipeline");
+        String table = PipelineBench.run(streams, seconds, messages, batchSize, work);
+        System.out.print(table);
+        writeMarkdown("pipeline --streams " + streams + " --seconds " + seconds + " --messages " + messages + " --batch-size " + batchSize, table);
+        return 0;
     }
 
     /** Real-time factor of the audio front-end on this thread (pin the JVM with taskset for one core). */

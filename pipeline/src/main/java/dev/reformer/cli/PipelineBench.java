@@ -1,0 +1,205 @@
+package dev.reformer.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reformer.audio.FeatureConfig;
+import dev.reformer.model.Params;
+import dev.reformer.model.ReformerConfig;
+import dev.reformer.model.ReformerModel;
+import dev.reformer.pipeline.JobSettings;
+import dev.reformer.pipeline.ReformerJob;
+import dev.reformer.task.TaskModel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The whole job on this machine: an in-JVM KRaft broker, a Flink MiniCluster, and models of the size
+ * `./reformer train` makes by default (d_model 64, 4 layers; weights untrained, which costs the same).
+ * Measures, with micro-batching on and off in the same run: audio capacity (N streams of D seconds sent at
+ * once; audio seconds done per second = the aggregate real-time factor), text capacity (512-byte messages per
+ * second), and end-to-end latency (p50, p99 of each result's latency_ms) with input paced at half the capacity.
+ */
+final class PipelineBench {
+    private PipelineBench() {}
+
+    static String run(int streams, int seconds, int messages, int batch, Path work) throws Exception {
+        Path audioModel = work.resolve("audio-model"), textModel = work.resolve("text-model");
+        makeModel(audioModel, true);
+        makeModel(textModel, false);
+        KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
+                .setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("transaction.state.log.replication.factor", "1").setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("offsets.topic.replication.factor", "1").setConfigProp("group.initial.rebalance.delay.ms", "0").build();
+        kafka.format();
+        kafka.startup();
+        kafka.waitForReadyBrokers();
+        StringBuilder table = new StringBuilder();
+        table.append("| micro-batching | audio: x real time (").append(streams).append(" streams x ").append(seconds)
+                .append(" s) | text: messages/s (512 B) | latency p50 ms at half load | latency p99 ms at half load |\n|---|---:|---:|---:|---:|\n");
+        try {
+            int run = 0;
+            for (int batchSize : new int[]{batch, 1}) {
+                String label = batchSize == 1 ? "off (batch 1)" : "on (batch " + batchSize + ", 50 ms)";
+                System.err.printf("[%d/2] micro-batching %s ...%n", ++run, label);
+                JobSettings s = JobSettings.defaults(kafka.bootstrapServers(), audioModel.toString(), textModel.toString())
+                        .withBatching(batchSize, 50).withCheckpoints(1000, null).withParallelism(2)
+                        .withTopicPrefix("bench" + run + "-").withLimits(600_000, 64, 1 << 20);
+                try (Admin admin = Admin.create(props(kafka))) {
+                    admin.createTopics(List.of(new NewTopic(s.audioTopic(), 2, (short) 1), new NewTopic(s.textTopic(), 2, (short) 1),
+                            new NewTopic(s.resultsTopic(), 2, (short) 1), new NewTopic(s.deadLetterTopic(), 1, (short) 1),
+                            new NewTopic(s.controlTopic(), 1, (short) 1))).all().get();
+                }
+                StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+                ReformerJob.build(env, s);
+                JobClient job = env.executeAsync("reformer bench");
+                try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props(kafka), new ByteArraySerializer(), new ByteArraySerializer());
+                     Results results = new Results(props(kafka), s.resultsTopic())) {
+                    // warm-up: a few streams and messages, so that compilation and model loading are not measured
+                    sendAudio(producer, s, "warm", 4, 2);
+                    sendText(producer, s, "warm", 50, 0);
+                    results.await(r -> r.path("stream").asText().startsWith("warm"), windowsPer(2, s) * 4 + 50, 300);
+
+                    long t0 = System.nanoTime();
+                    sendAudio(producer, s, "audio", streams, seconds);
+                    long lastAudio = results.await(r -> r.path("stream").asText().startsWith("audio"), windowsPer(seconds, s) * streams, 900);
+                    double audioFactor = streams * (double) seconds / ((lastAudio - t0) / 1e9);
+
+                    long t1 = System.nanoTime();
+                    sendText(producer, s, "text", messages, 0);
+                    long lastText = results.await(r -> r.path("stream").asText().startsWith("text"), messages, 900);
+                    double textRate = messages / ((lastText - t1) / 1e9);
+
+                    // latency at half the measured text capacity, paced
+                    int paced = Math.max(50, (int) Math.min(messages, textRate * 10));
+                    sendText(producer, s, "paced", paced, (long) (2e9 / textRate));
+                    results.await(r -> r.path("stream").asText().startsWith("paced"), paced, 900);
+                    double[] latency = results.latencies("paced");
+                    table.append(String.format(Locale.ROOT, "| %s | %.0fx | %.0f | %.0f | %.0f |%n", label, audioFactor, textRate,
+                            percentile(latency, 0.5), percentile(latency, 0.99)));
+                } finally {
+                    job.cancel().get();
+                }
+            }
+        } finally {
+            kafka.close();
+        }
+        return table.toString();
+    }
+
+    private static int windowsPer(int seconds, JobSettings s) {
+        int frames = 1 + (seconds * 16000 - 400) / 160;
+        int complete = frames < s.windowFrames() ? 0 : 1 + (frames - s.windowFrames()) / s.hopFrames();
+        return complete + 1;   // the tail window, or the end marker
+    }
+
+    private static void sendAudio(KafkaProducer<byte[], byte[]> producer, JobSettings s, String prefix, int streams, int seconds) {
+        byte[] wav = FrontendBench.speechLikeWav(16000, 1, seconds);
+        int chunk = 3200;   // 100 ms of 16 kHz s16le
+        for (int at = 0, seq = 0; at < wav.length; at += chunk, seq++) {
+            for (int i = 0; i < streams; i++) {
+                byte[] part = Arrays.copyOfRange(wav, at, Math.min(wav.length, at + chunk));
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(s.audioTopic(), (prefix + "-" + i).getBytes(StandardCharsets.UTF_8), part);
+                r.headers().add("seq", String.valueOf(seq).getBytes(StandardCharsets.UTF_8));
+                if (at + chunk >= wav.length) r.headers().add("eos", "true".getBytes(StandardCharsets.UTF_8));
+                producer.send(r);
+            }
+        }
+        producer.flush();
+    }
+
+    private static void sendText(KafkaProducer<byte[], byte[]> producer, JobSettings s, String prefix, int n, long gapNanos) throws InterruptedException {
+        String base = "the quick brown fox jumps over the lazy dog; ".repeat(12);
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            if (gapNanos > 0) {
+                long due = start + i * gapNanos;
+                while (System.nanoTime() < due) Thread.sleep(0, 200_000);
+            }
+            byte[] text = (i + " " + base).substring(0, 512).getBytes(StandardCharsets.UTF_8);
+            producer.send(new ProducerRecord<>(s.textTopic(), (prefix + "-" + (i % 64)).getBytes(StandardCharsets.UTF_8), text));
+        }
+        producer.flush();
+    }
+
+    private static Properties props(KafkaClusterTestKit kafka) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        return p;
+    }
+
+    private static void makeModel(Path dir, boolean audio) throws Exception {
+        if (Files.isRegularFile(dir.resolve("model.safetensors"))) return;
+        ReformerConfig config = TrainCommand.defaultConfig(512, audio);
+        ReformerModel model = new ReformerModel(config, Params.init(config, 1, DataType.FLOAT));
+        FeatureConfig features = FeatureConfig.logMel();
+        float[] mean = new float[features.dimension()], std = new float[features.dimension()];
+        Arrays.fill(std, 1);
+        TaskModel.Input input = audio ? new TaskModel.Input(true, 512, features, 2, mean, std) : TaskModel.Input.bytes(512);
+        List<String> labels = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l");
+        TaskModel.create(config, TaskModel.Task.CLASSIFICATION, labels, input, model, 1).save(dir);
+    }
+
+    static double percentile(double[] sorted, double q) {
+        if (sorted.length == 0) return Double.NaN;
+        return sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))];
+    }
+
+    /** Results read as they commit; the time each awaited count was reached. */
+    static final class Results implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final List<JsonNode> seen = new ArrayList<>();
+        private final ObjectMapper json = new ObjectMapper();
+
+        Results(Properties base, String topic) {
+            Properties p = new Properties();
+            p.putAll(base);
+            p.put("group.id", "bench-" + System.nanoTime());
+            p.put("auto.offset.reset", "earliest");
+            p.put("isolation.level", "read_committed");
+            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of(topic));
+        }
+
+        /** Polls until count results match; returns System.nanoTime() when the last of them was read. */
+        long await(java.util.function.Predicate<JsonNode> which, int count, int timeoutSeconds) throws Exception {
+            long end = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+            while (seen.stream().filter(which).count() < count) {
+                if (System.nanoTime() > end) throw new IllegalStateException("waited " + timeoutSeconds + " s for " + count
+                        + " results, got " + seen.stream().filter(which).count() + "; the job may have failed (see the log)");
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) seen.add(json.readTree(r.value()));
+            }
+            return System.nanoTime();
+        }
+
+        double[] latencies(String prefix) {
+            return seen.stream().filter(r -> r.path("stream").asText().startsWith(prefix)).mapToDouble(r -> r.path("latency_ms").asDouble())
+                    .sorted().toArray();
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+}
