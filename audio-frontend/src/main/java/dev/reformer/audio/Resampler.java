@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Output sample k sits at time k / 16000 s, i.e. at input position k * M / L with L / M = 16000 / rate reduced;
  * the filter is centred there (zero delay), so it needs inputs up to half the span ahead. Its taps depend only on
  * the fractional part of that position, one of L phases; each phase's taps are computed once per rate, shared
- * by every stream, and scaled to sum to exactly 1 (no DC error, no gain ripple between phases).
+ * by every stream, and scaled to sum to exactly 1 (no DC error, no gain ripple between phases). Rates with more
+ * than 512 phases (odd rates such as 44101 Hz) interpolate between 513 rows instead, so the table stays small.
  * {@code ResamplerTest} measures passband error and aliasing rejection for 8 to 48 kHz input.
  *
  * <h2>Streaming</h2>
@@ -45,10 +46,17 @@ public final class Resampler {
     private static final double KAISER_BETA = 0.1102 * (ATTENUATION_DB - 8.7);
     private static final int STATE_VERSION = 1;
 
-    /** The phase table of one input rate: taps[phase * width + i] weighs input n0 - half + 1 + i. */
-    private record Filter(int up, int down, int half, float[] taps) {
+    /**
+     * The phase table of one input rate: taps[row * width + i] weighs input n0 - half + 1 + i for the fraction
+     * row / rows. With rows == up every phase has its own exact row. A rate with more phases than MAX_ROWS (an odd
+     * rate such as 44101 Hz: 16000 phases) keeps MAX_ROWS + 1 rows and interpolates linearly between the two
+     * nearest, so no declared rate can make the table large.
+     */
+    private record Filter(int up, int down, int half, int rows, boolean interpolated, float[] taps) {
         int width() { return 2 * half; }
     }
+
+    private static final int MAX_ROWS = 512;
 
     private static final Map<Integer, Filter> FILTERS = new ConcurrentHashMap<>();
 
@@ -86,11 +94,13 @@ public final class Resampler {
         double halfSpanSamples = spanSeconds / 2 * inputRate;      // in input samples
         int half = (int) Math.ceil(halfSpanSamples) + 1;
         int width = 2 * half;
-        float[] taps = new float[up * width];
+        boolean interpolated = up > MAX_ROWS;
+        int rows = interpolated ? MAX_ROWS : up;
+        float[] taps = new float[(interpolated ? rows + 1 : rows) * width];
         double fc = cutoff / inputRate;                             // cycles per input sample
         double i0Beta = besselI0(KAISER_BETA);
-        for (int phase = 0; phase < up; phase++) {
-            double fraction = (double) phase / up;                  // output position minus n0, in input samples
+        for (int phase = 0; phase < taps.length / width; phase++) {
+            double fraction = (double) phase / rows;                // output position minus n0, in input samples
             double[] w = new double[width];
             double sum = 0;
             for (int i = 0; i < width; i++) {
@@ -103,7 +113,7 @@ public final class Resampler {
             }
             for (int i = 0; i < width; i++) taps[phase * width + i] = (float) (w[i] / sum);
         }
-        return new Filter(up, down, half, taps);
+        return new Filter(up, down, half, rows, interpolated, taps);
     }
 
     private static int gcd(int a, int b) {
@@ -164,8 +174,15 @@ public final class Resampler {
             long position = k * down;
             long n0 = position / up;
             int phase = (int) (position - n0 * up);
-            int from = (int) (n0 - half + 1 - bufferStart), tapFrom = phase * width;
-            out[j] = dot(taps, tapFrom, buffer, from, width);
+            int from = (int) (n0 - half + 1 - bufferStart);
+            if (!filter.interpolated()) {
+                out[j] = dot(taps, phase * width, buffer, from, width);
+            } else {
+                double at = (double) phase * filter.rows() / up;
+                int row = (int) at;
+                float t = (float) (at - row);
+                out[j] = (1 - t) * dot(taps, row * width, buffer, from, width) + t * dot(taps, (row + 1) * width, buffer, from, width);
+            }
         }
         produced += count;
         long keepFrom = Math.floorDiv(produced * down, up) - half + 1;  // first input the next output needs
