@@ -21,7 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmarks behind docs/BENCHMARKS.md. Each cell runs in a fresh JVM so that its peak memory is its own.",
+        description = {"Benchmarks behind docs/BENCHMARKS.md. Each cell of attention and memory runs in a fresh JVM so that its peak memory is its own; frontend and pipeline run in this JVM.",
                 "attention: one attention sublayer (layer norm, attention, output projection), d_model 256, 4 heads x 64,"
                         + " chunk 64, batch 1, float32: LSH attention with each number of hash rounds versus full attention,"
                         + " in the same run. Reports the median time, the peak memory (the rise of the resident set's high-water"

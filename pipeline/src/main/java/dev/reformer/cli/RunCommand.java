@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs the streaming job: Kafka audio and text streams in, classifications out, exactly once.",
+        description = {"Runs the streaming job: Kafka audio and text streams in, classifications and transcripts out, exactly once.",
                 "Locally by default (an in-process Flink MiniCluster with its web UI on 127.0.0.1), or submitted to a"
                         + " Flink cluster with --cluster and --job-jar. Topics, keys, headers and messages are in docs/PROTOCOL.md.",
                 "Every option can also come from --config FILE, a properties file whose keys are the option names"
