@@ -93,6 +93,7 @@ public final class Resampler {
         double spanSeconds = (ATTENUATION_DB - 7.95) / (2.285 * 2 * Math.PI * transition);
         double halfSpanSamples = spanSeconds / 2 * inputRate;      // in input samples
         int half = (int) Math.ceil(halfSpanSamples) + 1;
+        half = (half + 3) / 4 * 4;                                  // width a multiple of 8: whole vectors, the extra taps are 0
         int width = 2 * half;
         boolean interpolated = up > MAX_ROWS;
         int rows = interpolated ? MAX_ROWS : up;
@@ -196,10 +197,29 @@ public final class Resampler {
     }
 
     /**
-     * The filter's dot product with eight independent sums, so additions overlap instead of waiting on each other;
-     * the order is fixed, so the result never depends on where the input was split. width is even (2 * half).
+     * Whether the dot product runs on the Vector API: only when the jdk.incubator.vector module is present (the
+     * launcher and the tests add it; Flink TaskManagers need it in env.java.opts.all for this speed) and 256-bit
+     * vectors are native. Both ways give the same bits, so this changes speed only.
      */
+    static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorDotGate.fast();
+
+    /** Touches VectorDot only when the module is there: loading it without the module would fail. */
+    private static final class VectorDotGate {
+        static boolean fast() {
+            return VectorDot.FAST;
+        }
+    }
+
     private static float dot(float[] taps, int tapFrom, float[] x, int from, int width) {
+        return VECTOR ? VectorDot.dot(taps, tapFrom, x, from, width) : scalarDot(taps, tapFrom, x, from, width);
+    }
+
+    /**
+     * The filter's dot product with eight independent sums, so additions overlap instead of waiting on each other;
+     * the order is fixed, so the result never depends on where the input was split. width is a multiple of 8, so
+     * lane l of {@link VectorDot} holds exactly sum l.
+     */
+    static float scalarDot(float[] taps, int tapFrom, float[] x, int from, int width) {
         float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
         int i = 0;
         for (; i + 7 < width; i += 8) {

@@ -98,6 +98,20 @@ class ResamplerTest {
     }
 
     @Test
+    void theVectorDotProductGivesTheScalarOnesBits() {
+        Random random = new Random(4);
+        for (int trial = 0; trial < 2000; trial++) {
+            int width = 8 * (1 + random.nextInt(40));
+            float[] taps = new float[width + 5], x = new float[width + 9];
+            for (int i = 0; i < taps.length; i++) taps[i] = (float) random.nextGaussian();
+            for (int i = 0; i < x.length; i++) x[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(7) - 3));
+            int t = random.nextInt(5), f = random.nextInt(9);
+            assertEquals(Float.floatToIntBits(Resampler.scalarDot(taps, t, x, f, width)), Float.floatToIntBits(VectorDot.dot(taps, t, x, f, width)));
+        }
+        assertTrue(Resampler.VECTOR, "the tests run with the Vector API module, so the resampler uses it");
+    }
+
+    @Test
     void sixteenKilohertzPassesThroughUnchanged() throws AudioException {
         float[] x = TestAudio.noise(0.3, 1234, 5);
         assertArrayEquals(x, whole(16000, x));
