@@ -27,7 +27,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A trained model as the product ships it: the Reformer, its head (classification or CTC transcription), and
@@ -159,6 +165,10 @@ public final class TaskModel {
 
     /** Class probabilities [B][K] of each example. */
     public double[][] classify(List<Example> examples) {
+        return inServingWorkspace(() -> classifyHere(examples));
+    }
+
+    private double[][] classifyHere(List<Example> examples) {
         SequenceClassifier classifier = (SequenceClassifier) trainable;
         ClassificationHead.Output out = classifier.scores(classifier.batch(examples));
         INDArray logits = out.logits().castTo(DataType.DOUBLE);
@@ -178,12 +188,32 @@ public final class TaskModel {
     public record Transcription(String text, int[] symbols, double[][] logProbs) {}
 
     public List<Transcription> transcribe(List<Example> examples) {
+        return inServingWorkspace(() -> transcribeHere(examples));
+    }
+
+    private List<Transcription> transcribeHere(List<Example> examples) {
         SequenceTranscriber transcriber = (SequenceTranscriber) trainable;
         CtcHead.Output out = transcriber.scores(transcriber.encoder().batch(examples), null);
         int[][] decoded = CtcHead.decode(out);
         List<Transcription> result = new ArrayList<>();
         for (int b = 0; b < decoded.length; b++) result.add(new Transcription(spell(decoded[b]), decoded[b], out.logProbs()[b]));
         return result;
+    }
+
+    /**
+     * A forward pass allocates hundreds of short-lived arrays; allocated one by one, each costs a native malloc, page
+     * faults and a deallocator registered with the garbage collector, which took most of a small model's time. A
+     * workspace hands them out of one block per thread that is reused by the next call, sized by the largest call so
+     * far. Nothing allocated inside may outlive the call: results leave as Java arrays.
+     */
+    private static final WorkspaceConfiguration SERVING_WORKSPACE = WorkspaceConfiguration.builder().initialSize(0)
+            .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.FIRST_LOOP)
+            .policySpill(SpillPolicy.REALLOCATE).build();
+
+    private static <T> T inServingWorkspace(java.util.function.Supplier<T> pass) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(SERVING_WORKSPACE, "reformer-serving")) {
+            return pass.get();
+        }
     }
 
     // ------------------------------------------------------------------ files
