@@ -1,6 +1,5 @@
 package dev.reformer.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,6 +7,7 @@ import dev.reformer.audio.AudioException;
 import dev.reformer.audio.FeatureConfig;
 import dev.reformer.audio.PcmDecoder;
 import dev.reformer.audio.StreamingFeatureExtractor;
+import dev.reformer.data.Manifest;
 import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
 import dev.reformer.model.ReformerModel;
@@ -21,7 +21,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -187,7 +186,6 @@ final class TrainCommand implements Callable<Integer> {
         for (int i = 0; i < rows.size(); i++) {
             Manifest.Row row = rows.get(i);
             if (i % 50 == 0 || i == rows.size() - 1) System.err.printf("\rfeatures of the %s audio: %d/%d   ", what, i + 1, rows.size());
-            if (!Files.isRegularFile(row.audio())) throw new IllegalArgumentException(row.where() + "audio file " + row.audio() + " does not exist");
             try {
                 out.put(row, StreamingFeatureExtractor.extractAll(config, PcmDecoder.wav(), Files.readAllBytes(row.audio())).frames());
             } catch (AudioException e) {
@@ -269,79 +267,6 @@ final class TrainCommand implements Callable<Integer> {
         ArrayNode epochsNode = metrics.putArray("epochs");
         history.forEach(m -> epochsNode.add(json.valueToTree(m)));
         Files.writeString(out.resolve("metrics.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(metrics));
-    }
-
-    /** JSONL manifests; every problem names the file and line. */
-    static final class Manifest {
-        enum Kind {
-            TEXT_LABEL(false, "text with labels"), AUDIO_LABEL(true, "audio with labels"), AUDIO_TRANSCRIPT(true, "audio with transcripts");
-
-            final boolean audio;
-            final String description;
-
-            Kind(boolean audio, String description) {
-                this.audio = audio;
-                this.description = description;
-            }
-        }
-
-        /** One line: text and/or label, or an audio file (resolved against the manifest's folder). */
-        record Row(Path file, int line, String text, String label, Path audio) {
-            String where() {
-                return file + ":" + line + ": ";
-            }
-
-            Kind kind() {
-                return audio == null ? Kind.TEXT_LABEL : label != null ? Kind.AUDIO_LABEL : Kind.AUDIO_TRANSCRIPT;
-            }
-        }
-
-        static List<Row> read(Path file) throws IOException {
-            if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + " does not exist");
-            List<Row> rows = new ArrayList<>();
-            ObjectMapper json = new ObjectMapper();
-            Path folder = file.toAbsolutePath().getParent();
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).isBlank()) continue;
-                String where = file + ":" + (i + 1) + ": ";
-                JsonNode node;
-                try {
-                    node = json.readTree(lines.get(i));
-                } catch (IOException e) {
-                    throw new IllegalArgumentException(where + "not a JSON object (" + e.getMessage().lines().findFirst().orElse("") + ")");
-                }
-                if (!node.isObject()) throw new IllegalArgumentException(where + "not a JSON object");
-                JsonNode audioNode = node.has("audio") ? node.get("audio") : node.get("wav");
-                if (audioNode != null && !audioNode.isTextual()) throw new IllegalArgumentException(where + "\"audio\" must be a path (a string)");
-                boolean hasLabel = node.has("label") && !node.get("label").isNull();
-                if (hasLabel && node.get("label").isContainerNode()) throw new IllegalArgumentException(where + "\"label\" must be a string or a number");
-                if (node.has("text") && !node.get("text").isTextual()) throw new IllegalArgumentException(where + "\"text\" must be a string");
-                String text = node.has("text") ? node.get("text").asText() : null;
-                String label = hasLabel ? node.get("label").asText() : null;
-                if (audioNode == null) {
-                    if (text == null || label == null) throw new IllegalArgumentException(where
-                            + "needs {\"text\": ..., \"label\": ...} for text, or {\"audio\": \"file.wav\", \"label\" or \"text\": ...} for audio");
-                    rows.add(new Row(file, i + 1, text, label, null));
-                } else {
-                    if (text == null && label == null) throw new IllegalArgumentException(where
-                            + "audio needs a \"label\" (classification) or a \"text\" (transcription)");
-                    rows.add(new Row(file, i + 1, text, label, folder.resolve(audioNode.asText()).normalize()));
-                }
-            }
-            if (rows.isEmpty()) throw new IllegalArgumentException(file + " holds no examples");
-            return rows;
-        }
-
-        /** The one kind every row shares, or an error naming the first row that differs. */
-        static Kind kindOf(List<Row> rows, Path file) {
-            Kind kind = rows.get(0).kind();
-            for (Row r : rows) {
-                if (r.kind() != kind) throw new IllegalArgumentException(r.where() + "is " + r.kind().description
-                        + ", but line " + rows.get(0).line() + " is " + kind.description + "; a manifest holds one kind");
-            }
-            return kind;
-        }
     }
 
     /** One line on stderr, redrawn: epoch, batch, loss, examples/s, ETA of the run. */
