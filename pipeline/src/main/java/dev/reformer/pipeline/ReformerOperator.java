@@ -2,6 +2,7 @@ package dev.reformer.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reformer.model.layers.KernelThreads;
 import dev.reformer.model.train.Example;
 import dev.reformer.pipeline.ModelControl.ModelRef;
 import dev.reformer.pipeline.ModelControl.Served;
@@ -149,11 +150,17 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         List<Window> audio = new ArrayList<>(), text = new ArrayList<>();
         for (Window w : batch) (w.kind == StreamEvent.TEXT ? text : audio).add(w);
         List<ObjectNode> results = new ArrayList<>();
-        if (!audio.isEmpty()) {
-            if (served.get("audio").model().task() == TaskModel.Task.TRANSCRIPTION) transcribeAudio(audio).forEach(d -> side.output(TRANSCRIBED, d));
-            else results.addAll(classifyAudio(audio));
-        }
-        if (!text.isEmpty()) results.addAll(classifyText(text));
+        List<Decoded> transcribed = new ArrayList<>();
+        // one instance per slot and core: the kernels stay on this thread rather than queue in the shared pool
+        KernelThreads.callingThreadOnly(() -> {
+            if (!audio.isEmpty()) {
+                if (served.get("audio").model().task() == TaskModel.Task.TRANSCRIPTION) transcribed.addAll(transcribeAudio(audio));
+                else results.addAll(classifyAudio(audio));
+            }
+            if (!text.isEmpty()) results.addAll(classifyText(text));
+            return null;
+        });
+        transcribed.forEach(d -> side.output(TRANSCRIBED, d));
         long inference = (System.nanoTime() - started) / 1_000_000;
         inferenceMillis.update(inference);
         long now = System.currentTimeMillis();

@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * LSH self-attention (Reformer, section 2): shared query/key vectors are hashed by random rotations into
@@ -130,7 +129,7 @@ public final class LshSelfAttention {
         boolean padding = Attention.anyPadding(keyValid);
         int bucketsPerRound = bucketsPerRoundWithoutPadding + (padding ? 1 : 0);
         int[][][][] buckets = new int[batch][heads][rounds][length];
-        IntStream.range(0, batch * length).parallel().forEach(bt -> {
+        KernelThreads.range(batch * length).forEach(bt -> {
             int b = bt / length, t = bt % length;
             double[] rotated = new double[rounds * half];
             for (int h = 0; h < heads; h++) {

@@ -4,7 +4,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.stream.IntStream;
 
 /**
  * Chunked attention in plain float64 Java: the readable statement of what {@link VectorKernel} does fast,
@@ -21,7 +20,7 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         double[] perRound = new double[rounds * rows * d];   // [R, rows, D]
         double[] logsumexp = new double[rounds * rows];      // [R, rows]
         int chunks = plan.groups() * plan.chunksPerGroup();
-        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, q, k, v, sharedKeys, perRound, logsumexp));
+        KernelThreads.range(chunks).forEach(m -> attendChunk(plan, m, q, k, v, sharedKeys, perRound, logsumexp));
         double[] out = combineRounds(perRound, logsumexp, rounds, rows, d);
         return Nd4j.create(out, new long[]{rows, d}, DataType.DOUBLE).castTo(queries.dataType());
     }
@@ -88,7 +87,7 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         int d = plan.headSize(), rows = (int) queries.size(0), rounds = plan.rounds();
         double[] perRound = new double[rounds * rows * d], logsumexp = new double[rounds * rows];
         int chunks = plan.groups() * plan.chunksPerGroup();
-        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, q, k, v, sharedKeys, perRound, logsumexp));
+        KernelThreads.range(chunks).forEach(m -> attendChunk(plan, m, q, k, v, sharedKeys, perRound, logsumexp));
 
         // through out = sum_r w_r o_r, w = softmax(logsumexp): dO_r = w_r dOut, dLse_r = w_r (dOut.o_r - sum_r' w_r' dOut.o_r')
         double[] dPerRound = new double[rounds * rows * d], dLogsumexp = new double[rounds * rows];
@@ -109,7 +108,7 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         }
 
         double[] dq = new double[rows * d], dk = new double[rows * d], dv = new double[rows * d];
-        IntStream.range(0, plan.groups()).parallel().forEach(g -> { // a group's chunks touch only its own rows
+        KernelThreads.range(plan.groups()).forEach(g -> { // a group's chunks touch only its own rows
             for (int n = 0; n < plan.chunksPerGroup(); n++) {
                 backwardChunk(plan, g, n, q, k, v, sharedKeys, logsumexp, dPerRound, dLogsumexp, dq, dk, dv);
             }

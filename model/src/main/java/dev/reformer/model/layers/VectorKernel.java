@@ -8,7 +8,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
 
 /**
  * Chunked attention in float32 with the JDK Vector API (fused multiply-add over 8 or 16 lanes): the same
@@ -54,7 +53,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         FloatBuffer pb = perRound.data().asNioFloat();
         float[] logsumexp = new float[rounds * rows];                                         // [R, rows]
         int chunks = plan.groups() * plan.chunksPerGroup();
-        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, qb, kb, vb, sharedKeys, pb, logsumexp));
+        KernelThreads.range(chunks).forEach(m -> attendChunk(plan, m, qb, kb, vb, sharedKeys, pb, logsumexp));
         // the buffers point into native memory that ND4J frees when its arrays are collected
         Reference.reachabilityFence(q);
         Reference.reachabilityFence(k);
@@ -64,7 +63,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, rows, d);
         FloatBuffer ob = out.data().asNioFloat();
         int block = 1024;
-        IntStream.range(0, (rows + block - 1) / block).parallel().forEach(b ->
+        KernelThreads.range((rows + block - 1) / block).forEach(b ->
                 combineRounds(pb, logsumexp, rounds, rows, d, b * block, Math.min(rows, (b + 1) * block), ob));
         Reference.reachabilityFence(perRound);
         return out;
@@ -176,13 +175,13 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         FloatBuffer pb = perRound.data().asNioFloat();
         float[] logsumexp = new float[rounds * rows];
         int chunks = plan.groups() * plan.chunksPerGroup();
-        IntStream.range(0, chunks).parallel().forEach(m -> attendChunk(plan, m, qb, kb, vb, sharedKeys, pb, logsumexp));
+        KernelThreads.range(chunks).forEach(m -> attendChunk(plan, m, qb, kb, vb, sharedKeys, pb, logsumexp));
 
         // through out = sum_r w_r o_r: dO_r = w_r dOut, dLse_r = w_r (dOut.o_r - sum_r' w_r' dOut.o_r')
         INDArray dPerRound = Nd4j.createUninitialized(DataType.FLOAT, rounds, rows, d);
         FloatBuffer dpb = dPerRound.data().asNioFloat(), dob = dO.data().asNioFloat();
         float[] dLogsumexp = new float[rounds * rows];
-        IntStream.range(0, (rows + 1023) / 1024).parallel().forEach(block -> {
+        KernelThreads.range((rows + 1023) / 1024).forEach(block -> {
             float[] upstream = new float[d], round = new float[d], weights = new float[rounds], dots = new float[rounds];
             for (int row = block * 1024; row < Math.min(rows, (block + 1) * 1024); row++) {
                 dob.get(row * d, upstream, 0, d);
@@ -206,13 +205,13 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         INDArray dq = Nd4j.zeros(DataType.FLOAT, rows, d), dk = Nd4j.zeros(DataType.FLOAT, rows, d);
         INDArray dv = Nd4j.zeros(DataType.FLOAT, rows, d);
         FloatBuffer dqb = dq.data().asNioFloat(), dkb = dk.data().asNioFloat(), dvb = dv.data().asNioFloat();
-        IntStream.range(0, plan.groups()).parallel().forEach(g -> {
+        KernelThreads.range(plan.groups()).forEach(g -> {
             for (int n = 0; n < plan.chunksPerGroup(); n++) {
                 backwardChunk(plan, g, n, qb, kb, vb, sharedKeys, logsumexp, dpb, dLogsumexp, dqb, dkb, dvb);
             }
         });
         if (sharedKeys) { // keys = x * scale(x): fold their gradient into the shared rows
-            IntStream.range(0, (rows + 1023) / 1024).parallel().forEach(block -> {
+            KernelThreads.range((rows + 1023) / 1024).forEach(block -> {
                 float[] x = new float[d], dKey = new float[d], dx = new float[d];
                 for (int row = block * 1024; row < Math.min(rows, (block + 1) * 1024); row++) {
                     qb.get(row * d, x, 0, d);
