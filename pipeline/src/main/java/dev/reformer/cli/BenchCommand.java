@@ -72,6 +72,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16", description = "pipeline: micro-batch size when batching is on (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--bytes-per-position", defaultValue = "8",
+            description = "pipeline: bytes per position of the text model (512 / k positions per 512-byte message; default: ${DEFAULT-VALUE}).")
+    int bytesPerPosition;
+
     @Option(names = "--repeats", defaultValue = "5", description = "Timed runs per cell; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
@@ -108,9 +112,9 @@ final class BenchCommand implements Callable<Integer> {
     /** The job through real Kafka and Flink in this JVM: capacity and latency, micro-batching on and off. */
     private int pipeline() throws Exception {
         Path work = Files.createTempDirectory("reformer-bench-pipeline");
-        String table = PipelineBench.run(streams, seconds, messages, batchSize, work);
+        String table = PipelineBench.run(streams, seconds, messages, batchSize, bytesPerPosition, work);
         System.out.print(table);
-        writeMarkdown("pipeline --streams " + streams + " --seconds " + seconds + " --messages " + messages + " --batch-size " + batchSize, table);
+        writeMarkdown("pipeline --streams " + streams + " --seconds " + seconds + " --messages " + messages + " --batch-size " + batchSize + " --bytes-per-position " + bytesPerPosition, table);
         return 0;
     }
 

@@ -43,10 +43,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 final class PipelineBench {
     private PipelineBench() {}
 
-    static String run(int streams, int seconds, int messages, int batch, Path work) throws Exception {
+    static String run(int streams, int seconds, int messages, int batch, int bytesPerPosition, Path work) throws Exception {
         Path audioModel = work.resolve("audio-model"), textModel = work.resolve("text-model");
-        makeModel(audioModel, true);
-        makeModel(textModel, false);
+        makeModel(audioModel, true, 1);
+        makeModel(textModel, false, bytesPerPosition);
         KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
                 .setNumBrokerNodes(1).setNumControllerNodes(1).build())
                 .setConfigProp("transaction.state.log.replication.factor", "1").setConfigProp("transaction.state.log.min.isr", "1")
@@ -148,14 +148,16 @@ final class PipelineBench {
         return p;
     }
 
-    private static void makeModel(Path dir, boolean audio) throws Exception {
+    /** Text models read 512 bytes, bytesPerPosition in each position. */
+    private static void makeModel(Path dir, boolean audio, int bytesPerPosition) throws Exception {
         if (Files.isRegularFile(dir.resolve("model.safetensors"))) return;
-        ReformerConfig config = TrainCommand.defaultConfig(512, audio);
+        int positions = audio ? 512 : 512 / bytesPerPosition;
+        ReformerConfig config = TrainCommand.defaultConfig(positions, !audio && bytesPerPosition == 1);
         ReformerModel model = new ReformerModel(config, Params.init(config, 1, DataType.FLOAT));
         FeatureConfig features = FeatureConfig.logMel();
         float[] mean = new float[features.dimension()], std = new float[features.dimension()];
         Arrays.fill(std, 1);
-        TaskModel.Input input = audio ? new TaskModel.Input(true, 512, features, 2, mean, std) : TaskModel.Input.bytes(512);
+        TaskModel.Input input = audio ? new TaskModel.Input(true, 512, features, 2, mean, std) : TaskModel.Input.bytes(positions, bytesPerPosition);
         List<String> labels = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l");
         TaskModel.create(config, TaskModel.Task.CLASSIFICATION, labels, input, model, 1).save(dir);
     }

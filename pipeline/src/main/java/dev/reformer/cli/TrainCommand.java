@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a Reformer from JSONL manifests, one example per line:",
-                "  text classification:   {\"text\": \"...\", \"label\": \"...\"}  (UTF-8 bytes as ids 2-257, cut to --max-length)",
+                "  text classification:   {\"text\": \"...\", \"label\": \"...\"}  (UTF-8 bytes, --bytes-per-position in each of --max-length positions)",
                 "  audio classification:  {\"audio\": \"clip.wav\", \"label\": \"...\"}",
                 "  audio transcription:   {\"audio\": \"clip.wav\", \"text\": \"...\"}  (CTC over the characters of the texts)",
                 "Audio paths are relative to the manifest. Audio goes through the front-end (80 log-mel bands every 10 ms),"
@@ -63,8 +63,14 @@ final class TrainCommand implements Callable<Integer> {
     Path configFile;
 
     @Option(names = "--max-length", defaultValue = "512",
-            description = "Model positions per example (bytes, or stacked audio frames), a multiple of 64 (default: ${DEFAULT-VALUE}).")
+            description = "Model positions per example (bytes or byte groups, or stacked audio frames), a multiple of 64 (default: ${DEFAULT-VALUE}).")
     int maxLength;
+
+    @Option(names = "--bytes-per-position", defaultValue = "1",
+            description = {"Text: bytes read into one model position (default: ${DEFAULT-VALUE}: one byte id each, through the word embeddings).",
+                    "k > 1 projects each group of k bytes (concatenated one-hot) into a position: k times fewer positions, k times",
+                    "less work per text; the model reads --max-length x k bytes. docs/BENCHMARKS.md measures what it costs in accuracy."})
+    int bytesPerPosition;
 
     @Option(names = "--frame-stack", defaultValue = "2",
             description = "Audio: 10 ms frames per model position (default: ${DEFAULT-VALUE}, 20 ms per position).")
@@ -96,9 +102,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (maxLength < 128 || maxLength % 64 != 0) {
-            throw new IllegalArgumentException("--max-length " + maxLength + " must be a multiple of 64, at least 128");
+        if (maxLength < 64 || maxLength % 64 != 0) {
+            throw new IllegalArgumentException("--max-length " + maxLength + " must be a multiple of 64, at least 64");
         }
+        if (bytesPerPosition < 1 || bytesPerPosition > 64) throw new IllegalArgumentException("--bytes-per-position " + bytesPerPosition + " must be 1..64");
         if (frameStack < 1 || frameStack > 16) throw new IllegalArgumentException("--frame-stack " + frameStack + " must be 1..16");
         List<Manifest.Row> trainRows = Manifest.read(trainManifest), validationRows = Manifest.read(validationManifest);
         Manifest.Kind kind = Manifest.kindOf(trainRows, trainManifest);
@@ -115,7 +122,7 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         Map<Manifest.Row, float[][]> frames = new HashMap<>();
-        TaskModel.Input input = TaskModel.Input.bytes(maxLength);
+        TaskModel.Input input = TaskModel.Input.bytes(maxLength, bytesPerPosition);
         if (kind.audio) {
             FeatureConfig features = FeatureConfig.logMel();
             frames.putAll(features(trainRows, features, "training"));
@@ -123,8 +130,8 @@ final class TrainCommand implements Callable<Integer> {
             float[][] stats = meanAndStd(trainRows.stream().map(frames::get).toList(), features.dimension());
             input = new TaskModel.Input(true, maxLength, features, frameStack, stats[0], stats[1]);
         }
-        ReformerConfig config = configFile != null ? ReformerConfig.read(configFile) : defaultConfig(maxLength, kind.audio);
-        if (!kind.audio && config.vocabSize() < TaskModel.BYTE_VOCABULARY) throw new IllegalArgumentException("config field vocab_size is "
+        ReformerConfig config = configFile != null ? ReformerConfig.read(configFile) : defaultConfig(maxLength, !kind.audio && bytesPerPosition == 1);
+        if (!kind.audio && bytesPerPosition == 1 && config.vocabSize() < TaskModel.BYTE_VOCABULARY) throw new IllegalArgumentException("config field vocab_size is "
                 + config.vocabSize() + "; byte input needs at least 258 (256 bytes + padding + 1 reserved)");
         if (config.maxPositionEmbeddings() < maxLength) throw new IllegalArgumentException("config field max_position_embeddings is "
                 + config.maxPositionEmbeddings() + ", less than --max-length " + maxLength);
@@ -160,13 +167,16 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A small default: d_model 64, 2 heads x 32, local and LSH layers alternating, chunk 64, dropout 0.05. */
-    static ReformerConfig defaultConfig(int maxLength, boolean audio) {
+    /**
+     * A small default: d_model 64, 2 heads x 32, local and LSH layers alternating, chunk 64, dropout 0.05. byteIds:
+     * its input is byte ids through word embeddings (else input vectors, which leave them unused: vocabulary 2).
+     */
+    static ReformerConfig defaultConfig(int maxLength, boolean byteIds) {
         return ReformerConfig.builder()
                 .hiddenSize(64).numAttentionHeads(2).attentionHeadSize(32).attnLayers(List.of("local", "lsh", "local", "lsh"))
                 .numHashes(2).numBuckets(List.of()).lshAttnChunkLength(64).localAttnChunkLength(64)
                 .feedForwardSize(128).axialPosShape(List.of(64, maxLength / 64)).axialPosEmbdsDim(List.of(32, 32))
-                .maxPositionEmbeddings(maxLength).vocabSize(audio ? 2 : TaskModel.BYTE_VOCABULARY).initializerRange(0.1).axialNormStd(0.1)
+                .maxPositionEmbeddings(maxLength).vocabSize(byteIds ? TaskModel.BYTE_VOCABULARY : 2).initializerRange(0.1).axialNormStd(0.1)
                 .hiddenDropoutProb(0.05).localAttentionProbsDropoutProb(0.05).build();
     }
 
@@ -226,8 +236,8 @@ final class TrainCommand implements Callable<Integer> {
             float[][] all = frames.get(row);
             float[][] positions = model.audioPositions(all);
             if (positions.length == 0) throw new IllegalArgumentException(row.where() + row.audio() + " is shorter than one model position ("
-                    + model.input().frameStack() * 10 + " ms after the first 25 ms window)");
-            if (positions.length * model.input().frameStack() < all.length - model.input().frameStack() + 1) cut++;
+                    + model.input().stack() * 10 + " ms after the first 25 ms window)");
+            if (positions.length * model.input().stack() < all.length - model.input().stack() + 1) cut++;
             if (model.task() == TaskModel.Task.CLASSIFICATION) {
                 out.add(Example.features(positions, labelOf(row, model, manifest)));
             } else {

@@ -229,7 +229,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
             d.startFrame = w.startFrame;
             d.endFrame = w.endFrame;
             d.last = w.last;
-            d.frameStack = model.input().frameStack();
+            d.frameStack = model.input().stack();
             d.best = at < 0 ? new int[0] : bestPath(read.get(at).logProbs());
             d.symbols = model.labels().toArray(String[]::new);
             d.modelName = audio.ref().name();

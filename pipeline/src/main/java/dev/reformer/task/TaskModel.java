@@ -56,20 +56,31 @@ public final class TaskModel {
     /**
      * How input becomes model input.
      *
-     * @param audio      false: text as bytes; true: audio through the front-end with {@code features}
-     * @param maxLength  positions the model takes (bytes, or stacked frames)
-     * @param frameStack consecutive 10 ms frames concatenated into one position (a remainder under one stack is dropped)
-     * @param mean       per feature band, subtracted before stacking (audio only)
-     * @param std        per feature band, divided by before stacking (audio only)
+     * @param audio     false: text as bytes; true: audio through the front-end with {@code features}
+     * @param maxLength positions the model takes
+     * @param stack     what one position holds: consecutive 10 ms frames (audio; a remainder under one stack is
+     *                  dropped), or consecutive bytes (text; 1 is one byte id per position)
+     * @param mean      per feature band, subtracted before stacking (audio only)
+     * @param std       per feature band, divided by before stacking (audio only)
      */
-    public record Input(boolean audio, int maxLength, FeatureConfig features, int frameStack, float[] mean, float[] std) {
+    public record Input(boolean audio, int maxLength, FeatureConfig features, int stack, float[] mean, float[] std) {
         public static Input bytes(int maxLength) {
-            return new Input(false, maxLength, null, 1, null, null);
+            return bytes(maxLength, 1);
+        }
+
+        /** Text, bytesPerPosition bytes in each of maxLength positions. */
+        public static Input bytes(int maxLength, int bytesPerPosition) {
+            return new Input(false, maxLength, null, bytesPerPosition, null, null);
+        }
+
+        /** Bytes of text the model reads; the rest of a longer text is cut. */
+        public int maxBytes() {
+            return audio ? 0 : maxLength * stack;
         }
 
         /** Width of one position: feature bands times the stack. */
         public int width() {
-            return audio ? features.dimension() * frameStack : 0;
+            return audio ? features.dimension() * stack : 0;
         }
     }
 
@@ -90,7 +101,8 @@ public final class TaskModel {
 
     /** A fresh model to train. */
     public static TaskModel create(ReformerConfig config, Task task, List<String> labels, Input input, ReformerModel model, long seed) {
-        Encoder encoder = input.audio() ? Encoder.ofFeatures(model, input.width(), seed + 2) : Encoder.ofTokens(model);
+        Encoder encoder = input.audio() ? Encoder.ofFeatures(model, input.width(), seed + 2)
+                : input.stack() > 1 ? Encoder.ofByteGroups(model, input.stack(), seed + 2) : Encoder.ofTokens(model);
         Trainable trainable = task == Task.CLASSIFICATION
                 ? SequenceClassifier.withNewHead(encoder, labels.size(), seed + 1)
                 : SequenceTranscriber.withNewHead(encoder, labels.size(), seed + 1);
@@ -109,10 +121,10 @@ public final class TaskModel {
 
     // ------------------------------------------------------------------ raw input to model input
 
-    /** UTF-8 bytes as ids, cut to maxLength (an empty text is one zero byte). */
+    /** UTF-8 bytes as ids, cut to the bytes the model reads (an empty text is one zero byte). */
     public int[] encodeText(String text) {
         byte[] raw = text.getBytes(StandardCharsets.UTF_8);
-        int n = Math.min(input.maxLength(), raw.length);
+        int n = Math.min(input.maxBytes(), raw.length);
         int[] ids = new int[Math.max(1, n)];
         ids[0] = BYTE_OFFSET;
         for (int i = 0; i < n; i++) ids[i] = BYTE_OFFSET + (raw[i] & 0xff);
@@ -128,7 +140,7 @@ public final class TaskModel {
     }
 
     public float[][] audioPositions(float[][] frames, int from, int to) {
-        int bands = input.features().dimension(), stack = input.frameStack();
+        int bands = input.features().dimension(), stack = input.stack();
         int positions = Math.min(input.maxLength(), (to - from) / stack);
         float[][] out = new float[positions][bands * stack];
         for (int p = 0; p < positions; p++) {
@@ -232,11 +244,12 @@ public final class TaskModel {
         }
         ObjectNode in = ours.putObject("input");
         in.put("type", input.audio() ? "audio" : "bytes").put("max_length", input.maxLength());
+        if (!input.audio()) in.put("bytes_per_position", input.stack());
         if (input.audio()) {
             FeatureConfig f = input.features();
             in.put("features", f.kind().name().toLowerCase()).put("mel_bands", f.melBands())
                     .put("mfcc_coefficients", f.mfccCoefficients()).put("low_hz", f.lowHz()).put("high_hz", f.highHz())
-                    .put("log_floor", f.logFloor()).put("frame_stack", input.frameStack());
+                    .put("log_floor", f.logFloor()).put("frame_stack", input.stack());
             ArrayNode mean = in.putArray("feature_mean"), std = in.putArray("feature_std");
             for (float v : input.mean()) mean.add(v);
             for (float v : input.std()) std.add(v);
@@ -279,7 +292,8 @@ public final class TaskModel {
                 }
                 input = new Input(true, in.path("max_length").asInt(), features, in.path("frame_stack").asInt(1), mean, std);
             } else {
-                input = Input.bytes(in.path("max_length").asInt());
+                input = Input.bytes(in.path("max_length").asInt(), in.path("bytes_per_position").asInt(1));
+                if (input.stack() < 1) throw new IllegalArgumentException("bytes_per_position must be at least 1, not " + input.stack());
             }
             Map<String, INDArray> tensors = SafeTensors.read(weightsFile);
             String headWeight = task == Task.CLASSIFICATION ? SequenceClassifier.HEAD_WEIGHT : SequenceTranscriber.HEAD_WEIGHT;
@@ -289,8 +303,9 @@ public final class TaskModel {
             // one fixed set of rotations for every call: a window's result does not depend on when or with what it is batched
             ReformerModel model = new ReformerModel(config, Params.fromNamed(config, encoderTensors, dtype),
                     Rotations.seeded(config.hashSeed() != null ? config.hashSeed() : SERVING_HASH_SEED));
-            Encoder encoder = input.audio()
-                    ? new Encoder(model, required(tensors, Encoder.PROJECTION_WEIGHT, dtype), required(tensors, Encoder.PROJECTION_BIAS, dtype))
+            Encoder encoder = input.audio() || input.stack() > 1
+                    ? new Encoder(model, required(tensors, Encoder.PROJECTION_WEIGHT, dtype), required(tensors, Encoder.PROJECTION_BIAS, dtype),
+                            input.audio() ? 0 : input.stack())
                     : Encoder.ofTokens(model);
             INDArray w = required(tensors, headWeight, dtype), b = required(tensors, headBias, dtype);
             if (w.size(0) != labels.size()) throw new IllegalArgumentException(headWeight + " has " + w.size(0) + " rows for " + labels.size() + " labels");

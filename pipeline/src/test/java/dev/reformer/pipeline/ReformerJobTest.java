@@ -177,7 +177,7 @@ class ReformerJobTest {
         int k = 0;
         for (; k * HOP + WINDOW <= frames.length; k++) scores.add(offline(model, frames, k * HOP, k * HOP + WINDOW));
         boolean tail = k * HOP < frames.length && !(k > 0 && (k - 1) * HOP + WINDOW >= frames.length)
-                && (frames.length - k * HOP) / model.input().frameStack() > 0;
+                && (frames.length - k * HOP) / model.input().stack() > 0;
         scores.add(tail ? offline(model, frames, k * HOP, frames.length) : null);
         return scores;
     }

@@ -12,9 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The trunk shared by every task: a Reformer reading token ids, or feature frames (audio) through a linear
- * input projection from the frame width to hidden_size. Owns the trunk's parameters and their gradients;
- * the heads on top own theirs.
+ * The trunk shared by every task: a Reformer reading token ids, feature frames (audio) through a linear input
+ * projection from the frame width to hidden_size, or bytes k at a time (text) through a projection of k
+ * concatenated one-hot bytes. Owns the trunk's parameters and their gradients; the heads on top own theirs.
  */
 public final class Encoder {
     public static final String PROJECTION_WEIGHT = "input_projection.weight", PROJECTION_BIAS = "input_projection.bias";
@@ -23,8 +23,25 @@ public final class Encoder {
     private final INDArray projectionWeight, projectionBias;           // [C, F], [C]; null for token input
     private final Params grads;
     private final INDArray projectionWeightGrad, projectionBiasGrad;
+    /** Bytes per position when the input is grouped bytes (see {@link #ofByteGroups}); 0 otherwise. */
+    private final int bytesPerPosition;
+
+    /** Byte values 0..255 per byte of a group: the projection's input width per byte. */
+    public static final int BYTE_VALUES = 256;
+    /** Ids of bytes in token input, as TaskModel encodes text: byte value + 2 (0 is padding). */
+    public static final int BYTE_ID_OFFSET = 2;
 
     public Encoder(ReformerModel model, INDArray projectionWeight, INDArray projectionBias) {
+        this(model, projectionWeight, projectionBias, 0);
+    }
+
+    /** Grouped-byte input when bytesPerPosition > 0: the projection is [C, 256 * bytesPerPosition]. */
+    public Encoder(ReformerModel model, INDArray projectionWeight, INDArray projectionBias, int bytesPerPosition) {
+        if (bytesPerPosition > 0 && projectionWeight.size(1) != (long) BYTE_VALUES * bytesPerPosition) {
+            throw new IllegalArgumentException(PROJECTION_WEIGHT + " has " + projectionWeight.size(1) + " columns; "
+                    + bytesPerPosition + " bytes per position need " + BYTE_VALUES * bytesPerPosition);
+        }
+        this.bytesPerPosition = bytesPerPosition;
         this.model = model;
         this.projectionWeight = projectionWeight;
         this.projectionBias = projectionBias;
@@ -45,6 +62,19 @@ public final class Encoder {
                 Nd4j.zeros(model.params().wordEmbeddings.dataType(), hidden));
     }
 
+    /**
+     * Text read bytesPerPosition bytes at a time: position t's input vector is
+     * bias + sum_j W[:, 256 j + byte(t k + j)], the input projection of the group's concatenated one-hot bytes (a
+     * strided convolution of width and stride k over one-hot bytes), computed by lookup. k times fewer positions
+     * make the trunk k times cheaper; what it costs in accuracy is measured in docs/BENCHMARKS.md.
+     */
+    public static Encoder ofByteGroups(ReformerModel model, int bytesPerPosition, long seed) {
+        if (bytesPerPosition < 1) throw new IllegalArgumentException("bytes per position must be at least 1, not " + bytesPerPosition);
+        int hidden = model.config().hiddenSize();
+        return new Encoder(model, initialWeight(model, hidden, BYTE_VALUES * bytesPerPosition, seed),
+                Nd4j.zeros(model.params().wordEmbeddings.dataType(), hidden), bytesPerPosition);
+    }
+
     /** A linear layer's weight [rows, cols] ~ N(0, initializer_range), as the reference initialises them, in the model's type. */
     static INDArray initialWeight(ReformerModel model, int rows, int cols, long seed) {
         Random random = new Random(seed);
@@ -55,12 +85,15 @@ public final class Encoder {
 
     public ReformerModel model() { return model; }
 
-    /** Width of a feature frame; 0 when the input is token ids. */
-    public int featureDims() { return projectionWeight == null ? 0 : (int) projectionWeight.size(1); }
+    /** Width of a feature frame; 0 when the input is token ids or grouped bytes. */
+    public int featureDims() { return projectionWeight == null || bytesPerPosition > 0 ? 0 : (int) projectionWeight.size(1); }
+
+    /** Bytes per position of grouped-byte input; 0 for token ids or features. */
+    public int bytesPerPosition() { return bytesPerPosition; }
 
     /**
      * A padded batch: ids [B][T] or features [B, T, F], the mask [B][T] (1 real, 0 padding) and each row's
-     * real length (a prefix).
+     * real length (a prefix). For grouped bytes, ids are [B][T k] byte ids and mask and lengths count positions.
      */
     public record Batch(int[][] ids, INDArray features, int[][] mask, int[] lengths) {
         public int size() { return lengths.length; }
@@ -68,6 +101,7 @@ public final class Encoder {
 
     /** Pads examples to the longest one. */
     public Batch batch(List<Example> examples) {
+        if (bytesPerPosition > 0) return byteGroupBatch(examples);
         int length = examples.stream().mapToInt(Example::length).max().orElse(1);
         int rows = examples.size(), dims = featureDims();
         int[][] mask = new int[rows][length];
@@ -93,6 +127,21 @@ public final class Encoder {
         INDArray featureArray = features == null ? null
                 : Nd4j.create(features, new long[]{rows, length, dims}).castTo(model.params().wordEmbeddings.dataType());
         return new Batch(ids, featureArray, mask, lengths);
+    }
+
+    private Batch byteGroupBatch(List<Example> examples) {
+        int k = bytesPerPosition, rows = examples.size();
+        int length = examples.stream().mapToInt(e -> (e.length() + k - 1) / k).max().orElse(1);
+        int[][] bytes = new int[rows][length * k], mask = new int[rows][length];
+        int[] lengths = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            Example e = examples.get(i);
+            if (e.ids() == null) throw new IllegalArgumentException("this model reads bytes; the example has features");
+            System.arraycopy(e.ids(), 0, bytes[i], 0, e.length());
+            lengths[i] = (e.length() + k - 1) / k;
+            java.util.Arrays.fill(mask[i], 0, lengths[i], 1);
+        }
+        return new Batch(bytes, null, mask, lengths);
     }
 
     public Map<String, INDArray> params() {
@@ -123,6 +172,10 @@ public final class Encoder {
 
     /** The last hidden state [B, T, 2C]; training runs with dropout and keeps what backward needs. */
     public ReformerModel.Output forward(Batch batch, boolean training) {
+        if (bytesPerPosition > 0) {
+            INDArray grouped = lookUpByteGroups(batch.ids(), batch.mask()[0].length);
+            return training ? model.forwardEmbeddingsForTraining(grouped, batch.mask()) : model.forwardEmbeddings(grouped, batch.mask());
+        }
         if (batch.ids() != null) {
             return training ? model.forwardForTraining(batch.ids(), batch.mask()) : model.forward(batch.ids(), batch.mask());
         }
@@ -137,9 +190,59 @@ public final class Encoder {
                 .reshape(rows, length, projectionWeight.size(0));
     }
 
+    /**
+     * Forward of the grouped-byte projection: x[b, t] = bias + sum_j W[:, 256 j + byte(b, t k + j)], bytes given as
+     * ids (value + 2; 0, padding, adds nothing). Returns [B, T, C].
+     */
+    private INDArray lookUpByteGroups(int[][] ids, int length) {
+        int rows = ids.length, k = bytesPerPosition, hidden = (int) projectionWeight.size(0);
+        double[] columns = projectionWeight.transpose().dup('c').data().asDouble();   // [256 k][C]: a byte's column is a row
+        double[] bias = projectionBias.data().asDouble();
+        double[] x = new double[rows * length * hidden];
+        for (int b = 0; b < rows; b++) {
+            for (int t = 0; t < length; t++) {
+                int at = (b * length + t) * hidden;
+                System.arraycopy(bias, 0, x, at, hidden);
+                for (int j = 0; j < k; j++) {
+                    int id = ids[b][t * k + j];
+                    if (id == 0) continue;
+                    int from = (BYTE_VALUES * j + id - BYTE_ID_OFFSET) * hidden;
+                    for (int c = 0; c < hidden; c++) x[at + c] += columns[from + c];
+                }
+            }
+        }
+        return Nd4j.create(x, new long[]{rows, length, hidden}, DataType.DOUBLE).castTo(projectionWeight.dataType());
+    }
+
+    /** Backward of {@link #lookUpByteGroups}: each byte's column of dW gets the dx of its position; dBias the sum. */
+    private void lookUpByteGroupsBackward(int[][] ids, INDArray dInputs) {
+        int rows = ids.length, length = (int) dInputs.size(1), k = bytesPerPosition, hidden = (int) projectionWeight.size(0);
+        double[] dx = dInputs.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] dColumns = new double[BYTE_VALUES * k * hidden], dBias = new double[hidden];
+        for (int b = 0; b < rows; b++) {
+            for (int t = 0; t < length; t++) {
+                int at = (b * length + t) * hidden;
+                for (int c = 0; c < hidden; c++) dBias[c] += dx[at + c];
+                for (int j = 0; j < k; j++) {
+                    int id = ids[b][t * k + j];
+                    if (id == 0) continue;
+                    int to = (BYTE_VALUES * j + id - BYTE_ID_OFFSET) * hidden;
+                    for (int c = 0; c < hidden; c++) dColumns[to + c] += dx[at + c];
+                }
+            }
+        }
+        DataType dtype = projectionWeight.dataType();
+        projectionWeightGrad.addi(Nd4j.create(dColumns, new long[]{BYTE_VALUES * k, hidden}, DataType.DOUBLE).castTo(dtype).transpose());
+        projectionBiasGrad.addi(Nd4j.create(dBias, new long[]{hidden}, DataType.DOUBLE).castTo(dtype));
+    }
+
     /** Adds the gradients of the trunk (and projection) for dLastHidden [B, T, 2C]; consumes output's cache. */
     public void backward(Batch batch, ReformerModel.Output output, INDArray dLastHidden) {
         INDArray dInputs = model.backward(output, dLastHidden, grads);
+        if (bytesPerPosition > 0) {
+            lookUpByteGroupsBackward(batch.ids(), dInputs);
+            return;
+        }
         if (batch.features() != null) {
             long rows = batch.features().size(0), length = batch.features().size(1);
             Linear.backward(batch.features().reshape(rows * length, batch.features().size(2)), projectionWeight,
