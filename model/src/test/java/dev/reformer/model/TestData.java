@@ -36,4 +36,21 @@ public final class TestData {
                 .feedForwardSize(48).axialPosShape(List.of(8, 8)).axialPosEmbdsDim(List.of(16, 16))
                 .maxPositionEmbeddings(64).vocabSize(40).hashSeed(1234L).initializerRange(0.5);
     }
+
+    /**
+     * Asserts that gradient g at flat index k of parameter p equals the central difference of the task's loss
+     * (step 1e-6, float64), within 1e-6 relative to max(1, |numeric|).
+     */
+    public static void assertGradientMatchesFiniteDifference(dev.reformer.model.train.Trainable task,
+            List<dev.reformer.model.train.Example> examples, INDArray p, INDArray g, long k, String what) {
+        double original = p.getDouble(k), h = 1e-6;
+        p.putScalar(k, original + h);
+        double plus = task.evaluate(examples).loss();
+        p.putScalar(k, original - h);
+        double minus = task.evaluate(examples).loss();
+        p.putScalar(k, original);
+        double numeric = (plus - minus) / (2 * h), analytic = g.getDouble(k);
+        org.junit.jupiter.api.Assertions.assertTrue(Math.abs(numeric - analytic) / Math.max(1, Math.abs(numeric)) < 1e-6,
+                what + "[" + k + "]: analytic " + analytic + ", numeric " + numeric);
+    }
 }

@@ -72,16 +72,8 @@ class AudioTasksTest {
                 INDArray p = params.get(name), g = grads.get(name);
                 Random pick = new Random(name.hashCode());
                 for (int sample = 0; sample < 3; sample++) {
-                    long k = (long) (pick.nextDouble() * p.length());
-                    double original = p.getDouble(k), h = 1e-6;
-                    p.putScalar(k, original + h);
-                    double plus = task.evaluate(examples).loss();
-                    p.putScalar(k, original - h);
-                    double minus = task.evaluate(examples).loss();
-                    p.putScalar(k, original);
-                    double numeric = (plus - minus) / (2 * h), analytic = g.getDouble(k);
-                    assertTrue(Math.abs(numeric - analytic) / Math.max(1, Math.abs(numeric)) < 1e-6,
-                            task.getClass().getSimpleName() + " " + name + "[" + k + "]: analytic " + analytic + ", numeric " + numeric);
+                    TestData.assertGradientMatchesFiniteDifference(task, examples, p, g, (long) (pick.nextDouble() * p.length()),
+                            task.getClass().getSimpleName() + " " + name);
                 }
             }
         }

@@ -91,17 +91,7 @@ class ByteGroupsTest {
                 }
             }
             for (int sample = 0; sample < 3; sample++) where.add((long) (pick.nextDouble() * p.length()));
-            for (long k : where) {
-                double original = p.getDouble(k), h = 1e-6;
-                p.putScalar(k, original + h);
-                double plus = task.evaluate(examples).loss();
-                p.putScalar(k, original - h);
-                double minus = task.evaluate(examples).loss();
-                p.putScalar(k, original);
-                double numeric = (plus - minus) / (2 * h), analytic = g.getDouble(k);
-                assertTrue(Math.abs(numeric - analytic) / Math.max(1, Math.abs(numeric)) < 1e-6,
-                        name + "[" + k + "]: analytic " + analytic + ", numeric " + numeric);
-            }
+            for (long k : where) TestData.assertGradientMatchesFiniteDifference(task, examples, p, g, k, name);
         }
     }
 
