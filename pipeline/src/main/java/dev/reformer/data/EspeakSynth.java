@@ -15,11 +15,6 @@ final class EspeakSynth implements SpeechSynth {
     private static final int NORMAL_WORDS_PER_MINUTE = 175, NORMAL_PITCH = 50, PITCH_RANGE = 25;
 
     @Override
-    public String engine() {
-        return "espeak-ng";
-    }
-
-    @Override
     public Tool tool() {
         return Tool.ESPEAK_NG;
     }

@@ -20,11 +20,6 @@ final class FestivalSynth implements SpeechSynth {
             new String[] {"us/cmu_us_slt_arctic_hts", "slt", "festvox-us-slt-hts"});
 
     @Override
-    public String engine() {
-        return "festival";
-    }
-
-    @Override
     public Tool tool() {
         return Tool.FESTIVAL;
     }

@@ -12,11 +12,6 @@ final class FliteSynth implements SpeechSynth {
     private static final List<String> VOICES = List.of("awb", "kal", "kal16", "rms", "slt");
 
     @Override
-    public String engine() {
-        return "flite";
-    }
-
-    @Override
     public Tool tool() {
         return Tool.FLITE;
     }

@@ -6,8 +6,10 @@ import java.util.List;
 /** A speech engine run as an external program. Every engine here is deterministic: the same call gives the same bytes. */
 public interface SpeechSynth {
 
-    /** The engine's name in manifests ("espeak-ng", "flite", "festival"). */
-    String engine();
+    /** The engine's name in manifests ("espeak-ng", "flite", "festival"): its Debian package's. */
+    default String engine() {
+        return tool().debianPackage();
+    }
 
     /** The program it runs, with its Debian package. */
     Tool tool();
