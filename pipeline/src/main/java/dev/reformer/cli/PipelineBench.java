@@ -159,7 +159,7 @@ final class PipelineBench {
         Arrays.fill(std, 1);
         TaskModel.Input input = audio ? new TaskModel.Input(true, 512, features, 2, mean, std) : TaskModel.Input.bytes(positions, bytesPerPosition);
         List<String> labels = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l");
-        TaskModel.create(config, TaskModel.Task.CLASSIFICATION, labels, input, model, 1).save(dir);
+        TaskModel.create(config, TaskModel.Task.CLASSIFICATION, labels, TaskModel.SymbolUnit.CHARACTER, input, model, 1).save(dir);
     }
 
     static double percentile(double[] sorted, double q) {

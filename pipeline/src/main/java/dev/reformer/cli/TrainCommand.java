@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
                 "Audio paths are relative to the manifest. Audio goes through the front-end (80 log-mel bands every 10 ms),"
                         + " is standardised with the training set's per-band mean and deviation, and --frame-stack frames are"
                         + " concatenated into one model position. Labels are the sorted distinct labels of the training set;"
-                        + " the symbols of a transcriber are the distinct characters of its training texts.",
+                        + " the symbols of a transcriber are the distinct characters (or words, --symbols words) of its training texts.",
                 "Shows a progress bar (loss, examples/s, ETA), evaluates on the validation set after every epoch (accuracy,"
                         + " or 1 - character error rate for transcription), stops early after --patience epochs without"
                         + " improvement, and writes into --out: config.json and model.safetensors of the best epoch (what"
@@ -75,6 +75,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--frame-stack", defaultValue = "2",
             description = "Audio: 10 ms frames per model position (default: ${DEFAULT-VALUE}, 20 ms per position).")
     int frameStack;
+
+    @Option(names = "--symbols", defaultValue = "characters", paramLabel = "characters|words",
+            description = {"Transcription: what one output symbol is (default: ${DEFAULT-VALUE}). words: each distinct word of the training",
+                    "texts is one symbol (small vocabularies: digit strings, commands); fewer positions per second, no misspelt words."})
+    String symbolUnit;
 
     @Option(names = "--epochs", defaultValue = "10", description = "At most this many epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -114,9 +119,14 @@ final class TrainCommand implements Callable<Integer> {
                     + " but " + trainManifest + " holds " + kind.description + "; both must be the same kind");
         }
         TaskModel.Task task = kind == Manifest.Kind.AUDIO_TRANSCRIPT ? TaskModel.Task.TRANSCRIPTION : TaskModel.Task.CLASSIFICATION;
+        TaskModel.SymbolUnit unit = switch (symbolUnit) {
+            case "characters" -> TaskModel.SymbolUnit.CHARACTER;
+            case "words" -> TaskModel.SymbolUnit.WORD;
+            default -> throw new IllegalArgumentException("--symbols " + symbolUnit + ": use characters or words");
+        };
         List<String> labels = task == TaskModel.Task.CLASSIFICATION
                 ? new ArrayList<>(new TreeSet<>(trainRows.stream().map(Manifest.Row::label).toList()))
-                : symbols(trainRows);
+                : symbols(trainRows, unit);
         if (task == TaskModel.Task.CLASSIFICATION && labels.size() < 2) {
             throw new IllegalArgumentException(trainManifest + " has " + labels.size() + " distinct label(s); a classifier needs at least 2");
         }
@@ -137,7 +147,7 @@ final class TrainCommand implements Callable<Integer> {
                 + config.maxPositionEmbeddings() + ", less than --max-length " + maxLength);
         Rotations.Sequence rotations = new Rotations.Sequence(seed);
         ReformerModel model = new ReformerModel(config, Params.init(config, seed, DataType.FLOAT), rotations).dropoutSeed(seed);
-        TaskModel taskModel = TaskModel.create(config, task, labels, input, model, seed);
+        TaskModel taskModel = TaskModel.create(config, task, labels, unit, input, model, seed);
 
         List<Example> train = examples(trainRows, frames, taskModel, trainManifest);
         List<Example> validation = examples(validationRows, frames, taskModel, validationManifest);
@@ -149,7 +159,7 @@ final class TrainCommand implements Callable<Integer> {
         System.err.printf("%s on %d examples (%s), validating on %d; %d layers, %d batches/epoch%n",
                 task == TaskModel.Task.CLASSIFICATION ? "classification" : "transcription", train.size(),
                 task == TaskModel.Task.CLASSIFICATION ? labels.size() + " labels: " + String.join(", ", labels)
-                        : (labels.size() - 1) + " symbols: " + String.join("", labels.subList(1, labels.size())),
+                        : (labels.size() - 1) + " symbols: " + String.join(unit == TaskModel.SymbolUnit.WORD ? " " : "", labels.subList(1, labels.size())),
                 validation.size(), config.numHiddenLayers(), batches);
         List<Trainer.EpochMetrics> history = trainer.run(train, validation, out.resolve("checkpoint"), new ProgressBar(epochs));
 
@@ -180,13 +190,13 @@ final class TrainCommand implements Callable<Integer> {
                 .hiddenDropoutProb(0.05).localAttentionProbsDropoutProb(0.05).build();
     }
 
-    /** The blank, then every distinct character of the training transcripts in code-point order. */
-    private static List<String> symbols(List<Manifest.Row> rows) {
-        TreeSet<Integer> codePoints = new TreeSet<>();
-        rows.forEach(r -> r.text().codePoints().forEach(codePoints::add));
+    /** The blank, then every distinct character (or word) of the training transcripts, sorted. */
+    private static List<String> symbols(List<Manifest.Row> rows, TaskModel.SymbolUnit unit) {
+        TreeSet<String> units = new TreeSet<>();
+        rows.forEach(r -> units.addAll(TaskModel.units(r.text(), unit)));
         List<String> symbols = new ArrayList<>();
         symbols.add("");
-        codePoints.forEach(cp -> symbols.add(new String(Character.toChars(cp))));
+        symbols.addAll(units);
         return symbols;
     }
 

@@ -16,6 +16,8 @@ public class Decoded {
     public int[] best;
     /** The model's symbols (index 0: the blank, ""). */
     public String[] symbols;
+    /** What stands between two symbols: "" for characters, " " for words. */
+    public String symbolSeparator = "";
     public String modelName;
     public String modelVersion;
     public long sourceTimestamp;

@@ -232,6 +232,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
             d.frameStack = model.input().stack();
             d.best = at < 0 ? new int[0] : bestPath(read.get(at).logProbs());
             d.symbols = model.labels().toArray(String[]::new);
+            d.symbolSeparator = model.symbolUnit().separator;
             d.modelName = audio.ref().name();
             d.modelVersion = audio.ref().version();
             d.sourceTimestamp = w.sourceTimestamp;

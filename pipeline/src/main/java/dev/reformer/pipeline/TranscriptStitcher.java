@@ -2,6 +2,7 @@ package dev.reformer.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reformer.task.TaskModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,7 +58,7 @@ public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, St
 
         ObjectNode r = JSON.createObjectNode();
         r.put("stream", d.streamId).put("input", "audio").put("kind", d.last ? "final" : "partial")
-                .put("text", spell(collapse(d.last ? path : concat(path, waiting)), d.symbols));
+                .put("text", TaskModel.spell(collapse(d.last ? path : concat(path, waiting)), d.symbols, d.symbolSeparator));
         r.putObject("window").put("index", d.index).put("start_s", d.startFrame / 100.0).put("end_s", (d.endFrame + 1.5) / 100.0)
                 .put("start_frame", d.startFrame).put("end_frame", d.endFrame);
         r.put("final", d.last);
@@ -129,12 +130,6 @@ public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, St
             previous = s;
         }
         return Arrays.copyOf(out, n);
-    }
-
-    static String spell(int[] symbols, String[] alphabet) {
-        StringBuilder text = new StringBuilder();
-        for (int s : symbols) text.append(alphabet[s]);
-        return text.toString();
     }
 
     private static int[] concat(int[] a, int[] b) {

@@ -8,6 +8,7 @@ import dev.reformer.audio.FeatureConfig;
 import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
 import dev.reformer.model.ReformerModel;
+import dev.reformer.model.Scratch;
 import dev.reformer.model.heads.ClassificationHead;
 import dev.reformer.model.heads.CtcHead;
 import dev.reformer.model.io.ModelFiles;
@@ -27,11 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -47,7 +43,23 @@ public final class TaskModel {
 
     public enum Task { CLASSIFICATION, TRANSCRIPTION }
 
+    /**
+     * What one symbol of a transcriber is: a character (open vocabulary), or a whole word of a small vocabulary
+     * (digits, commands), which needs far fewer positions per second of speech and spells no word wrong.
+     */
+    public enum SymbolUnit {
+        CHARACTER(""), WORD(" ");
+
+        /** What stands between two symbols in a transcript. */
+        public final String separator;
+
+        SymbolUnit(String separator) { this.separator = separator; }
+    }
+
     /** Rotations of LSH layers when serving a model whose config has no hash_seed. */
+    /** The scratch memory of serving passes (one block per thread: a Flink operator instance keeps its own). */
+    private static final String SERVING = "reformer-serving";
+
     public static final long SERVING_HASH_SEED = 20200113L;
 
     /** Byte input: UTF-8 bytes as ids 2..257 (0 is padding), at most maxLength of them. */
@@ -88,28 +100,33 @@ public final class TaskModel {
     private final Task task;
     /** Classification: the label names. Transcription: the symbols, index 0 the blank (""). */
     private final List<String> labels;
+    private final SymbolUnit symbolUnit;
     private final Input input;
     private final Trainable trainable;
 
-    public TaskModel(ReformerConfig config, Task task, List<String> labels, Input input, Trainable trainable) {
+    public TaskModel(ReformerConfig config, Task task, List<String> labels, SymbolUnit symbolUnit, Input input, Trainable trainable) {
         this.config = config;
         this.task = task;
         this.labels = List.copyOf(labels);
+        this.symbolUnit = symbolUnit;
         this.input = input;
         this.trainable = trainable;
     }
 
     /** A fresh model to train. */
-    public static TaskModel create(ReformerConfig config, Task task, List<String> labels, Input input, ReformerModel model, long seed) {
+    public static TaskModel create(ReformerConfig config, Task task, List<String> labels, SymbolUnit symbolUnit, Input input,
+                                   ReformerModel model, long seed) {
         Encoder encoder = input.audio() ? Encoder.ofFeatures(model, input.width(), seed + 2)
                 : input.stack() > 1 ? Encoder.ofByteGroups(model, input.stack(), seed + 2) : Encoder.ofTokens(model);
         Trainable trainable = task == Task.CLASSIFICATION
                 ? SequenceClassifier.withNewHead(encoder, labels.size(), seed + 1)
                 : SequenceTranscriber.withNewHead(encoder, labels.size(), seed + 1);
-        return new TaskModel(config, task, labels, input, trainable);
+        return new TaskModel(config, task, labels, symbolUnit, input, trainable);
     }
 
     public ReformerConfig config() { return config; }
+
+    public SymbolUnit symbolUnit() { return symbolUnit; }
 
     public Task task() { return task; }
 
@@ -155,20 +172,31 @@ public final class TaskModel {
 
     /** Symbols of a transcription back to text. */
     public String spell(int[] symbols) {
+        return spell(symbols, labels.toArray(String[]::new), symbolUnit.separator);
+    }
+
+    /** Symbols (indexes into alphabet) back to text, separator between two symbols. */
+    public static String spell(int[] symbols, String[] alphabet, String separator) {
         StringBuilder text = new StringBuilder();
-        for (int s : symbols) text.append(labels.get(s));
+        for (int i = 0; i < symbols.length; i++) text.append(i == 0 ? "" : separator).append(alphabet[symbols[i]]);
         return text.toString();
     }
 
-    /** The symbols of a transcript, or an error naming the first character the model cannot write. */
+    /** A transcript's units, characters or words (split at white space), as {@link #symbolsOf} reads them. */
+    public static List<String> units(String transcript, SymbolUnit unit) {
+        if (unit == SymbolUnit.WORD) return transcript.isBlank() ? List.of() : List.of(transcript.trim().split("\\s+"));
+        return transcript.codePoints().mapToObj(cp -> new String(Character.toChars(cp))).toList();
+    }
+
+    /** The symbols of a transcript, or an error naming the first character (or word) the model cannot write. */
     public int[] symbolsOf(String transcript) {
-        int[] out = new int[transcript.codePointCount(0, transcript.length())];
-        int i = 0;
-        for (int cp : transcript.codePoints().toArray()) {
-            int index = labels.indexOf(new String(Character.toChars(cp)));
-            if (index <= 0) throw new IllegalArgumentException("character '" + new String(Character.toChars(cp))
+        List<String> units = units(transcript, symbolUnit);
+        int[] out = new int[units.size()];
+        for (int i = 0; i < out.length; i++) {
+            int index = labels.indexOf(units.get(i));
+            if (index <= 0) throw new IllegalArgumentException((symbolUnit == SymbolUnit.WORD ? "word" : "character") + " '" + units.get(i)
                     + "' is not among the model's symbols " + labels.subList(1, labels.size()));
-            out[i++] = index;
+            out[i] = index;
         }
         return out;
     }
@@ -177,7 +205,7 @@ public final class TaskModel {
 
     /** Class probabilities [B][K] of each example. */
     public double[][] classify(List<Example> examples) {
-        return inServingWorkspace(() -> classifyHere(examples));
+        return Scratch.run(SERVING, () -> classifyHere(examples));
     }
 
     private double[][] classifyHere(List<Example> examples) {
@@ -200,7 +228,7 @@ public final class TaskModel {
     public record Transcription(String text, int[] symbols, double[][] logProbs) {}
 
     public List<Transcription> transcribe(List<Example> examples) {
-        return inServingWorkspace(() -> transcribeHere(examples));
+        return Scratch.run(SERVING, () -> transcribeHere(examples));
     }
 
     private List<Transcription> transcribeHere(List<Example> examples) {
@@ -210,22 +238,6 @@ public final class TaskModel {
         List<Transcription> result = new ArrayList<>();
         for (int b = 0; b < decoded.length; b++) result.add(new Transcription(spell(decoded[b]), decoded[b], out.logProbs()[b]));
         return result;
-    }
-
-    /**
-     * A forward pass allocates hundreds of short-lived arrays; allocated one by one, each costs a native malloc, page
-     * faults and a deallocator registered with the garbage collector, which took most of a small model's time. A
-     * workspace hands them out of one block per thread that is reused by the next call, sized by the largest call so
-     * far. Nothing allocated inside may outlive the call: results leave as Java arrays.
-     */
-    private static final WorkspaceConfiguration SERVING_WORKSPACE = WorkspaceConfiguration.builder().initialSize(0)
-            .policyAllocation(AllocationPolicy.STRICT).policyLearning(LearningPolicy.FIRST_LOOP)
-            .policySpill(SpillPolicy.REALLOCATE).build();
-
-    private static <T> T inServingWorkspace(java.util.function.Supplier<T> pass) {
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(SERVING_WORKSPACE, "reformer-serving")) {
-            return pass.get();
-        }
     }
 
     // ------------------------------------------------------------------ files
@@ -238,6 +250,7 @@ public final class TaskModel {
         ours.put("task", task.name().toLowerCase());
         ArrayNode names = ours.putArray(task == Task.CLASSIFICATION ? "labels" : "symbols");
         labels.forEach(names::add);
+        if (task == Task.TRANSCRIPTION) ours.put("symbol_unit", symbolUnit.name().toLowerCase());
         if (task == Task.CLASSIFICATION) {
             ObjectNode id2label = root.putObject("id2label");   // as the reference's classifiers name them
             for (int i = 0; i < labels.size(); i++) id2label.put(String.valueOf(i), labels.get(i));
@@ -310,7 +323,8 @@ public final class TaskModel {
             INDArray w = required(tensors, headWeight, dtype), b = required(tensors, headBias, dtype);
             if (w.size(0) != labels.size()) throw new IllegalArgumentException(headWeight + " has " + w.size(0) + " rows for " + labels.size() + " labels");
             Trainable trainable = task == Task.CLASSIFICATION ? new SequenceClassifier(encoder, w, b) : new SequenceTranscriber(encoder, w, b);
-            return new TaskModel(config, task, labels, input, trainable);
+            SymbolUnit unit = SymbolUnit.valueOf(ours.path("symbol_unit").asText("character").toUpperCase());
+            return new TaskModel(config, task, labels, unit, input, trainable);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new IOException(dir + ": " + e.getMessage() + "; retrain with ./reformer train or restore the directory", e);
         }

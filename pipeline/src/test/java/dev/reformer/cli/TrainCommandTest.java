@@ -45,6 +45,11 @@ public class TrainCommandTest {
 
     /** Audio manifests: each line a WAV of beeps, labelled by the one beep it repeats, or transcribed. */
     public static Path audioManifest(Path dir, String name, long seed, int n, boolean transcripts) throws Exception {
+        return audioManifest(dir, name, seed, n, transcripts, false);
+    }
+
+    /** words: transcripts name each beep by a word (alpha bravo charlie), separated by spaces. */
+    public static Path audioManifest(Path dir, String name, long seed, int n, boolean transcripts, boolean words) throws Exception {
         Random random = new Random(seed);
         List<String> lines = new ArrayList<>();
         Files.createDirectories(dir.resolve("clips"));
@@ -57,7 +62,9 @@ public class TrainCommandTest {
             int rate = random.nextBoolean() ? 16000 : 22050;   // the front-end resamples
             String clip = "clips/" + name + "-" + i + ".wav";
             wav(dir.resolve(clip), beeps(symbols.toString(), rate, random), rate);
-            lines.add(transcripts ? "{\"audio\": \"" + clip + "\", \"text\": \"" + symbols + "\"}"
+            String text = words ? String.join(" ", symbols.chars().mapToObj(c -> List.of("alpha", "bravo", "charlie").get(c - 'a')).toList())
+                    : symbols.toString();
+            lines.add(transcripts ? "{\"audio\": \"" + clip + "\", \"text\": \"" + text + "\"}"
                     : "{\"audio\": \"" + clip + "\", \"label\": \"" + symbols.charAt(0) + "\"}");
         }
         Path file = dir.resolve(name);
@@ -67,14 +74,15 @@ public class TrainCommandTest {
 
     @Test
     void trainsAnAudioClassifierAndATranscriberThatReloadAndPredict(@TempDir Path dir) throws Exception {
-        for (boolean transcripts : new boolean[]{false, true}) {
-            Path data = dir.resolve(transcripts ? "ctc" : "cls");
-            Path train = audioManifest(data, "train.jsonl", 1, transcripts ? 96 : 48, transcripts);
-            Path validation = audioManifest(data, "val.jsonl", 2, 16, transcripts);
+        for (String mode : List.of("cls", "ctc", "ctc-words")) {
+            boolean transcripts = !mode.equals("cls"), words = mode.equals("ctc-words");
+            Path data = dir.resolve(mode);
+            Path train = audioManifest(data, "train.jsonl", 1, transcripts ? 96 : 48, transcripts, words);
+            Path validation = audioManifest(data, "val.jsonl", 2, 16, transcripts, words);
             Path out = data.resolve("model");
             assertEquals(0, Main.run("train", "--train", train.toString(), "--validation", validation.toString(), "--out", out.toString(),
                     "--epochs", transcripts ? "12" : "4", "--max-length", "128", "--frame-stack", "2", "--learning-rate", "1e-2",
-                    "--warmup-steps", "5", "--patience", "12"));
+                    "--warmup-steps", "5", "--patience", "12", "--symbols", words ? "words" : "characters"));
             JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
             double best = metrics.get("best_validation_accuracy").asDouble();
             assertTrue(best >= 0.9, (transcripts ? "1 - CER " : "accuracy ") + best + ": " + metrics);
@@ -82,6 +90,7 @@ public class TrainCommandTest {
             // the shipped directory reloads and gives the validation score again, through the same input path
             dev.reformer.task.TaskModel model = dev.reformer.task.TaskModel.load(out, org.nd4j.linalg.api.buffer.DataType.FLOAT);
             assertEquals(transcripts ? dev.reformer.task.TaskModel.Task.TRANSCRIPTION : dev.reformer.task.TaskModel.Task.CLASSIFICATION, model.task());
+            if (words) assertEquals(List.of("", "alpha", "bravo", "charlie"), model.labels());   // one symbol per word, spelt with spaces
             List<String> lines = Files.readAllLines(validation);
             int right = 0;
             for (String line : lines) {

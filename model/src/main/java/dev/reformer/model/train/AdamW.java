@@ -1,5 +1,6 @@
 package dev.reformer.model.train;
 
+import dev.reformer.model.Scratch;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -53,8 +54,8 @@ public final class AdamW {
         double correction1 = 1 - Math.pow(settings.beta1(), step), correction2 = 1 - Math.pow(settings.beta2(), step);
         for (var e : params.entrySet()) {
             INDArray p = e.getValue(), g = grads.get(e.getKey()).mul(clip);
-            INDArray m = firstMoments.computeIfAbsent(e.getKey(), k -> Nd4j.zerosLike(p));
-            INDArray v = secondMoments.computeIfAbsent(e.getKey(), k -> Nd4j.zerosLike(p));
+            INDArray m = firstMoments.computeIfAbsent(e.getKey(), k -> Scratch.outside(() -> Nd4j.zerosLike(p)));
+            INDArray v = secondMoments.computeIfAbsent(e.getKey(), k -> Scratch.outside(() -> Nd4j.zerosLike(p)));
             m.muli(settings.beta1()).addi(g.mul(1 - settings.beta1()));
             v.muli(settings.beta2()).addi(g.mul(g).muli(1 - settings.beta2()));
             INDArray denominator = Transforms.sqrt(v.div(correction2), false).addi(settings.epsilon());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reformer.model.Scratch;
 import dev.reformer.model.io.SafeTensors;
 import dev.reformer.model.layers.Rotations;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,6 +47,8 @@ public final class Trainer {
     }
 
     static final String STATE = "state.safetensors", BEST = "best.safetensors";
+    /** A step's temporaries live in scratch memory; parameters, gradient buffers and moments are updated in place. */
+    private static final String SCRATCH = "reformer-training";
 
     private final Trainable trainee;
     private final Rotations.Sequence rotations;
@@ -89,8 +92,11 @@ public final class Trainer {
             long started = System.nanoTime();
             for (int b = 0; b < batches; b++) {
                 List<Example> part = order.subList(b * settings.batchSize(), Math.min(order.size(), (b + 1) * settings.batchSize()));
-                double loss = trainee.lossAndGradients(part);
-                optimizer.update(trainee.params(), trainee.gradients());
+                double loss = Scratch.run(SCRATCH, () -> {
+                    double batchLoss = trainee.lossAndGradients(part);
+                    optimizer.update(trainee.params(), trainee.gradients());
+                    return batchLoss;
+                });
                 lossSum += loss * part.size();
                 double seconds = (System.nanoTime() - started) / 1e9;
                 listener.batch(epoch, b + 1, batches, loss, Math.min(order.size(), (b + 1) * settings.batchSize()) / seconds);
@@ -121,7 +127,7 @@ public final class Trainer {
         double loss = 0, correct = 0, total = 0;
         for (int b = 0; b < examples.size(); b += settings.batchSize()) {
             List<Example> part = examples.subList(b, Math.min(examples.size(), b + settings.batchSize()));
-            Trainable.Score score = trainee.evaluate(part);
+            Trainable.Score score = Scratch.run(SCRATCH, () -> trainee.evaluate(part));
             loss += score.loss() * part.size();
             correct += score.correct();
             total += score.total();
