@@ -18,6 +18,8 @@ import java.util.logging.Logger;
  */
 public final class Sphinx4Recogniser implements Recogniser {
     private static final String MODELS = "resource:/edu/cmu/sphinx/models/en-us/";
+    /** More than any clip holds; a bound in case the recogniser stops consuming its stream. */
+    private static final int MAX_UTTERANCES = 1000;
 
     private final StreamSpeechRecognizer recognizer;
 
@@ -43,9 +45,16 @@ public final class Sphinx4Recogniser implements Recogniser {
     public List<String> transcribe(List<float[]> clips) {
         List<String> out = new ArrayList<>();
         for (float[] clip : clips) {
-            recognizer.startRecognition(new ByteArrayInputStream(Recogniser.pcm16(clip)));
+            ByteArrayInputStream stream = new ByteArrayInputStream(Recogniser.pcm16(clip));
+            recognizer.startRecognition(stream);
             StringBuilder text = new StringBuilder();
-            for (SpeechResult result; (result = recognizer.getResult()) != null; ) text.append(' ').append(result.getHypothesis());
+            // one result per utterance; an utterance whose search ends outside the grammar gives null before the end
+            // of the stream, and what is left unread would spoil the next clip: read on until the stream is empty
+            for (int utterances = 0; utterances < MAX_UTTERANCES; utterances++) {
+                SpeechResult result = recognizer.getResult();
+                if (result != null) text.append(' ').append(result.getHypothesis());
+                else if (stream.available() == 0) break;
+            }
             recognizer.stopRecognition();
             out.add(Recogniser.normalise(text.toString().replace("<unk>", "")));
         }

@@ -86,7 +86,7 @@ class BaselinesTest {
         System.err.printf("%s: WER %.3f%n  heard %s%n  truth %s%n", r.name(), wer, heard, truth);
         assertTrue(heard.stream().anyMatch(h -> !h.isEmpty()), r.name() + " heard nothing in " + clips.size() + " clips of speech");
         if (!r.name().contains("free")) {
-            for (String h : heard) for (String w : Scores.words(h)) assertTrue(Grammar.DIGIT_WORDS.contains(w), r.name() + ": \"" + w + "\" is outside the grammar");
+            for (String h : heard) for (String w : Scores.words(h)) assertTrue(Grammar.DIGIT_WORDS.contains(w) || w.equals("[unk]"), r.name() + ": \"" + w + "\" is outside the grammar");
         }
         assertTrue(wer >= 0 && wer <= 1.5, r.name() + " WER " + wer);   // clear synthetic speech: mostly right; insertions may pass 1 a little
     }
