@@ -41,11 +41,11 @@ public final class VoskRecogniser implements Recogniser {
         this.ownsModel = ownsModel;
     }
 
-    /** Recognition with the grammar and free recognition, sharing one loaded model (the first one frees it). */
+    /** Recognition with the grammar and free recognition, in this order, sharing one loaded model: the second frees it, so close it last. */
     public static List<Recogniser> freeAndGrammar(Path modelDir, Grammar grammar) throws IOException {
         LibVosk.setLogLevel(LogLevel.WARNINGS);
         Model model = new Model(modelDir.toString());
-        return List.of(new VoskRecogniser("Vosk (grammar)", model, grammar.voskJson(), true), new VoskRecogniser("Vosk (free)", model, null, false));
+        return List.of(new VoskRecogniser("Vosk (grammar)", model, grammar.voskJson(), false), new VoskRecogniser("Vosk (free)", model, null, true));
     }
 
     @Override
