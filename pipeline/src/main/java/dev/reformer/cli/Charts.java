@@ -95,7 +95,8 @@ final class Charts {
         g.drawString("true", 10, top - 6);
         java.awt.FontMetrics metrics = g.getFontMetrics();
         for (int i = 0; i < n; i++) {
-            String name = labels.get(i), shortName = name.length() > 7 ? name.substring(0, 6) + "." : name;
+            String name = labels.get(i), shortName = name;
+            while (shortName.length() > 2 && metrics.stringWidth(shortName) > cell - 6) shortName = shortName.substring(0, shortName.length() - 2) + ".";
             g.setColor(Color.BLACK);
             g.drawString(name.length() > 14 ? name.substring(0, 13) + "." : name, 10, top + i * cell + cell / 2 + 5);   // row: true label
             g.drawString(shortName, left + i * cell + (cell - metrics.stringWidth(shortName)) / 2, top - 8);      // column: predicted

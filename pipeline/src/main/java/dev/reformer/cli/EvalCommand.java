@@ -23,27 +23,32 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Scores a trained model on a manifest of the kind it was trained for, and with --baselines compares it,"
-                + " on the same rows, with recognisers and classifiers that are not ours:",
-                "  text classification    accuracy, per-label accuracy, confusion matrix; examples/s",
-                "                         baseline: fastText trained on --train-manifest, tuned on --validation-manifest",
-                "  audio classification   the same, and the real-time factor (seconds of audio per second of wall time)",
-                "                         baselines: Vosk (grammar and free), Sphinx4 and pocketsphinx (JSGF grammar)",
-                "  audio transcription    word and character error rate over the whole set, exact-string accuracy; real-time factor",
-                "                         baselines: the same four, the grammar one or more of zero..nine and oh",
-                "Timing: each system first runs once, untimed, over the first batch (warm-up); then every row once, timed, from"
-                        + " the WAV file (decoding, front-end, model) or text to the answer. A recogniser's text becomes a"
-                        + " command label thus: exactly one command word gives that command, no word gives silence, anything"
-                        + " else (an unknown word, [unk], several words) gives unknown.",
+        description = {"Scores a trained model on a manifest of the kind it was trained for and, with --baselines,"
+                + " compares it on the same rows with recognisers and classifiers that are not ours.",
+                "  text classification   accuracy, per label, confusion matrix; examples/s",
+                "                        baseline: fastText, trained on --train-manifest,",
+                "                        tuned on --validation-manifest",
+                "  audio classification  accuracy, per label, confusion matrix; real-time",
+                "                        factor (seconds of audio per second of wall time)",
+                "  audio transcription   word and character error rates over the whole set,",
+                "                        exact-string accuracy; real-time factor",
+                "                        audio baselines: Vosk with a grammar and free,",
+                "                        Sphinx4 and pocketsphinx with a JSGF grammar",
+                "Timing: every system first runs once, untimed, over the first batch (warm-up), then over every row once,"
+                        + " timed from the WAV file (decoding, front-end, model) or the text to the answer.",
+                "A recogniser's text becomes a command label: exactly one word, a command, gives that command; no word"
+                        + " gives silence; anything else (an unknown word, [unk], several words) gives unknown.",
                 "Writes into --out: eval.json (every number, the command line, the date, nproc), results.md (a section for"
                         + " docs/RESULTS.md) and, for classification, confusion.png. A baseline whose tool is missing is"
-                        + " reported as not available, with what to install."},
+                        + " reported as not available, with what to install; the others still run."},
         footer = {"", "Examples:",
                 "  ./reformer eval --model models/commands --manifest data/commands/test.jsonl",
-                "  ./reformer eval --model models/digits --manifest data/digits/test.jsonl --baselines --results docs/RESULTS.md",
-                "  ./reformer eval --model models/spam --manifest data/spam/test.jsonl --baselines   # fastText on train.jsonl, tuned on val.jsonl",
-                "", "Baselines need: Debian fasttext (text); pocketsphinx and pocketsphinx-en-us; Vosk and Sphinx4 come with the build"
-                + " (Maven), the Vosk model is unpacked into --cache on first use."})
+                "  ./reformer eval --model models/digits --manifest data/digits/test.jsonl \\",
+                "      --baselines --results docs/RESULTS.md",
+                "  ./reformer eval --model models/spam --manifest data/spam/test.jsonl \\",
+                "      --baselines   # fastText trained on train.jsonl, tuned on val.jsonl",
+                "", "Baselines need the Debian packages fasttext (text), pocketsphinx and pocketsphinx-en-us; Vosk and"
+                + " Sphinx4 come with the build (Maven); the Vosk model is unpacked into --cache on first use."})
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -70,7 +75,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--results", paramLabel = "FILE", description = "Also insert (or replace) this evaluation's section in FILE, e.g. docs/RESULTS.md.")
     Path results;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Rows per model batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N", description = "Rows per model batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--cache", paramLabel = "DIR", description = "Where the Vosk model is unpacked (default: ~/.cache/reformer).")
@@ -99,23 +104,8 @@ final class EvalCommand implements Callable<Integer> {
         outcomes.add(Outcome.scored("Reformer (ours)", truth, ours.outputs(), classification ? model.labels() : null,
                 kind.audio ? audioSeconds / ours.seconds() : rows.size() / ours.seconds(),
                 java.util.Map.of("timed_seconds", ours.seconds(), "batch_size", batchSize)));
-        if (baselines) {
-            Path work = Files.createDirectories(outDir.resolve("work"));
-            if (kind.audio) {
-                List<String> labels = null;
-                if (classification) {
-                    Set<String> all = new java.util.LinkedHashSet<>(model.labels());
-                    all.add(CommandLabels.UNKNOWN);
-                    all.add(CommandLabels.SILENCE);
-                    labels = List.copyOf(all);
-                }
-                List<Manifest.Row> trainRows = classification && Files.isRegularFile(train) ? Manifest.read(train) : List.of();
-                outcomes.addAll(Baselines.audio(rows, audioSeconds, labels, trainRows, work, cache, batchSize));
-            } else {
-                outcomes.add(Baselines.text(rows, model.labels(), train, validation, work));
-            }
-        }
-        List<String> commandLine = new ArrayList<>(List.of("reformer", "eval"));
+        if (baselines) outcomes.addAll(baselines(model, rows, kind, audioSeconds, train, validation));
+        List<String> commandLine = new ArrayList<>(List.of("reformer"));   // the parse result's arguments start with "eval"
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
         EvalReport report = new EvalReport(modelDir, manifest, kind, audioSeconds, outcomes, commandLine);
         report.write(outDir);
@@ -124,6 +114,20 @@ final class EvalCommand implements Callable<Integer> {
         System.err.println("eval.json, results.md" + (classification ? ", confusion.png" : "") + " in " + outDir
                 + (results != null ? "; section updated in " + results : ""));
         return 0;
+    }
+
+    /** The baselines on the same rows, in a work folder deleted afterwards. */
+    private List<Outcome> baselines(TaskModel model, List<Manifest.Row> rows, Manifest.Kind kind, double audioSeconds,
+                                    Path train, Path validation) throws IOException {
+        try (dev.reformer.eval.WorkDir work = dev.reformer.eval.WorkDir.create()) {
+            if (!kind.audio) return List.of(Baselines.text(rows, model.labels(), train, validation, work.path()));
+            if (model.task() == TaskModel.Task.TRANSCRIPTION) return Baselines.audio(rows, audioSeconds, null, List.of(), work.path(), cache, batchSize);
+            Set<String> labels = new java.util.LinkedHashSet<>(model.labels());   // what a recogniser's text can become
+            labels.add(CommandLabels.UNKNOWN);
+            labels.add(CommandLabels.SILENCE);
+            List<Manifest.Row> trainRows = Files.isRegularFile(train) ? Manifest.read(train) : List.of();
+            return Baselines.audio(rows, audioSeconds, List.copyOf(labels), trainRows, work.path(), cache, batchSize);
+        }
     }
 
     /** The manifest must be the kind the model does, with labels it knows; else an error that says which. */

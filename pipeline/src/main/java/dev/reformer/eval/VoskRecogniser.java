@@ -26,6 +26,8 @@ public final class VoskRecogniser implements Recogniser {
     /** The model artifact's version, as pinned in the parent pom ({@code vosk.version}). */
     public static final String MODEL_VERSION = "0.3.45";
     private static final String ASSETS = "assets/model-en-us/";
+    /** A quarter of a second of 16-bit samples at 16 kHz. */
+    private static final int CHUNK_BYTES = RATE / 2;
 
     private final String name;
     private final Model model;
@@ -51,27 +53,30 @@ public final class VoskRecogniser implements Recogniser {
     @Override
     public String name() { return name; }
 
+    /** Made on the first clip and kept: getFinalResult() ends an utterance and readies it for the next clip. */
+    private Recognizer recognizer;
+
     @Override
     public List<String> transcribe(List<float[]> clips) throws IOException {
+        if (recognizer == null) recognizer = grammar == null ? new Recognizer(model, RATE) : new Recognizer(model, RATE, grammar);
         List<String> out = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         for (float[] clip : clips) {
-            try (Recognizer recognizer = grammar == null ? new Recognizer(model, RATE) : new Recognizer(model, RATE, grammar)) {
-                byte[] pcm = Recogniser.pcm16(clip);
-                StringBuilder text = new StringBuilder();
-                for (int at = 0; at < pcm.length; at += 8000) {   // quarter-second chunks, as a stream would come
-                    byte[] chunk = java.util.Arrays.copyOfRange(pcm, at, Math.min(pcm.length, at + 8000));
-                    if (recognizer.acceptWaveForm(chunk, chunk.length)) text.append(' ').append(json.readTree(recognizer.getResult()).path("text").asText());
-                }
-                text.append(' ').append(json.readTree(recognizer.getFinalResult()).path("text").asText());
-                out.add(Recogniser.normalise(text.toString()));
+            byte[] pcm = Recogniser.pcm16(clip);
+            StringBuilder text = new StringBuilder();
+            for (int at = 0; at < pcm.length; at += CHUNK_BYTES) {   // quarter-second chunks, as a stream would come
+                byte[] chunk = java.util.Arrays.copyOfRange(pcm, at, Math.min(pcm.length, at + CHUNK_BYTES));
+                if (recognizer.acceptWaveForm(chunk, chunk.length)) text.append(' ').append(json.readTree(recognizer.getResult()).path("text").asText());
             }
+            text.append(' ').append(json.readTree(recognizer.getFinalResult()).path("text").asText());
+            out.add(Recogniser.normalise(text.toString()));
         }
         return out;
     }
 
     @Override
     public void close() {
+        if (recognizer != null) recognizer.close();
         if (ownsModel) model.close();
     }
 
@@ -84,7 +89,7 @@ public final class VoskRecogniser implements Recogniser {
         if (Files.isRegularFile(dir.resolve("am/final.mdl"))) return dir;
         Path aar = findAar();
         Path partial = Files.createDirectories(cache).resolve(dir.getFileName() + ".partial");
-        deleteTree(partial);
+        WorkDir.deleteTree(partial);
         try (ZipFile zip = new ZipFile(aar.toFile())) {
             for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements(); ) {
                 ZipEntry entry = e.nextElement();
@@ -98,7 +103,7 @@ public final class VoskRecogniser implements Recogniser {
             }
         }
         if (!Files.isRegularFile(partial.resolve("am/final.mdl"))) throw new IOException(aar + " holds no " + ASSETS + "am/final.mdl");
-        deleteTree(dir);
+        WorkDir.deleteTree(dir);
         Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
         return dir;
     }
@@ -114,12 +119,5 @@ public final class VoskRecogniser implements Recogniser {
         if (Files.isRegularFile(aar)) return aar;
         throw new IOException("the Vosk model " + file + " is neither on the class path nor at " + aar
                 + " (mvn dependency:get -Dartifact=com.alphacephei:vosk-model-en:" + MODEL_VERSION + ":aar fetches it)");
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
     }
 }
