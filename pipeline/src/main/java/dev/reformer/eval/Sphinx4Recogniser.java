@@ -20,12 +20,13 @@ public final class Sphinx4Recogniser implements Recogniser {
     private static final String MODELS = "resource:/edu/cmu/sphinx/models/en-us/";
     /** More than any clip holds; a bound in case the recogniser stops consuming its stream. */
     private static final int MAX_UTTERANCES = 1000;
+    /** The parent of Sphinx4's component loggers: the name of its default configuration. */
+    private static final String LOGGERS = "default.config";
 
     private final StreamSpeechRecognizer recognizer;
 
     /** Writes the grammar into {@code workDir} and loads the models. */
     public Sphinx4Recogniser(Grammar grammar, Path workDir) throws IOException {
-        quiet();
         grammar.writeJsgf(workDir);
         Configuration configuration = new Configuration();
         configuration.setAcousticModelPath(MODELS + "en-us");
@@ -34,8 +35,7 @@ public final class Sphinx4Recogniser implements Recogniser {
         configuration.setGrammarName(grammar.name());
         configuration.setUseGrammar(true);
         configuration.setSampleRate(RATE);
-        recognizer = new StreamSpeechRecognizer(configuration);
-        quiet();
+        recognizer = quietly(() -> new StreamSpeechRecognizer(configuration));
     }
 
     @Override
@@ -61,8 +61,23 @@ public final class Sphinx4Recogniser implements Recogniser {
         return out;
     }
 
-    /** Sphinx4 logs every component's setup at INFO through java.util.logging; only its warnings are wanted. */
-    private static void quiet() {
-        for (String name : new String[]{"", "default.config", "edu.cmu.sphinx"}) Logger.getLogger(name).setLevel(Level.WARNING);
+    private interface Construction<T> {
+        T get() throws IOException;
+    }
+
+    /**
+     * Sphinx4 sets its loggers to its config's level (INFO: every phone of the model) unless a java.util.logging
+     * configuration is named; naming one for the time of construction (LogManager read its own long before) leaves
+     * them to inherit from the logger below, set to warnings.
+     */
+    private static <T> T quietly(Construction<T> construction) throws IOException {
+        Logger.getLogger(LOGGERS).setLevel(Level.WARNING);
+        String key = "java.util.logging.config.file", before = System.getProperty(key);
+        if (before == null) System.setProperty(key, "");
+        try {
+            return construction.get();
+        } finally {
+            if (before == null) System.clearProperty(key);
+        }
     }
 }
