@@ -20,8 +20,11 @@ public final class Sphinx4Recogniser implements Recogniser {
     private static final String MODELS = "resource:/edu/cmu/sphinx/models/en-us/";
     /** More than any clip holds; a bound in case the recogniser stops consuming its stream. */
     private static final int MAX_UTTERANCES = 1000;
-    /** The parent of Sphinx4's component loggers: the name of its default configuration. */
-    private static final String LOGGERS = "default.config";
+    /**
+     * The parent of Sphinx4's component loggers (named after its default configuration), held here: java.util.logging
+     * keeps loggers weakly, and a collected one forgets its level.
+     */
+    private static final Logger LOGGERS = Logger.getLogger("default.config");
 
     private final StreamSpeechRecognizer recognizer;
 
@@ -71,7 +74,7 @@ public final class Sphinx4Recogniser implements Recogniser {
      * them to inherit from the logger below, set to warnings.
      */
     private static <T> T quietly(Construction<T> construction) throws IOException {
-        Logger.getLogger(LOGGERS).setLevel(Level.WARNING);
+        LOGGERS.setLevel(Level.WARNING);
         String key = "java.util.logging.config.file", before = System.getProperty(key);
         if (before == null) System.setProperty(key, "");
         try {

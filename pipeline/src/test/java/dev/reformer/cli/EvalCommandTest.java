@@ -2,7 +2,14 @@ package dev.reformer.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reformer.audio.FeatureConfig;
+import dev.reformer.model.Params;
+import dev.reformer.model.ReformerConfig;
+import dev.reformer.model.ReformerModel;
+import dev.reformer.model.layers.Rotations;
+import dev.reformer.task.TaskModel;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
@@ -11,6 +18,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -70,6 +78,24 @@ class EvalCommandTest {
             assertEquals(rows, s.get("confusion_total").asLong());
             assertTrue(s.get("speed").asDouble() > 0, s.get("system") + " real-time factor");
         }
+    }
+
+    @Test
+    void evaluatesATranscriber(@TempDir Path dir) throws Exception {
+        // an untrained transcriber, saved as train saves one: the scores' sanity needs no skill (and a transcriber
+        // trained for one epoch can score 1 - CER below -1, which no epoch beats, so train keeps no best model)
+        Path test = TrainCommandTest.audioManifest(dir, "test.jsonl", 3, 6, true), model = dir.resolve("model");
+        FeatureConfig features = FeatureConfig.logMel();
+        float[] mean = new float[features.dimension()], std = new float[features.dimension()];
+        java.util.Arrays.fill(std, 1f);
+        ReformerConfig config = TrainCommand.defaultConfig(128, false);
+        TaskModel.create(config, TaskModel.Task.TRANSCRIPTION, List.of("", "a", "b", "c"), new TaskModel.Input(true, 128, features, 2, mean, std),
+                new ReformerModel(config, Params.init(config, 1, DataType.FLOAT), new Rotations.Sequence(1)), 1).save(model);
+        assertEquals(0, Main.run("eval", "--model", model.toString(), "--manifest", test.toString(), "--batch-size", "4"));
+        JsonNode ours = checkEvalJson(model.resolve("eval"), 6, false).get("systems").get(0);
+        assertTrue(ours.get("cer").asDouble() >= 0 && ours.get("exact_accuracy").asDouble() <= 1, ours.toString());
+        assertTrue(ours.get("reference_words").asDouble() == 6, "one word (a string of beeps) per clip: " + ours);
+        assertTrue(Files.notExists(model.resolve("eval/confusion.png")), "no confusion matrix for transcription");
     }
 
     @Test
