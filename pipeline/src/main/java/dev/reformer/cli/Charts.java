@@ -10,7 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Line charts as PNG with plain Java2D (headless): one x axis (epochs), one or more named series. */
+/** Charts as PNG with plain Java2D (headless): line charts over epochs, and confusion matrices. */
 final class Charts {
     private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c)};
 
@@ -68,6 +68,48 @@ final class Charts {
             }
             g.drawString(e.getKey(), left + plotWidth - 160, legendY);
             legendY += 16;
+        }
+        g.dispose();
+        ImageIO.write(image, "png", png.toFile());
+    }
+
+    /**
+     * A confusion matrix: rows the true labels, columns the predicted ones, the count in each cell, shaded from white
+     * (0) to blue (the largest count of the matrix); the diagonal's counts are the right answers.
+     *
+     * @param counts [labels][labels], counts[true][predicted]
+     */
+    static void confusionMatrix(Path png, String title, java.util.List<String> labels, long[][] counts) throws IOException {
+        int n = labels.size(), cell = Math.max(28, Math.min(60, 560 / Math.max(1, n))), left = 110, top = 70, bottom = 30, right = 20;
+        int width = left + n * cell + right, height = top + n * cell + bottom + 20;
+        BufferedImage image = new BufferedImage(Math.max(width, 360), height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, image.getWidth(), height);
+        long max = 1;
+        for (long[] row : counts) for (long c : row) max = Math.max(max, c);
+        g.setColor(Color.BLACK);
+        g.drawString(title, 10, 18);
+        g.drawString("predicted", left + n * cell / 2 - 25, 36);
+        g.drawString("true", 10, top - 6);
+        java.awt.FontMetrics metrics = g.getFontMetrics();
+        for (int i = 0; i < n; i++) {
+            String name = labels.get(i), shortName = name;
+            while (shortName.length() > 2 && metrics.stringWidth(shortName) > cell - 6) shortName = shortName.substring(0, shortName.length() - 2) + ".";
+            g.setColor(Color.BLACK);
+            g.drawString(name.length() > 14 ? name.substring(0, 13) + "." : name, 10, top + i * cell + cell / 2 + 5);   // row: true label
+            g.drawString(shortName, left + i * cell + (cell - metrics.stringWidth(shortName)) / 2, top - 8);      // column: predicted
+            for (int j = 0; j < n; j++) {
+                double share = (double) counts[i][j] / max;
+                g.setColor(new Color((int) Math.round(255 - 224 * share), (int) Math.round(255 - 136 * share), (int) Math.round(255 - 75 * share)));
+                g.fillRect(left + j * cell, top + i * cell, cell, cell);
+                g.setColor(new Color(0xcccccc));
+                g.drawRect(left + j * cell, top + i * cell, cell, cell);
+                String count = Long.toString(counts[i][j]);
+                g.setColor(share > 0.55 ? Color.WHITE : Color.BLACK);
+                g.drawString(count, left + j * cell + (cell - metrics.stringWidth(count)) / 2, top + i * cell + cell / 2 + 5);
+            }
         }
         g.dispose();
         ImageIO.write(image, "png", png.toFile());

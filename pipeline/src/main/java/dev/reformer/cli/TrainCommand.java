@@ -3,10 +3,7 @@ package dev.reformer.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.reformer.audio.AudioException;
 import dev.reformer.audio.FeatureConfig;
-import dev.reformer.audio.PcmDecoder;
-import dev.reformer.audio.StreamingFeatureExtractor;
 import dev.reformer.data.Manifest;
 import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
@@ -135,8 +132,8 @@ final class TrainCommand implements Callable<Integer> {
         TaskModel.Input input = TaskModel.Input.bytes(maxLength, bytesPerPosition);
         if (kind.audio) {
             FeatureConfig features = FeatureConfig.logMel();
-            frames.putAll(features(trainRows, features, "training"));
-            frames.putAll(features(validationRows, features, "validation"));
+            frames.putAll(AudioInput.frames(trainRows, features, "training"));
+            frames.putAll(AudioInput.frames(validationRows, features, "validation"));
             float[][] stats = meanAndStd(trainRows.stream().map(frames::get).toList(), features.dimension());
             input = new TaskModel.Input(true, maxLength, features, frameStack, stats[0], stats[1]);
         }
@@ -200,22 +197,6 @@ final class TrainCommand implements Callable<Integer> {
         return symbols;
     }
 
-    /** Front-end features of every row's audio, with progress; a bad file stops training with its line and reason. */
-    private static Map<Manifest.Row, float[][]> features(List<Manifest.Row> rows, FeatureConfig config, String what) throws IOException {
-        Map<Manifest.Row, float[][]> out = new HashMap<>();
-        for (int i = 0; i < rows.size(); i++) {
-            Manifest.Row row = rows.get(i);
-            if (i % 50 == 0 || i == rows.size() - 1) System.err.printf("\rfeatures of the %s audio: %d/%d   ", what, i + 1, rows.size());
-            try {
-                out.put(row, StreamingFeatureExtractor.extractAll(config, PcmDecoder.wav(), Files.readAllBytes(row.audio())).frames());
-            } catch (AudioException e) {
-                throw new IllegalArgumentException(row.where() + row.audio() + ": " + e.getMessage());
-            }
-        }
-        System.err.println();
-        return out;
-    }
-
     /** Per-band mean and standard deviation over every frame of the training set. */
     static float[][] meanAndStd(List<float[][]> sets, int bands) {
         double[] sum = new double[bands], squares = new double[bands];
@@ -244,9 +225,7 @@ final class TrainCommand implements Callable<Integer> {
                 continue;
             }
             float[][] all = frames.get(row);
-            float[][] positions = model.audioPositions(all);
-            if (positions.length == 0) throw new IllegalArgumentException(row.where() + row.audio() + " is shorter than one model position ("
-                    + model.input().stack() * 10 + " ms after the first 25 ms window)");
+            float[][] positions = AudioInput.positions(row, all, model);
             if (positions.length * model.input().stack() < all.length - model.input().stack() + 1) cut++;
             if (model.task() == TaskModel.Task.CLASSIFICATION) {
                 out.add(Example.features(positions, labelOf(row, model, manifest)));

@@ -3,19 +3,19 @@ package dev.reformer.data;
 import java.util.Locale;
 
 /** One line on stderr, redrawn at most every half second: what, count / total, rate, ETA. */
-final class Progress {
+public final class Progress {
     private final String what;
     private final int total;
     private final long started = System.nanoTime();
     private long lastDrawn;
     private int done;
 
-    Progress(String what, int total) {
+    public Progress(String what, int total) {
         this.what = what;
         this.total = total;
     }
 
-    synchronized void step() {
+    public synchronized void step() {
         done++;
         long now = System.nanoTime();
         if (done < total && now - lastDrawn < 500_000_000L) return;

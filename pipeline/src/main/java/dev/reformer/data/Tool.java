@@ -69,6 +69,11 @@ public record Tool(String binary, String debianPackage, String purpose) {
      * command and the end of its stderr, so the message says what went wrong.
      */
     public static byte[] run(List<String> command, byte[] stdin) throws IOException {
+        return run(command, stdin, TIMEOUT_SECONDS);
+    }
+
+    /** {@link #run(List, byte[])} for a program that may take longer than a clip does (training a baseline). */
+    public static byte[] run(List<String> command, byte[] stdin, long timeoutSeconds) throws IOException {
         Process process = new ProcessBuilder(command).start();
         // both pipes drained at once: a full stderr pipe would block a process that is still writing stdout
         CompletableFuture<byte[]> out = drain(process.getInputStream());
@@ -79,9 +84,9 @@ public record Tool(String binary, String debianPackage, String purpose) {
             // the process may exit without reading its input; its exit code tells
         }
         try {
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + ": no answer after " + TIMEOUT_SECONDS + " s");
+                throw new IOException(String.join(" ", command) + ": no answer after " + timeoutSeconds + " s");
             }
             int code = process.exitValue();
             if (code != 0) {
