@@ -56,7 +56,7 @@ public final class Trainer {
     private final AdamW optimizer;
     private final List<EpochMetrics> history = new ArrayList<>();
     private int epochsDone, bestEpoch, staleEpochs;
-    private double bestAccuracy = -1;
+    private double bestAccuracy = Double.NEGATIVE_INFINITY;   // 1 - CER can be below -1 early on
 
     /** rotations: the sequence the trainee's model draws from (its position is checkpointed). */
     public Trainer(Trainable trainee, Rotations.Sequence rotations, Settings settings, int batchesPerEpoch) {
