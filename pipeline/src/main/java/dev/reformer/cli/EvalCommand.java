@@ -69,11 +69,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--validation-manifest", paramLabel = "FILE", description = "fastText's tuning set (default: val.jsonl next to --manifest).")
     Path validationManifest;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where eval.json, results.md and confusion.png go (default: MODEL/eval).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Where eval.json, results.md and confusion.png go (default: MODEL/eval/SET-NAME, e.g. models/digits/eval/digits-test for data/digits/test.jsonl).")
     Path out;
 
     @Option(names = "--results", paramLabel = "FILE", description = "Also insert (or replace) this evaluation's section in FILE, e.g. docs/RESULTS.md.")
     Path results;
+
+    @Option(names = "--card", description = "Also write the model's card, MODEL/README.md: what it reads, how it was trained (metrics.json), its curves, and this evaluation (replacing one on the same manifest).")
+    boolean card;
 
     @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N", description = "Rows per model batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -92,7 +95,7 @@ final class EvalCommand implements Callable<Integer> {
         Path folder = manifest.toAbsolutePath().getParent();
         Path train = trainManifest != null ? trainManifest : folder.resolve("train.jsonl");
         Path validation = validationManifest != null ? validationManifest : folder.resolve("val.jsonl");
-        Path outDir = Files.createDirectories(out != null ? out : modelDir.resolve("eval"));
+        Path outDir = Files.createDirectories(out != null ? out : defaultOut(modelDir, manifest));
         boolean classification = model.task() == TaskModel.Task.CLASSIFICATION;
         double audioSeconds = kind.audio ? audioSeconds(rows) : 0;
         System.err.printf("%s: %d rows of %s%s%n", modelDir, rows.size(), kind.description,
@@ -110,6 +113,7 @@ final class EvalCommand implements Callable<Integer> {
         EvalReport report = new EvalReport(modelDir, manifest, kind, audioSeconds, outcomes, commandLine);
         report.write(outDir);
         if (results != null) report.insertInto(results);
+        if (card) ModelCard.update(modelDir, model, report.section(), classification, outDir);
         System.out.print(report.table());
         System.err.println("eval.json, results.md" + (classification ? ", confusion.png" : "") + " in " + outDir
                 + (results != null ? "; section updated in " + results : ""));
@@ -128,6 +132,13 @@ final class EvalCommand implements Callable<Integer> {
             List<Manifest.Row> trainRows = Files.isRegularFile(train) ? Manifest.read(train) : List.of();
             return Baselines.audio(rows, audioSeconds, List.copyOf(labels), trainRows, work.path(), cache, batchSize);
         }
+    }
+
+    /** MODEL/eval/SET-NAME: one folder per evaluated manifest, so a model's evaluations on several sets sit side by side. */
+    static Path defaultOut(Path modelDir, Path manifest) {
+        Path folder = manifest.toAbsolutePath().getParent();
+        String name = manifest.getFileName().toString().replaceFirst("\\.jsonl?$", "");
+        return modelDir.resolve("eval").resolve((folder.getFileName() == null ? "" : folder.getFileName() + "-") + name);
     }
 
     /** The manifest must be the kind the model does, with labels it knows; else an error that says which. */

@@ -46,6 +46,9 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:", "  ./reformer train --train data/spam/train.jsonl --validation data/spam/val.jsonl --out models/spam --epochs 10",
                 "  ./reformer train --train data/digits/train.jsonl --validation data/digits/val.jsonl --out models/digits --frame-stack 3"})
 final class TrainCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--train", required = true, paramLabel = "FILE", description = "Training manifest (JSONL).")
     Path trainManifest;
 
@@ -158,10 +161,12 @@ final class TrainCommand implements Callable<Integer> {
                 task == TaskModel.Task.CLASSIFICATION ? labels.size() + " labels: " + String.join(", ", labels)
                         : (labels.size() - 1) + " symbols: " + String.join(unit == TaskModel.SymbolUnit.WORD ? " " : "", labels.subList(1, labels.size())),
                 validation.size(), config.numHiddenLayers(), batches);
+        long started = System.nanoTime();
         List<Trainer.EpochMetrics> history = trainer.run(train, validation, out.resolve("checkpoint"), new ProgressBar(epochs));
+        double seconds = (System.nanoTime() - started) / 1e9;
 
         taskModel.save(out);
-        writeMetrics(history, trainer, task, labels);
+        writeMetrics(history, trainer, task, labels, seconds);
         String score = task == TaskModel.Task.CLASSIFICATION ? "accuracy" : "1 - character error rate";
         Map<String, double[]> losses = new LinkedHashMap<>(); // insertion order: the same legend every run
         losses.put("train", history.stream().mapToDouble(Trainer.EpochMetrics::trainLoss).toArray());
@@ -255,9 +260,14 @@ final class TrainCommand implements Callable<Integer> {
         return label;
     }
 
-    private void writeMetrics(List<Trainer.EpochMetrics> history, Trainer trainer, TaskModel.Task task, List<String> labels) throws IOException {
+    /** seconds: of training and validation in this invocation (a resumed run counts only its own part). */
+    private void writeMetrics(List<Trainer.EpochMetrics> history, Trainer trainer, TaskModel.Task task, List<String> labels,
+                              double seconds) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode metrics = json.createObjectNode();
+        metrics.put("command", "./reformer " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
+                .put("training_seconds", Math.round(seconds)).put("threads", Runtime.getRuntime().availableProcessors())
+                .put("omp_num_threads", String.valueOf(System.getenv("OMP_NUM_THREADS")));
         metrics.put("task", task.name().toLowerCase())
                 .put("validation_accuracy_means", task == TaskModel.Task.CLASSIFICATION ? "accuracy" : "1 - character error rate")
                 .put("best_epoch", trainer.bestEpoch()).put("best_validation_accuracy", trainer.bestAccuracy());

@@ -20,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import dev.reformer.eval.ResultsSection;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,8 +36,13 @@ class EvalCommandTest {
         Path model = train(TrainCommandTest.manifest(dir, "train.jsonl", 1, 32), TrainCommandTest.manifest(dir, "val.jsonl", 2, 16), dir.resolve("model"), "64", "1");
         Path results = dir.resolve("RESULTS.md");
         Files.writeString(results, "# Results\n\nkept as it is\n");
-        assertEquals(0, Main.run("eval", "--model", model.toString(), "--manifest", test.toString(), "--baselines", "--results", results.toString()));
-        JsonNode eval = checkEvalJson(model.resolve("eval"), 20, true);
+        assertEquals(0, Main.run("eval", "--model", model.toString(), "--manifest", test.toString(), "--baselines", "--results", results.toString(), "--card"));
+        JsonNode eval = checkEvalJson(EvalCommand.defaultOut(model, test), 20, true);
+        String card = Files.readString(model.resolve("README.md"));
+        for (String part : List.of("# Model card: model", "Labels: fruit, none", "./reformer train --train", "![loss](loss.png)",
+                ResultsSection.markerOf(model.toString(), test.toString()), "confusion.png")) {
+            assertTrue(card.contains(part), "the card has " + part + ":\n" + card);
+        }
         assertEquals("fastText", eval.get("systems").get(1).get("system").asText());
         if (dev.reformer.eval.FastText.FASTTEXT.installed()) {
             JsonNode fastText = eval.get("systems").get(1);
@@ -91,10 +98,10 @@ class EvalCommandTest {
         TaskModel.create(config, TaskModel.Task.TRANSCRIPTION, List.of("", "a", "b", "c"), TaskModel.SymbolUnit.CHARACTER, new TaskModel.Input(true, 128, features, 2, mean, std),
                 new ReformerModel(config, Params.init(config, 1, DataType.FLOAT), new Rotations.Sequence(1)), 1).save(model);
         assertEquals(0, Main.run("eval", "--model", model.toString(), "--manifest", test.toString(), "--batch-size", "4"));
-        JsonNode ours = checkEvalJson(model.resolve("eval"), 6, false).get("systems").get(0);
+        JsonNode ours = checkEvalJson(EvalCommand.defaultOut(model, test), 6, false).get("systems").get(0);
         assertTrue(ours.get("cer").asDouble() >= 0 && ours.get("exact_accuracy").asDouble() <= 1, ours.toString());
         assertTrue(ours.get("reference_words").asDouble() == 6, "one word (a string of beeps) per clip: " + ours);
-        assertTrue(Files.notExists(model.resolve("eval/confusion.png")), "no confusion matrix for transcription");
+        assertTrue(Files.notExists(EvalCommand.defaultOut(model, test).resolve("confusion.png")), "no confusion matrix for transcription");
     }
 
     @Test
