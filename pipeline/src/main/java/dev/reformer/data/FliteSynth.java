@@ -6,14 +6,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /** flite (CMU): its built-in general voices. kal and kal16 are one speaker; awb_time is left out (it only tells the time). */
 final class FliteSynth implements SpeechSynth {
     private static final List<String> VOICES = List.of("awb", "kal", "kal16", "rms", "slt");
 
     @Override
-    public Tool tool() {
-        return Tool.FLITE;
+    public Optional<Tool> tool() {
+        return Optional.of(Tool.FLITE);
     }
 
     @Override

@@ -1,6 +1,6 @@
 /**
  * The data of {@code ./reformer datagen}: speech synthesised by external engines ({@link dev.reformer.data.SpeechSynth}:
- * espeak-ng, flite, festival), augmented ({@link dev.reformer.data.Augment}: sox effects, noise mixed in Java) and split by
+ * espeak-ng, flite, festival; FreeTTS in the JVM when asked for), augmented ({@link dev.reformer.data.Augment}: sox effects, noise mixed in Java) and split by
  * speaker ({@link dev.reformer.data.VoiceSplit}) into the commands, digits and streams sets
  * ({@link dev.reformer.data.SpeechSets}, {@link dev.reformer.data.Streams}); text sets from packages
  * ({@link dev.reformer.data.SpamAssassin}, {@link dev.reformer.data.Fortunes}, written by {@link dev.reformer.data.TextSets});
