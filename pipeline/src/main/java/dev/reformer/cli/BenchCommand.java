@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
                         + " input; median time and the real-time factor (audio seconds per second of work), with decoding"
                         + " plus resampling alone in the same run. Run under `taskset -c 0` to hold it to one core.",
                 "pipeline: the streaming job through an in-JVM Kafka broker and a Flink MiniCluster (parallelism 2) with"
-                        + " models of the default train size: audio capacity (--streams streams of --seconds s sent at once;"
+                        + " the models of --audio-model and --text-model (default: untrained ones of the default train size): audio capacity (--streams streams of --seconds s sent at once;"
                         + " aggregate x real time), text capacity (--messages 512-byte messages per second), and p50/p99"
                         + " end-to-end latency with text paced at half the capacity; micro-batching on and off in the same run."},
         footer = {"", "Examples:", "  ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3",
@@ -76,6 +76,15 @@ final class BenchCommand implements Callable<Integer> {
             description = "pipeline: bytes per position of the text model (512 / k positions per 512-byte message; default: ${DEFAULT-VALUE}).")
     int bytesPerPosition;
 
+    @Option(names = "--batch-deadline-ms", defaultValue = "50", description = "pipeline: longest wait of a window for its micro-batch (default: ${DEFAULT-VALUE}).")
+    long batchDeadlineMs;
+
+    @Option(names = "--audio-model", paramLabel = "DIR", description = "pipeline: the audio model to serve, e.g. models/commands (default: an untrained one of the default train size).")
+    Path audioModel;
+
+    @Option(names = "--text-model", paramLabel = "DIR", description = "pipeline: the text model to serve, e.g. models/spam (default: an untrained one of the default train size, --bytes-per-position).")
+    Path textModel;
+
     @Option(names = "--repeats", defaultValue = "5", description = "Timed runs per cell; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
@@ -112,9 +121,12 @@ final class BenchCommand implements Callable<Integer> {
     /** The job through real Kafka and Flink in this JVM: capacity and latency, micro-batching on and off. */
     private int pipeline() throws Exception {
         Path work = Files.createTempDirectory("reformer-bench-pipeline");
-        String table = PipelineBench.run(streams, seconds, messages, batchSize, bytesPerPosition, work);
+        String table = PipelineBench.run(new PipelineBench.Options(streams, seconds, messages, batchSize, batchDeadlineMs, bytesPerPosition,
+                audioModel, textModel), work);
         System.out.print(table);
-        writeMarkdown("pipeline --streams " + streams + " --seconds " + seconds + " --messages " + messages + " --batch-size " + batchSize + " --bytes-per-position " + bytesPerPosition, table);
+        writeMarkdown("pipeline --streams " + streams + " --seconds " + seconds + " --messages " + messages + " --batch-size " + batchSize
+                + " --batch-deadline-ms " + batchDeadlineMs + (audioModel != null ? " --audio-model " + audioModel : "")
+                + (textModel != null ? " --text-model " + textModel : " --bytes-per-position " + bytesPerPosition), table);
         return 0;
     }
 

@@ -43,10 +43,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 final class PipelineBench {
     private PipelineBench() {}
 
-    static String run(int streams, int seconds, int messages, int batch, int bytesPerPosition, Path work) throws Exception {
-        Path audioModel = work.resolve("audio-model"), textModel = work.resolve("text-model");
-        makeModel(audioModel, true, 1);
-        makeModel(textModel, false, bytesPerPosition);
+    /** audioModel, textModel: model directories to serve, or null for untrained models of the default train size. */
+    record Options(int streams, int seconds, int messages, int batch, long deadlineMs, int bytesPerPosition, Path audioModel, Path textModel) {}
+
+    static String run(Options o, Path work) throws Exception {
+        int streams = o.streams(), seconds = o.seconds(), messages = o.messages();
+        Path audioModel = o.audioModel(), textModel = o.textModel();
+        if (audioModel == null) makeModel(audioModel = work.resolve("audio-model"), true, 1);
+        if (textModel == null) makeModel(textModel = work.resolve("text-model"), false, o.bytesPerPosition());
+        System.err.println("models: audio " + audioModel + ", text " + textModel);
         KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
                 .setNumBrokerNodes(1).setNumControllerNodes(1).build())
                 .setConfigProp("transaction.state.log.replication.factor", "1").setConfigProp("transaction.state.log.min.isr", "1")
@@ -59,11 +64,11 @@ final class PipelineBench {
                 .append(" s) | text: messages/s (512 B) | latency p50 ms at half load | latency p99 ms at half load |\n|---|---:|---:|---:|---:|\n");
         try {
             int run = 0;
-            for (int batchSize : new int[]{batch, 1}) {
-                String label = batchSize == 1 ? "off (batch 1)" : "on (batch " + batchSize + ", 50 ms)";
+            for (int batchSize : new int[]{o.batch(), 1}) {
+                String label = batchSize == 1 ? "off (batch 1)" : "on (batch " + batchSize + ", " + o.deadlineMs() + " ms)";
                 System.err.printf("[%d/2] micro-batching %s ...%n", ++run, label);
                 JobSettings s = JobSettings.defaults(kafka.bootstrapServers(), audioModel.toString(), textModel.toString())
-                        .withBatching(batchSize, 50).withCheckpoints(1000, null).withParallelism(2)
+                        .withBatching(batchSize, o.deadlineMs()).withCheckpoints(1000, null).withParallelism(2)
                         .withTopicPrefix("bench" + run + "-").withLimits(600_000, 64, 1 << 20);
                 try (Admin admin = Admin.create(props(kafka))) {
                     admin.createTopics(List.of(new NewTopic(s.audioTopic(), 2, (short) 1), new NewTopic(s.textTopic(), 2, (short) 1),
