@@ -105,10 +105,7 @@ final class DatagenCommand implements Callable<Integer> {
         Path cacheDir = cache != null ? cache : out.resolve(".cache");
         Files.createDirectories(out);
         checkTools(sizes.keySet());
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("seed", seed);
-        summary.put("size", size);
-        summary.put("counts", sizes);
+        List<String> usedEngines = List.of();
 
         List<String> speechSets = sizes.keySet().stream().filter(s -> List.of("commands", "digits", "streams").contains(s)).toList();
         if (!speechSets.isEmpty()) {
@@ -118,7 +115,7 @@ final class DatagenCommand implements Callable<Integer> {
             voices.addAll(SpeechSets.noiseVoices());
             VoiceSplit split = new VoiceSplit(voices, seed);
             printSplit(split);
-            summary.put("engines", engines.stream().map(SpeechSynth::engine).toList());
+            usedEngines = engines.stream().map(SpeechSynth::engine).toList();
             SpeechSets speech = new SpeechSets(engines, split, seed, threads);
             for (String set : speechSets) {
                 Path dir = out.resolve(set);
@@ -150,8 +147,25 @@ final class DatagenCommand implements Callable<Integer> {
             int n = HumanDigits.write(out.resolve("human-digits"));
             System.out.println("wrote " + out.resolve("human-digits") + "/test.jsonl and wav/: " + n + " real recording(s) of digit strings");
         }
-        Files.writeString(out.resolve("datagen.json"), Manifest.pretty(summary));
+        recordSets(sizes, usedEngines);
         return 0;
+    }
+
+    /**
+     * datagen.json beside the sets: per set, the seed, size, count (and engines for speech) it was last made with. Sets
+     * made by earlier runs into the same folder keep their entries.
+     */
+    private void recordSets(Map<String, Integer> sizes, List<String> usedEngines) throws IOException {
+        Path file = out.resolve("datagen.json");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode old = Files.isRegularFile(file) ? json.readTree(file.toFile()) : null;
+        com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode(), sets = root.putObject("sets");
+        if (old != null && old.path("sets").isObject()) sets.setAll((com.fasterxml.jackson.databind.node.ObjectNode) old.get("sets"));
+        for (var e : sizes.entrySet()) {
+            com.fasterxml.jackson.databind.node.ObjectNode set = sets.putObject(e.getKey()).put("seed", seed).put("size", size).put("count", e.getValue());
+            if (List.of("commands", "digits", "streams").contains(e.getKey())) usedEngines.forEach(set.putArray("engines")::add);
+        }
+        Files.writeString(file, Manifest.pretty(root));
     }
 
     /** The count of each chosen set, from --size and --count; unknown names are refused with the accepted ones. */
