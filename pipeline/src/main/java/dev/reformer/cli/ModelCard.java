@@ -70,6 +70,7 @@ final class ModelCard {
                     metrics.path("training_seconds").asDouble() / 60, metrics.path("threads").asInt(), metrics.path("omp_num_threads").asText(),
                     metrics.path("validation_accuracy_means").asText("score"), metrics.path("best_validation_accuracy").asDouble(),
                     metrics.path("best_epoch").asInt(), metrics.path("epochs").size()));
+            if (metrics.has("note")) md.append("Note: ").append(metrics.get("note").asText()).append(".\n\n");
         }
         md.append("![loss](loss.png) ![validation score](accuracy.png)\n");
         return md.toString();

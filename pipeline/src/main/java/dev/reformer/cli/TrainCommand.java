@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
                         + " concatenated into one model position. Labels are the sorted distinct labels of the training set;"
                         + " the symbols of a transcriber are the distinct characters (or words, --symbols words) of its training texts.",
                 "Shows a progress bar (loss, examples/s, ETA), evaluates on the validation set after every epoch (accuracy,"
-                        + " or 1 - character error rate for transcription), stops early after --patience epochs without"
+                        + " or 1 - character (or word) error rate for transcription), stops early after --patience epochs without"
                         + " improvement, and writes into --out: config.json and model.safetensors of the best epoch (what"
                         + " ./reformer run serves), metrics.json, loss.png, accuracy.png, and checkpoint/ from which the same"
                         + " command resumes exactly where it stopped."},
@@ -166,8 +166,8 @@ final class TrainCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - started) / 1e9;
 
         taskModel.save(out);
-        writeMetrics(history, trainer, task, labels, seconds);
-        String score = task == TaskModel.Task.CLASSIFICATION ? "accuracy" : "1 - character error rate";
+        writeMetrics(history, trainer, scoreName(task, unit), task, labels, seconds);
+        String score = scoreName(task, unit);
         Map<String, double[]> losses = new LinkedHashMap<>(); // insertion order: the same legend every run
         losses.put("train", history.stream().mapToDouble(Trainer.EpochMetrics::trainLoss).toArray());
         losses.put("validation", history.stream().mapToDouble(Trainer.EpochMetrics::validationLoss).toArray());
@@ -261,7 +261,12 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** seconds: of training and validation in this invocation (a resumed run counts only its own part). */
-    private void writeMetrics(List<Trainer.EpochMetrics> history, Trainer trainer, TaskModel.Task task, List<String> labels,
+    /** What the validation score is: accuracy, or one minus the error rate of the transcriber's symbols. */
+    private static String scoreName(TaskModel.Task task, TaskModel.SymbolUnit unit) {
+        return task == TaskModel.Task.CLASSIFICATION ? "accuracy" : unit == TaskModel.SymbolUnit.WORD ? "1 - word error rate" : "1 - character error rate";
+    }
+
+    private void writeMetrics(List<Trainer.EpochMetrics> history, Trainer trainer, String score, TaskModel.Task task, List<String> labels,
                               double seconds) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode metrics = json.createObjectNode();
@@ -269,7 +274,7 @@ final class TrainCommand implements Callable<Integer> {
                 .put("training_seconds", Math.round(seconds)).put("threads", Runtime.getRuntime().availableProcessors())
                 .put("omp_num_threads", String.valueOf(System.getenv("OMP_NUM_THREADS")));
         metrics.put("task", task.name().toLowerCase())
-                .put("validation_accuracy_means", task == TaskModel.Task.CLASSIFICATION ? "accuracy" : "1 - character error rate")
+                .put("validation_accuracy_means", score)
                 .put("best_epoch", trainer.bestEpoch()).put("best_validation_accuracy", trainer.bestAccuracy());
         ArrayNode names = metrics.putArray(task == TaskModel.Task.CLASSIFICATION ? "labels" : "symbols");
         labels.forEach(names::add);
