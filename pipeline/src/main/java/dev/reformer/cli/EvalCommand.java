@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
                 "                        tuned on --validation-manifest",
                 "  audio classification  accuracy, per label, confusion matrix; real-time",
                 "                        factor (seconds of audio per second of wall time)",
-                "  audio transcription   word and character error rates over the whole set,",
+                "  audio transcription   word and character error rates over the whole set, aligned words,",
                 "                        exact-string accuracy; real-time factor",
                 "                        audio baselines: Vosk with a grammar and free,",
                 "                        Sphinx4 and pocketsphinx with a JSGF grammar",
@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
                 "A recogniser's text becomes a command label: exactly one word, a command, gives that command; no word"
                         + " gives silence; anything else (an unknown word, [unk], several words) gives unknown.",
                 "Writes into --out: eval.json (every number, the command line, the date, nproc), results.md (a section for"
-                        + " docs/RESULTS.md) and, for classification, confusion.png. A baseline whose tool is missing is"
+                        + " docs/RESULTS.md) and confusion.png (labels; for a transcriber, the words said against the words heard, aligned). A baseline whose tool is missing is"
                         + " reported as not available, with what to install; the others still run."},
         footer = {"", "Examples:",
                 "  ./reformer eval --model models/commands --manifest data/commands/test.jsonl",
@@ -113,9 +113,9 @@ final class EvalCommand implements Callable<Integer> {
         EvalReport report = new EvalReport(modelDir, manifest, kind, audioSeconds, outcomes, commandLine);
         report.write(outDir);
         if (results != null) report.insertInto(results);
-        if (card) ModelCard.update(modelDir, model, report.section(), classification, outDir);
+        if (card) ModelCard.update(modelDir, model, report.section(), outDir);
         System.out.print(report.table());
-        System.err.println("eval.json, results.md" + (classification ? ", confusion.png" : "") + " in " + outDir
+        System.err.println("eval.json, results.md, confusion.png in " + outDir
                 + (results != null ? "; section updated in " + results : ""));
         return 0;
     }

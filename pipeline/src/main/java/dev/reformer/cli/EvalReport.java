@@ -70,8 +70,11 @@ final class EvalReport {
         Files.writeString(dir.resolve("eval.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
         Files.writeString(dir.resolve("results.md"), section());
         if (ours.confusion() != null) {
-            Charts.confusionMatrix(dir.resolve("confusion.png"), String.format(Locale.ROOT, "%s on %s: accuracy %.4f",
-                    model.getFileName(), manifest.getFileName(), ours.confusion().accuracy()), ours.confusion().labels(), ours.confusion().counts());
+            String title = kind == Manifest.Kind.AUDIO_TRANSCRIPT
+                    ? String.format(Locale.ROOT, "%s on %s: words said (rows) and heard (columns) aligned, %s = none; WER %.4f",
+                            model.getFileName(), manifest.getFileName(), dev.reformer.eval.Scores.NONE, ours.metrics().get("wer"))
+                    : String.format(Locale.ROOT, "%s on %s: accuracy %.4f", model.getFileName(), manifest.getFileName(), ours.confusion().accuracy());
+            Charts.confusionMatrix(dir.resolve("confusion.png"), title, ours.confusion().labels(), ours.confusion().counts());
         }
     }
 

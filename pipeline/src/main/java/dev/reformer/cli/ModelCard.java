@@ -26,7 +26,7 @@ final class ModelCard {
     private ModelCard() {}
 
     /** Rewrites the card's header and puts the evaluation section in (replacing one of the same model and manifest). */
-    static void update(Path modelDir, TaskModel model, String evaluationSection, boolean confusionPng, Path evalDir) throws IOException {
+    static void update(Path modelDir, TaskModel model, String evaluationSection, Path evalDir) throws IOException {
         Path card = modelDir.resolve(FILE);
         String old = Files.isRegularFile(card) ? Files.readString(card, StandardCharsets.UTF_8) : "";
         int at = old.indexOf(EVALUATIONS);
@@ -34,7 +34,7 @@ final class ModelCard {
         Files.writeString(card, header(modelDir, model) + "\n" + EVALUATIONS + "\n\n" + (evaluations.isEmpty() ? "" : evaluations + "\n"),
                 StandardCharsets.UTF_8);
         String section = evaluationSection;
-        if (confusionPng) {
+        if (Files.isRegularFile(evalDir.resolve("confusion.png"))) {
             String link = modelDir.toAbsolutePath().normalize().relativize(evalDir.toAbsolutePath().normalize().resolve("confusion.png")).toString();
             section = section.replace("<!-- end reformer eval -->", "\n![confusion matrix](" + link + ")\n<!-- end reformer eval -->");
         }

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param outputs     per row, in manifest order
  * @param metrics     name to value, in the order the tables show them
  * @param speed       real-time factor (audio) or examples per second (text), of the timed pass
- * @param confusion   classification only, else null
+ * @param confusion   labels (classification) or aligned words (transcription, {@link Scores#wordConfusion})
  * @param details     anything else worth keeping in eval.json (settings chosen, how it was timed)
  */
 public record Outcome(String system, String unavailable, List<String> outputs, Map<String, Double> metrics, double speed,
@@ -42,6 +42,7 @@ public record Outcome(String system, String unavailable, List<String> outputs, M
             metrics.put("exact_accuracy", Scores.exactMatch(truth, outputs));
             metrics.put("word_errors", (double) wer.errors());
             metrics.put("reference_words", (double) wer.referenceUnits());
+            confusion = Scores.wordConfusion(truth, outputs);
         }
         return new Outcome(system, null, outputs, metrics, speed, confusion, details);
     }

@@ -70,6 +70,55 @@ public final class Scores {
         return new ErrorRate(errors, units);
     }
 
+    /** What stands for a missing word in a word alignment: a deleted reference word, or an inserted heard one. */
+    public static final String NONE = "-";
+
+    /**
+     * Pairs (reference word, heard word) of one minimum-edit alignment, {@link #NONE} for a deletion or an insertion.
+     * Ties prefer a match or substitution, then a deletion: the same inputs always align the same way.
+     */
+    public static List<String[]> alignWords(List<String> reference, List<String> hypothesis) {
+        int n = reference.size(), m = hypothesis.size();
+        int[][] d = new int[n + 1][m + 1];
+        for (int i = 0; i <= n; i++) d[i][0] = i;
+        for (int j = 0; j <= m; j++) d[0][j] = j;
+        for (int i = 1; i <= n; i++) {
+            for (int j = 1; j <= m; j++) {
+                int substitute = d[i - 1][j - 1] + (reference.get(i - 1).equals(hypothesis.get(j - 1)) ? 0 : 1);
+                d[i][j] = Math.min(substitute, Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1));
+            }
+        }
+        java.util.LinkedList<String[]> pairs = new java.util.LinkedList<>();
+        int i = n, j = m;
+        while (i > 0 || j > 0) {
+            if (i > 0 && j > 0 && d[i][j] == d[i - 1][j - 1] + (reference.get(i - 1).equals(hypothesis.get(j - 1)) ? 0 : 1)) {
+                pairs.addFirst(new String[]{reference.get(--i), hypothesis.get(--j)});
+            } else if (i > 0 && d[i][j] == d[i - 1][j] + 1) {
+                pairs.addFirst(new String[]{reference.get(--i), NONE});
+            } else {
+                pairs.addFirst(new String[]{NONE, hypothesis.get(--j)});
+            }
+        }
+        return pairs;
+    }
+
+    /**
+     * A transcriber's confusion matrix over words: every aligned pair of every transcript, rows the words said (and
+     * {@link #NONE} for insertions), columns the words heard (and {@link #NONE} for deletions).
+     */
+    public static Confusion wordConfusion(List<String> references, List<String> hypotheses) {
+        java.util.TreeSet<String> vocabulary = new java.util.TreeSet<>();
+        for (String t : references) vocabulary.addAll(words(t));
+        for (String t : hypotheses) vocabulary.addAll(words(t));
+        List<String> labels = new java.util.ArrayList<>(vocabulary);
+        labels.add(NONE);
+        Confusion confusion = new Confusion(labels);
+        for (int k = 0; k < references.size(); k++) {
+            for (String[] pair : alignWords(words(references.get(k)), words(hypotheses.get(k)))) confusion.add(pair[0], pair[1]);
+        }
+        return confusion;
+    }
+
     /** Share of hypotheses equal to their reference after normalising white space and case. */
     public static double exactMatch(List<String> references, List<String> hypotheses) {
         int same = 0;

@@ -58,4 +58,21 @@ class ScoresTest {
         assertEquals(0.0, c.perLabelAccuracy().get("unknown"), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> c.add("maybe", "yes"));
     }
+
+    @Test
+    void wordConfusionAlignsWordsSaidWithWordsHeard() {
+        // a substitution (oh heard as eleven), an insertion (two), a deletion (six): each alignment is the only minimal one
+        Scores.Confusion c = Scores.wordConfusion(List.of("four oh seven", "one", "six five"), List.of("four eleven seven", "one two", "five"));
+        assertEquals(List.of("eleven", "five", "four", "oh", "one", "seven", "six", "two", Scores.NONE), c.labels());
+        long[][] n = c.counts();
+        int eleven = 0, five = 1, four = 2, oh = 3, one = 4, seven = 5, six = 6, two = 7, none = 8;
+        assertEquals(1, n[four][four]);
+        assertEquals(1, n[oh][eleven]);
+        assertEquals(1, n[seven][seven]);
+        assertEquals(1, n[one][one]);
+        assertEquals(1, n[none][two], "the inserted two");
+        assertEquals(1, n[six][none], "the deleted six");
+        assertEquals(1, n[five][five]);
+        assertEquals(7, c.total(), "six reference words and one insertion");
+    }
 }
