@@ -57,7 +57,7 @@ import java.util.concurrent.Callable;
                 "      --validation data/commands/val.jsonl --out models/commands"})
 final class DatagenCommand implements Callable<Integer> {
     static final List<String> SETS = List.of("commands", "digits", "streams", "spam", "langid", "human-digits");
-    /** Clips (speech), emails (spam, all when larger than the corpus) or entries per language (langid); human-digits is always all. */
+    /** Clips (speech), emails (spam, all when larger than the corpus) or entries per language (langid); human-digits is always every recording the package holds (the 1 is a placeholder). */
     static final Map<String, Integer> SMALL = Map.of("commands", 48, "digits", 24, "streams", 3, "spam", 200, "langid", 30, "human-digits", 1);
     static final Map<String, Integer> FULL = Map.of("commands", 12000, "digits", 6000, "streams", 60, "spam", 100000, "langid", 3000, "human-digits", 1);
 
@@ -145,6 +145,7 @@ final class DatagenCommand implements Callable<Integer> {
         }
         if (sizes.containsKey("human-digits")) {
             int n = HumanDigits.write(out.resolve("human-digits"));
+            sizes.put("human-digits", n);   // what the package holds, whatever the size asked for
             System.out.println("wrote " + out.resolve("human-digits") + "/test.jsonl and wav/: " + n + " real recording(s) of digit strings");
         }
         recordSets(sizes, usedEngines);
