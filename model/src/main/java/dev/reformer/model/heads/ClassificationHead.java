@@ -1,5 +1,6 @@
 package dev.reformer.model.heads;
 
+import dev.reformer.model.HostValues;
 import dev.reformer.model.layers.Linear;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -52,7 +53,7 @@ public final class ClassificationHead {
     }
 
     private static double crossEntropy(INDArray logits, int[] labels) {
-        double[] l = logits.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] l = HostValues.doubles(logits);
         int k = (int) logits.size(1);
         double total = 0;
         for (int b = 0; b < labels.length; b++) {

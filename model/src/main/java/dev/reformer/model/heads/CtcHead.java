@@ -1,5 +1,6 @@
 package dev.reformer.model.heads;
 
+import dev.reformer.model.HostValues;
 import dev.reformer.model.layers.Linear;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,7 +30,7 @@ public final class CtcHead {
         int batch = (int) hidden.size(0), length = (int) hidden.size(1), vocabulary = (int) weight.size(0);
         INDArray logits = Linear.forward(hidden.reshape((long) batch * length, hidden.size(2)), weight, bias)
                 .reshape(batch, length, vocabulary);
-        double[] l = logits.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] l = HostValues.doubles(logits);
         double[][][] logProbs = new double[batch][][];
         double loss = 0;
         for (int b = 0; b < batch; b++) {

@@ -1,5 +1,6 @@
 package dev.reformer.model.layers;
 
+import dev.reformer.model.HostValues;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -16,7 +17,7 @@ public final class Embeddings {
      */
     public static void scatterAdd(INDArray dRows, int[] index, INDArray table) {
         int c = (int) dRows.size(1);
-        double[] d = dRows.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] d = HostValues.doubles(dRows);
         double[] sums = new double[(int) table.length()];
         for (int i = 0; i < index.length; i++) {
             if (index[i] < 0) continue;

@@ -1,6 +1,12 @@
 package dev.reformer.model.layers;
 
+import java.lang.ref.Reference;
+import dev.reformer.model.HostValues;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Layer normalisation over the last dimension (biased variance, as torch.nn.LayerNorm). */
@@ -14,7 +20,65 @@ public final class LayerNorm {
      * @return [N, C]
      */
     public static INDArray forward(INDArray x, INDArray weight, INDArray bias, double eps) {
-        return normalise(x, eps).muliRowVector(weight).addiRowVector(bias);
+        // one pass over the rows in Java: as ND4J operations a norm was nine arrays and nine calls, and at this
+        // model's sizes (64 channels) their fixed costs were most of its time
+        int rows = (int) x.size(0), c = (int) x.size(1);
+        boolean single = x.dataType() == DataType.FLOAT;
+        INDArray source = HostValues.isDense(x) ? x : x.dup('c');
+        int from = (int) source.offset();
+        double[] w = HostValues.doubles(weight), b = HostValues.doubles(bias), row = new double[c];
+        float[] singleRow = new float[c];
+        INDArray y = Nd4j.createUninitialized(x.dataType(), rows, c);
+        FloatBuffer inF = single ? source.data().asNioFloat() : null, outF = single ? y.data().asNioFloat() : null;
+        DoubleBuffer inD = single ? null : source.data().asNioDouble(), outD = single ? null : y.data().asNioDouble();
+        for (int r = 0, at = 0; r < rows; r++, at += c) {
+            if (single) {
+                inF.get(from + at, singleRow);
+                for (int j = 0; j < c; j++) row[j] = singleRow[j];
+            } else {
+                inD.get(from + at, row);
+            }
+            double mean = sum(row) / c;
+            double rstd = 1 / Math.sqrt(squaredDistances(row, mean) / c + eps);
+            for (int j = 0; j < c; j++) row[j] = (row[j] - mean) * rstd * w[j] + b[j];
+            if (single) {
+                for (int j = 0; j < c; j++) singleRow[j] = (float) row[j];
+                outF.put(at, singleRow);
+            } else {
+                outD.put(at, row);
+            }
+        }
+        Reference.reachabilityFence(source);   // the buffers point into memory ND4J frees when source is collected
+        return y;
+    }
+
+    // four partial sums, so that each add need not wait for the one before it
+
+    private static double sum(double[] row) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 3 < row.length; j += 4) {
+            s0 += row[j];
+            s1 += row[j + 1];
+            s2 += row[j + 2];
+            s3 += row[j + 3];
+        }
+        for (; j < row.length; j++) s0 += row[j];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private static double squaredDistances(double[] row, double mean) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j + 3 < row.length; j += 4) {
+            double a = row[j] - mean, b = row[j + 1] - mean, c = row[j + 2] - mean, d = row[j + 3] - mean;
+            s0 += a * a;
+            s1 += b * b;
+            s2 += c * c;
+            s3 += d * d;
+        }
+        for (; j < row.length; j++) s0 += (row[j] - mean) * (row[j] - mean);
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**
@@ -34,14 +98,5 @@ public final class LayerNorm {
         INDArray meanDNormed = dNormed.mean(true, 1);
         INDArray meanDNormedNormed = dNormed.mul(normed).mean(true, 1);
         return dNormed.subi(meanDNormed).subi(normed.muli(meanDNormedNormed)).muli(rstd);
-    }
-
-    /** (x - mean) / sqrt(var + eps) per row. x [N, C] → [N, C] */
-    private static INDArray normalise(INDArray x, double eps) {
-        INDArray mean = x.mean(true, 1);                       // [N, 1]
-        INDArray centered = x.sub(mean);                       // [N, C]
-        INDArray variance = centered.mul(centered).mean(true, 1);
-        INDArray rstd = Transforms.pow(variance.addi(eps), -0.5, false); // [N, 1]
-        return centered.muli(rstd);
     }
 }

@@ -1,8 +1,15 @@
 package dev.reformer.model.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
-/** A dense layer as the reference stores it: weight (out, in), y = x W^T + b. */
+/**
+ * A dense layer as the reference stores it: weight (out, in), y = x W^T + b.
+ *
+ * <p>Products go through {@link Nd4j#gemm} with the transposes as flags and a row-major output: INDArray.mmul
+ * of a transposed view writes a column-major result and copies it to row-major, and that copy took longer than
+ * the product itself at this model's sizes (1,024 x 64 by 64 x 128: 590 us against 210 us on one thread).
+ */
 public final class Linear {
     private Linear() {}
 
@@ -13,7 +20,8 @@ public final class Linear {
      * @return [N, out]
      */
     public static INDArray forward(INDArray x, INDArray weight, INDArray bias) {
-        INDArray y = x.mmul(weight.transpose());
+        INDArray y = Nd4j.createUninitialized(x.dataType(), new long[]{x.size(0), weight.size(0)}, 'c');
+        Nd4j.gemm(x, weight, y, false, true, 1.0, 0.0);
         if (bias != null) y.addiRowVector(bias);
         return y;
     }
@@ -26,8 +34,10 @@ public final class Linear {
      * @return dx [N, in] = dy W
      */
     public static INDArray backward(INDArray x, INDArray weight, INDArray dy, INDArray dWeight, INDArray dBias) {
-        dWeight.addi(dy.transpose().mmul(x));
+        Nd4j.gemm(dy, x, dWeight, true, false, 1.0, 1.0);
         if (dBias != null) dBias.addi(dy.sum(0));
-        return dy.mmul(weight);
+        INDArray dx = Nd4j.createUninitialized(dy.dataType(), new long[]{dy.size(0), weight.size(1)}, 'c');
+        Nd4j.gemm(dy, weight, dx, false, false, 1.0, 0.0);
+        return dx;
     }
 }

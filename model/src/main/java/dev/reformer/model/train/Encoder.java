@@ -1,5 +1,6 @@
 package dev.reformer.model.train;
 
+import dev.reformer.model.HostValues;
 import dev.reformer.model.Params;
 import dev.reformer.model.ReformerModel;
 import dev.reformer.model.layers.Linear;
@@ -196,8 +197,12 @@ public final class Encoder {
      */
     private INDArray lookUpByteGroups(int[][] ids, int length) {
         int rows = ids.length, k = bytesPerPosition, hidden = (int) projectionWeight.size(0);
-        double[] columns = projectionWeight.transpose().dup('c').data().asDouble();   // [256 k][C]: a byte's column is a row
-        double[] bias = projectionBias.data().asDouble();
+        double[] weight = HostValues.doubles(projectionWeight), columns = new double[weight.length];
+        int width = BYTE_VALUES * k;
+        for (int c = 0; c < hidden; c++) {
+            for (int j = 0; j < width; j++) columns[j * hidden + c] = weight[c * width + j];   // [256 k][C]: a byte's column is a row
+        }
+        double[] bias = HostValues.doubles(projectionBias);
         double[] x = new double[rows * length * hidden];
         for (int b = 0; b < rows; b++) {
             for (int t = 0; t < length; t++) {
@@ -217,7 +222,7 @@ public final class Encoder {
     /** Backward of {@link #lookUpByteGroups}: each byte's column of dW gets the dx of its position; dBias the sum. */
     private void lookUpByteGroupsBackward(int[][] ids, INDArray dInputs) {
         int rows = ids.length, length = (int) dInputs.size(1), k = bytesPerPosition, hidden = (int) projectionWeight.size(0);
-        double[] dx = dInputs.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] dx = HostValues.doubles(dInputs);
         double[] dColumns = new double[BYTE_VALUES * k * hidden], dBias = new double[hidden];
         for (int b = 0; b < rows; b++) {
             for (int t = 0; t < length; t++) {
