@@ -81,15 +81,17 @@ final class PipelineBench {
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props(kafka), new ByteArraySerializer(), new ByteArraySerializer());
                      Results results = new Results(props(kafka), s.resultsTopic())) {
                     // warm-up: a few streams and messages, so that compilation and model loading are not measured
-                    sendAudio(producer, s, "warm", 8, 10);
-                    sendText(producer, s, "warm", 200, 0);
-                    results.await(r -> r.path("stream").asText().startsWith("warm"), windowsPer(10, s) * 8 + 200, 300);
+                    sendAudio(producer, s, "warm", streams, 10);
+                    sendText(producer, s, "warm", 1000, 0);
+                    results.await(r -> r.path("stream").asText().startsWith("warm"), windowsPer(10, s) * streams + 1000, 300);
+                    System.err.println("  warmed up; audio: " + streams + " streams x " + seconds + " s ...");
 
                     long t0 = System.nanoTime();
                     sendAudio(producer, s, "audio", streams, seconds);
                     long lastAudio = results.await(r -> r.path("stream").asText().startsWith("audio"), windowsPer(seconds, s) * streams, 900);
                     double audioFactor = streams * (double) seconds / ((lastAudio - t0) / 1e9);
 
+                    System.err.printf(Locale.ROOT, "  audio: %.0fx real time; text: %d messages at once ...%n", audioFactor, messages);
                     long t1 = System.nanoTime();
                     sendText(producer, s, "text", messages, 0);
                     long lastText = results.await(r -> r.path("stream").asText().startsWith("text"), messages, 900);
@@ -97,9 +99,11 @@ final class PipelineBench {
 
                     // latency at half the measured text capacity, paced
                     int paced = Math.max(50, (int) Math.min(messages, textRate * 10));
+                    System.err.printf(Locale.ROOT, "  text: %.0f messages/s; latency: %d messages paced at %.0f/s ...%n", textRate, paced, textRate / 2);
                     sendText(producer, s, "paced", paced, (long) (2e9 / textRate));
                     results.await(r -> r.path("stream").asText().startsWith("paced"), paced, 900);
                     double[] latency = results.latencies("paced");
+                    System.err.println("  latency at half load, by second of sending (p50 / max ms): " + results.timeline("paced", textRate / 2));
                     table.append(String.format(Locale.ROOT, "| %s | %.0fx | %.0f | %.0f | %.0f |%n", label, audioFactor, textRate,
                             percentile(latency, 0.5), percentile(latency, 0.99)));
                 } finally {
@@ -142,7 +146,9 @@ final class PipelineBench {
                 while (System.nanoTime() < due) Thread.sleep(0, 200_000);
             }
             byte[] text = (i + " " + base).substring(0, 512).getBytes(StandardCharsets.UTF_8);
-            producer.send(new ProducerRecord<>(s.textTopic(), (prefix + "-" + (i % 64)).getBytes(StandardCharsets.UTF_8), text));
+            ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(s.textTopic(), (prefix + "-" + (i % 64)).getBytes(StandardCharsets.UTF_8), text);
+            r.headers().add("seq", String.valueOf(i).getBytes(StandardCharsets.UTF_8));   // results echo it: latency by send order
+            producer.send(r);
         }
         producer.flush();
     }
@@ -199,6 +205,21 @@ final class PipelineBench {
                         + " results, got " + matched + "; the job may have failed (see the log)");
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) seen.add(json.readTree(r.value()));
             }
+        }
+
+        /** p50 / max latency of each second's messages (perSecond messages a second, by the seq each result echoes). */
+        String timeline(String prefix, double perSecond) {
+            java.util.TreeMap<Integer, List<Double>> bySecond = new java.util.TreeMap<>();
+            for (JsonNode r : seen) {
+                if (!r.path("stream").asText().startsWith(prefix) || !r.has("seq")) continue;
+                bySecond.computeIfAbsent((int) (r.path("seq").asLong() / perSecond), k -> new ArrayList<>()).add(r.path("latency_ms").asDouble());
+            }
+            StringBuilder out = new StringBuilder();
+            for (var e : bySecond.entrySet()) {
+                double[] sorted = e.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                out.append(String.format(Locale.ROOT, "%s%.0f/%.0f", out.length() == 0 ? "" : ", ", percentile(sorted, 0.5), sorted[sorted.length - 1]));
+            }
+            return out.toString();
         }
 
         double[] latencies(String prefix) {

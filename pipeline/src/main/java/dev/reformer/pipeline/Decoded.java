@@ -10,6 +10,8 @@ public class Decoded {
     public long startFrame;
     public long endFrame;
     public boolean last;
+    /** As {@link Window#ending}. */
+    public String ending;
     /** 10 ms frames per position. */
     public int frameStack;
     /** Most likely symbol per position; 0 is the CTC blank. */

@@ -46,8 +46,11 @@ public final class ReformerJob {
         // a record crosses two shuffles before the Reformer; Flink's default sends a part-filled network buffer after
         // 100 ms, which at a few hundred records/s put 200 ms into every result's latency
         env.setBufferTimeout(BUFFER_TIMEOUT_MS);
-        FeatureConfig features = s.audioModel() != null
-                ? TaskModel.load(Path.of(s.audioModel()), DataType.FLOAT).input().features() : FeatureConfig.logMel();
+        TaskModel audioModel = s.audioModel() != null ? TaskModel.load(Path.of(s.audioModel()), DataType.FLOAT) : null;
+        FeatureConfig features = audioModel != null ? audioModel.input().features() : FeatureConfig.logMel();
+        // a transcript is final where speech ends; a classifier's windows keep their grid (a model swapped in later
+        // keeps the windowing the job started with)
+        boolean utterances = audioModel != null && audioModel.task() == TaskModel.Task.TRANSCRIPTION;
 
         DataStream<RawRecord> input = null;
         for (String topic : new String[]{s.audioModel() != null ? s.audioTopic() : null, s.textModel() != null ? s.textTopic() : null}) {
@@ -57,7 +60,7 @@ public final class ReformerJob {
         }
 
         SingleOutputStreamOperator<StreamEvent> events = input.process(new Validation(s)).name("validate");
-        SingleOutputStreamOperator<Window> windows = events.keyBy(e -> e.streamId).process(new StreamAssembler(s, features))
+        SingleOutputStreamOperator<Window> windows = events.keyBy(e -> e.streamId).process(new StreamAssembler(s, features, utterances))
                 .name("features and windows");
         BroadcastStream<RawRecord> control = env.fromSource(source(s, s.controlTopic(), OffsetsInitializer.latest()),
                 WatermarkStrategy.noWatermarks(), "kafka " + s.controlTopic()).broadcast(ReformerOperator.MODELS);
@@ -72,7 +75,6 @@ public final class ReformerJob {
                 .map(DeadLetter::toJson).sinkTo(sink(s, s.deadLetterTopic(), "dead-letters")).name("dead letters");
     }
 
-    /** Input topics start at the earliest offset; the control topic at the latest (models named at start serve until a message). */
     /** The settings that are Flink's own: state backend, checkpoint storage, parallelism. */
     public static org.apache.flink.configuration.Configuration flinkConfiguration(JobSettings s) {
         org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
@@ -85,6 +87,7 @@ public final class ReformerJob {
         return c;
     }
 
+    /** Input topics start at the earliest offset; the control topic at the latest (models named at start serve until a message). */
     static KafkaSource<RawRecord> source(JobSettings s, String topic, OffsetsInitializer start) {
         Properties properties = new Properties();
         properties.putAll(s.kafkaProperties());

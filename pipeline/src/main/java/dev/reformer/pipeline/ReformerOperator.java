@@ -184,7 +184,8 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
             float[][] positions = audio.model().audioPositions(w.frameRows());
             if (positions.length == 0) {   // the stream ended and its last window was already reported: say it ended
                 ObjectNode end = JSON.createObjectNode();
-                end.put("stream", w.streamId).put("input", "audio").put("kind", "end").put("final", true).put("windows", w.index);
+                end.put("stream", w.streamId).put("input", "audio").put("kind", "end").put("final", true).put("windows", w.index)
+                        .put("ending", w.ending);
                 end.put("source_timestamp", w.sourceTimestamp);
                 results.add(end);
                 continue;
@@ -201,6 +202,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
             window.put("index", w.index).put("start_s", w.startFrame / 100.0).put("end_s", (w.endFrame + 1.5) / 100.0)
                     .put("start_frame", w.startFrame).put("end_frame", w.endFrame);
             r.put("final", w.last);
+            if (w.ending != null) r.put("ending", w.ending);
             results.add(r);
         }
         return results;
@@ -229,6 +231,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
             d.startFrame = w.startFrame;
             d.endFrame = w.endFrame;
             d.last = w.last;
+            d.ending = w.ending;
             d.frameStack = model.input().stack();
             d.best = at < 0 ? new int[0] : bestPath(read.get(at).logProbs());
             d.symbols = model.labels().toArray(String[]::new);

@@ -4,6 +4,7 @@ import dev.reformer.audio.AudioException;
 import dev.reformer.audio.FeatureConfig;
 import dev.reformer.audio.PcmDecoder;
 import dev.reformer.audio.StreamingFeatureExtractor;
+import dev.reformer.audio.VoiceActivityDetector;
 import java.time.Duration;
 import java.util.Arrays;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -22,15 +23,20 @@ import org.apache.flink.util.Collector;
  * cuts the frames into windows of W frames every H frames; a text message is one window. Flushes a stream on
  * eos or after an idle timeout, and then forgets it.
  *
+ * <p>For a transcriber ({@code utterances}), the end of speech that the front-end's voice activity detector
+ * reports (300 ms of quiet) also closes the windows: the frames since the last window start go out as a last
+ * window, so the transcript is final there, and windows start afresh after it. The stream itself goes on.
+ *
  * Keyed state, all of it declared here: the front-end's snapshot, the next expected seq, a reorder buffer of
  * at most maxReorder records, the stream's audio format, the frames not yet behind the next window start, the
- * next window's index, the idle timer. A bad chunk is a dead letter and leaves the state as it was before it.
+ * next window's index and start, the idle timer. A bad chunk is a dead letter and leaves the state as it was before it.
  */
 public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, Window> {
     static final String STAGE = "assembly";
 
     private final JobSettings settings;
     private final FeatureConfig features;
+    private final boolean utterances;
 
     private transient ValueState<byte[]> extractorState;
     private transient ValueState<Long> nextSeq;
@@ -40,15 +46,21 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
     private transient ValueState<float[]> frameBuffer;
     private transient ValueState<Long> bufferStart;
     private transient ValueState<Long> windowIndex;
+    /** Where the next window starts; windows start every H frames from the stream's or utterance's start. */
+    private transient ValueState<Long> windowStart;
+    /** The end of the last window given out: a stream or utterance ending there needs no tail window. */
+    private transient ValueState<Long> coveredUntil;
     private transient ValueState<Long> idleTimer;
     private transient ValueState<Long> newestTimestamp;
     private transient Counter deadLetters;
     /** Streams of this instance with audio state (since it started: a restored instance counts afresh). */
     private transient long activeStreams;
 
-    public StreamAssembler(JobSettings settings, FeatureConfig features) {
+    /** utterances: also end windows (and transcripts) where speech ends, not only at the stream's end. */
+    public StreamAssembler(JobSettings settings, FeatureConfig features, boolean utterances) {
         this.settings = settings;
         this.features = features;
+        this.utterances = utterances;
     }
 
     @Override
@@ -61,6 +73,8 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         frameBuffer = state("frames", TypeInformation.of(float[].class), ttl);
         bufferStart = state("frames-start", TypeInformation.of(Long.class), ttl);
         windowIndex = state("window-index", TypeInformation.of(Long.class), ttl);
+        windowStart = state("window-start", TypeInformation.of(Long.class), ttl);
+        coveredUntil = state("covered-until", TypeInformation.of(Long.class), ttl);
         idleTimer = state("idle-timer", TypeInformation.of(Long.class), ttl);
         newestTimestamp = state("newest-timestamp", TypeInformation.of(Long.class), ttl);
         MapStateDescriptor<Long, StreamEvent> reorderDescriptor = new MapStateDescriptor<>("reorder", Long.class, StreamEvent.class);
@@ -146,7 +160,12 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
             if (extractorState.value() == null) activeStreams++;
             extractorState.update(extractor.snapshot());
             addFrames(frames.frames());
-            emitWindows(event.streamId, out, false);
+            if (utterances) {
+                for (VoiceActivityDetector.Event e : frames.events()) {
+                    if (e.type() == VoiceActivityDetector.Event.Type.SPEECH_END) emitWindows(event.streamId, out, Window.SPEECH_END, e.frame());
+                }
+            }
+            emitWindows(event.streamId, out, null, Long.MAX_VALUE);
         }
         if (event.eos) {
             if (extractorState.value() == null) {
@@ -169,36 +188,45 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         if (bufferStart.value() == null) bufferStart.update(0L);
     }
 
-    /** Emits every complete window; at the end of the stream also the rest, as the last window. */
-    private void emitWindows(String streamId, Collector<Window> out, boolean end) throws Exception {
+    /**
+     * Emits every complete window; when something ends at frame until (ending: {@link Window#SPEECH_END},
+     * {@link Window#EOS}, {@link Window#IDLE}; null while it goes on) also the rest before it, as the last window,
+     * and the next window starts there.
+     */
+    private void emitWindows(String streamId, Collector<Window> out, String ending, long until) throws Exception {
         float[] buffer = frameBuffer.value() == null ? new float[0] : frameBuffer.value();
         int dims = features.dimension();
         long start = bufferStart.value() == null ? 0 : bufferStart.value();
         long index = windowIndex.value() == null ? 0 : windowIndex.value();
+        long next = windowStart.value() == null ? 0 : windowStart.value();
+        long covered = coveredUntil.value() == null ? -1 : coveredUntil.value();
         long available = start + buffer.length / dims;
+        long end = ending == null ? available : Math.max(next, Math.min(until, available));   // windows stop here
         int w = settings.windowFrames(), h = settings.hopFrames();
-        long windowStart = index * h;
-        while (windowStart + w <= available) {
-            out.collect(window(streamId, buffer, start, windowStart, windowStart + w, index, false));
-            index++;
-            windowStart = index * h;
+        while (next + w <= end) {
+            out.collect(window(streamId, buffer, start, next, next + w, index++, null));
+            covered = next + w;
+            next += h;
         }
-        if (end) {
+        if (ending != null) {
             // the tail after the last complete window, or an empty closing window when nothing is left uncovered
-            long tailStart = Math.min(windowStart, available);
-            boolean covered = index > 0 && (index - 1) * h + w >= available;
-            out.collect(window(streamId, buffer, start, covered ? available : tailStart, available, index, true));
-            index++;
+            long from = covered >= end ? end : next;
+            out.collect(window(streamId, buffer, start, from, end, index++, ending));
+            // what follows (a next utterance) starts where no window has been yet: no frame is read twice
+            covered = Math.max(covered, end);
+            next = covered;
         }
         windowIndex.update(index);
-        long keepFrom = Math.min(index * h, available);
+        windowStart.update(next);
+        coveredUntil.update(covered);
+        long keepFrom = Math.min(next, available);
         if (keepFrom > start) {
             frameBuffer.update(Arrays.copyOfRange(buffer, (int) (keepFrom - start) * dims, buffer.length));
             bufferStart.update(keepFrom);
         }
     }
 
-    private Window window(String streamId, float[] buffer, long bufferFrom, long from, long to, long index, boolean last) throws Exception {
+    private Window window(String streamId, float[] buffer, long bufferFrom, long from, long to, long index, String ending) throws Exception {
         int dims = features.dimension();
         Window w = new Window();
         w.streamId = streamId;
@@ -206,7 +234,8 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         w.index = index;
         w.startFrame = from;
         w.endFrame = to;
-        w.last = last;
+        w.last = ending != null;
+        w.ending = ending;
         w.dims = dims;
         w.frames = Arrays.copyOfRange(buffer, (int) (from - bufferFrom) * dims, (int) (to - bufferFrom) * dims);
         w.sourceTimestamp = newestTimestamp.value() == null ? System.currentTimeMillis() : newestTimestamp.value();
@@ -224,7 +253,7 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
                         + settings.idleTimeoutMs() + " ms and was closed: " : "at the end of stream " + ctx.getCurrentKey() + ": ")
                         + e.getMessage(), eos == null ? null : eos.source);
             }
-            emitWindows(ctx.getCurrentKey(), out, true);
+            emitWindows(ctx.getCurrentKey(), out, eos == null ? Window.IDLE : Window.EOS, Long.MAX_VALUE);
         }
         clear(ctx);
     }
@@ -238,6 +267,8 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         frameBuffer.clear();
         bufferStart.clear();
         windowIndex.clear();
+        windowStart.clear();
+        coveredUntil.clear();
         newestTimestamp.clear();
         if (idleTimer.value() != null) ctx.timerService().deleteProcessingTimeTimer(idleTimer.value());
         idleTimer.clear();

@@ -23,7 +23,8 @@ import org.apache.flink.util.Collector;
  * other way round drop it), as near the overlap's middle as possible, away from both windows' edges where they
  * see only part of a sound. Window k's reading is taken before the cut, window k + 1's after it. The joined path
  * is collapsed as CTC does (runs merged, blanks dropped). Each window gives a partial transcript (committed path
- * plus the waiting overlap); the stream's last window gives the final one.
+ * plus the waiting overlap); the last window of an utterance (speech end) or of the stream gives the final one,
+ * and the next utterance starts a new transcript.
  *
  * Keyed state: the committed path, and the last window's reading of the overlap it shares with the next.
  */
@@ -62,6 +63,7 @@ public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, St
         r.putObject("window").put("index", d.index).put("start_s", d.startFrame / 100.0).put("end_s", (d.endFrame + 1.5) / 100.0)
                 .put("start_frame", d.startFrame).put("end_frame", d.endFrame);
         r.put("final", d.last);
+        if (d.ending != null) r.put("ending", d.ending);
         r.putObject("model").put("name", d.modelName).put("version", d.modelVersion);
         r.put("latency_ms", System.currentTimeMillis() - d.sourceTimestamp);
         out.collect(r.toString());

@@ -12,8 +12,12 @@ public class Window {
     /** Audio: the frames [startFrame, endFrame) of the stream (frame f starts at f / 100 s). */
     public long startFrame;
     public long endFrame;
-    /** The stream's last window (eos or idle): transcription finalises its text here. */
+    public static final String SPEECH_END = "speech_end", EOS = "eos", IDLE = "idle";
+
+    /** The last window of the stream (eos or idle) or of an utterance (speech end): transcription finalises its text here. */
     public boolean last;
+    /** What ended with this window: {@link #SPEECH_END}, {@link #EOS}, {@link #IDLE}; null when it is not the last. */
+    public String ending;
     public int dims;
     public float[] frames;
     public byte[] text;

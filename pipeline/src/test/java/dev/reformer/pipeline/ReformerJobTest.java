@@ -425,12 +425,31 @@ class ReformerJobTest {
             truth.put(stream, beeps.toString());
             streams.add(chunked(s, stream, beepWav(stream, beeps.toString(), i % 2 == 0 ? 16000 : 22050, random), random));
         }
+        // one stream says two things with 800 ms of quiet between them: its first transcript is final where speech ends
+        String first = "abcab", second = "cbac", spoken = "two-utterances";
+        float[] one = TrainCommandTest.beeps(first, 16000, random), two = TrainCommandTest.beeps(second, 16000, random);
+        float[] both = java.util.Arrays.copyOf(one, one.length + 12800 + two.length);
+        for (int n = one.length; n < one.length + 12800; n++) both[n] = (float) (0.003 * random.nextGaussian());
+        System.arraycopy(two, 0, both, one.length + 12800, two.length);
+        TrainCommandTest.wav(dir.resolve(spoken + ".wav"), both, 16000);
+        streams.add(chunked(s, spoken, Files.readAllBytes(dir.resolve(spoken + ".wav")), random));
         JobClient job = start(s, false, w -> w);
         try (Reader results = new Reader(s.resultsTopic())) {
             produce(interleaved(streams, random));
-            List<JsonNode> finals = results.await(r -> r.get("kind").asText().equals("final"), truth.size(), Duration.ofSeconds(120));
+            List<JsonNode> finals = results.await(r -> r.get("kind").asText().equals("final"), truth.size() + 2, Duration.ofSeconds(120));
+            List<JsonNode> utterances = finals.stream().filter(f -> f.get("stream").asText().equals(spoken))
+                    .sorted(java.util.Comparator.comparingLong(f -> f.get("window").get("index").asLong())).toList();
+            assertEquals(List.of("speech_end", "eos"), utterances.stream().map(f -> f.get("ending").asText()).toList(),
+                    "a final transcript at the end of each utterance: " + utterances);
+            double pause = one.length / 16000.0;
+            assertTrue(utterances.get(0).get("window").get("end_s").asDouble() < pause + 0.3,
+                    "the first utterance is final once its speech ended, before the second began: " + utterances.get(0));
             Map<String, String> heard = new java.util.TreeMap<>();
-            for (JsonNode f : finals) heard.put(f.get("stream").asText(), f.get("text").asText());
+            for (JsonNode f : finals) if (!f.get("stream").asText().equals(spoken)) heard.put(f.get("stream").asText(), f.get("text").asText());
+            truth.put(spoken + "#1", first);
+            truth.put(spoken + "#2", second);
+            heard.put(spoken + "#1", utterances.get(0).get("text").asText());
+            heard.put(spoken + "#2", utterances.get(1).get("text").asText());
             // the seams themselves are tested exactly in TranscriptStitcherTest; here the whole path, model included
             int errors = 0, symbols = 0;
             for (String stream : truth.keySet()) {
@@ -439,7 +458,12 @@ class ReformerJobTest {
                 symbols += truth.get(stream).length();
             }
             assertTrue(errors <= symbols / 20, "character error rate " + errors + "/" + symbols + ": heard " + heard + ", said " + truth);
+            List<JsonNode> afterPause = results.seen.stream().filter(r -> r.get("stream").asText().equals(spoken)
+                    && r.get("kind").asText().equals("partial") && r.get("window").get("index").asLong() > utterances.get(0).get("window").get("index").asLong()).toList();
+            assertTrue(!afterPause.isEmpty() && afterPause.stream().allMatch(r -> r.get("text").asText().length() <= second.length() + 1),
+                    "the second utterance's partials start afresh: " + afterPause);
             for (String stream : truth.keySet()) {
+                if (stream.startsWith(spoken)) continue;
                 List<JsonNode> partials = results.seen.stream().filter(r -> r.get("stream").asText().equals(stream)
                         && r.get("kind").asText().equals("partial")).toList();
                 assertTrue(partials.size() >= 3, stream + ": a partial result per window before the final one");
