@@ -38,14 +38,18 @@ import java.util.regex.Pattern;
                 "pipeline: the streaming job through an in-JVM Kafka broker and a Flink MiniCluster (parallelism 2) with"
                         + " the models of --audio-model and --text-model (default: untrained ones of the default train size): audio capacity (--streams streams of --seconds s sent at once;"
                         + " aggregate x real time), text capacity (--messages 512-byte messages per second), and p50/p99"
-                        + " end-to-end latency with text paced at half the capacity; micro-batching on and off in the same run."},
+                        + " end-to-end latency with text paced at half the capacity; micro-batching on and off in the same run.",
+                "model: one forward pass of the model in --model as the job runs it, on this thread: batches of --batch-size"
+                        + " inputs (512-byte messages, or 1 s windows of speech-like audio) and of one, in the same run; median"
+                        + " CPU time per pass over --passes passes and inputs per CPU second. Run with OMP_NUM_THREADS=1."},
         footer = {"", "Examples:", "  ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3",
                 "  ./reformer bench memory --lengths 4096 --layers 1,6,12 --repeats 3",
                 "  taskset -c 0 ./reformer bench frontend --seconds 60 --repeats 7",
-                "  ./reformer bench pipeline --streams 16 --seconds 60 --messages 5000"})
+                "  ./reformer bench pipeline --streams 16 --seconds 60 --messages 5000",
+                "  OMP_NUM_THREADS=1 ./reformer bench model --model models/spam --batch-size 16 --passes 400"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "What to measure: attention, memory, frontend or pipeline.")
+    @Parameters(paramLabel = "WHAT", description = "What to measure: attention, memory, frontend, pipeline or model.")
     String what;
 
     @Option(names = "--lengths", split = ",",
@@ -69,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--messages", defaultValue = "5000", description = "pipeline: 512-byte text messages (default: ${DEFAULT-VALUE}).")
     int messages;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "pipeline: micro-batch size when batching is on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "16", description = "pipeline: micro-batch size when batching is on; model: inputs per pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--bytes-per-position", defaultValue = "8",
@@ -91,6 +95,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--full-memory-fraction", defaultValue = "0.5",
             description = "attention: run full attention only while its L x L score matrix needs less than this fraction of RAM (default: ${DEFAULT-VALUE}).")
     double fullMemoryFraction;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "model: the model directory to measure, e.g. models/spam.")
+    Path model;
+
+    @Option(names = "--passes", defaultValue = "400", description = "model: timed forward passes per batch size; the median is reported (default: ${DEFAULT-VALUE}).")
+    int passes;
 
     @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the table, command and machine to FILE.")
     Path markdown;
@@ -114,7 +124,8 @@ final class BenchCommand implements Callable<Integer> {
             case "memory" -> memory(lengths == null ? List.of(4096, 16384) : lengths);
             case "frontend" -> frontend();
             case "pipeline" -> pipeline();
-            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory, frontend, pipeline");
+            case "model" -> model();
+            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory, frontend, pipeline, model");
         };
     }
 
@@ -127,6 +138,15 @@ final class BenchCommand implements Callable<Integer> {
         writeMarkdown("pipeline --streams " + streams + " --seconds " + seconds + " --messages " + messages + " --batch-size " + batchSize
                 + " --batch-deadline-ms " + batchDeadlineMs + (audioModel != null ? " --audio-model " + audioModel : "")
                 + (textModel != null ? " --text-model " + textModel : " --bytes-per-position " + bytesPerPosition), table);
+        return 0;
+    }
+
+    /** One model's forward pass on this thread: batched against one input at a time. */
+    private int model() throws Exception {
+        if (model == null) throw new IllegalArgumentException("bench model needs --model DIR (a directory ./reformer train wrote, e.g. models/spam)");
+        String table = ModelBench.run(model, batchSize, passes);
+        System.out.print(table);
+        writeMarkdown("model --model " + model + " --batch-size " + batchSize + " --passes " + passes, table);
         return 0;
     }
 

@@ -100,8 +100,12 @@ final class PipelineBench {
                     // latency at half the measured text capacity, paced
                     int paced = Math.max(50, (int) Math.min(messages, textRate * 10));
                     System.err.printf(Locale.ROOT, "  text: %.0f messages/s; latency: %d messages paced at %.0f/s ...%n", textRate, paced, textRate / 2);
+                    long[] gcBefore = collections();
                     sendText(producer, s, "paced", paced, (long) (2e9 / textRate));
                     results.await(r -> r.path("stream").asText().startsWith("paced"), paced, 900);
+                    long[] gcAfter = collections();
+                    System.err.printf(Locale.ROOT, "  garbage collection meanwhile: %d collections, %d ms in all%n",
+                            gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
                     double[] latency = results.latencies("paced");
                     System.err.println("  latency at half load, by second of sending (p50 / max ms): " + results.timeline("paced", textRate / 2));
                     table.append(String.format(Locale.ROOT, "| %s | %.0fx | %.0f | %.0f | %.0f |%n", label, audioFactor, textRate,
@@ -114,6 +118,16 @@ final class PipelineBench {
             kafka.close();
         }
         return table.toString();
+    }
+
+    /** {collections, milliseconds} so far, over this JVM's collectors (broker, job and bench share it). */
+    private static long[] collections() {
+        long count = 0, ms = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[]{count, ms};
     }
 
     private static int windowsPer(int seconds, JobSettings s) {

@@ -6,7 +6,6 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Layer normalisation over the last dimension (biased variance, as torch.nn.LayerNorm). */
@@ -28,9 +27,9 @@ public final class LayerNorm {
         int from = (int) source.offset();
         double[] w = HostValues.doubles(weight), b = HostValues.doubles(bias), row = new double[c];
         float[] singleRow = new float[c];
-        INDArray y = Nd4j.createUninitialized(x.dataType(), rows, c);
-        FloatBuffer inF = single ? source.data().asNioFloat() : null, outF = single ? y.data().asNioFloat() : null;
-        DoubleBuffer inD = single ? null : source.data().asNioDouble(), outD = single ? null : y.data().asNioDouble();
+        HostValues.Writer y = new HostValues.Writer(x.dataType(), rows, c);
+        FloatBuffer inF = single ? source.data().asNioFloat() : null;
+        DoubleBuffer inD = single ? null : source.data().asNioDouble();
         for (int r = 0, at = 0; r < rows; r++, at += c) {
             if (single) {
                 inF.get(from + at, singleRow);
@@ -41,15 +40,10 @@ public final class LayerNorm {
             double mean = sum(row) / c;
             double rstd = 1 / Math.sqrt(squaredDistances(row, mean) / c + eps);
             for (int j = 0; j < c; j++) row[j] = (row[j] - mean) * rstd * w[j] + b[j];
-            if (single) {
-                for (int j = 0; j < c; j++) singleRow[j] = (float) row[j];
-                outF.put(at, singleRow);
-            } else {
-                outD.put(at, row);
-            }
+            y.put(at, row);
         }
         Reference.reachabilityFence(source);   // the buffers point into memory ND4J frees when source is collected
-        return y;
+        return y.array;
     }
 
     // four partial sums, so that each add need not wait for the one before it
