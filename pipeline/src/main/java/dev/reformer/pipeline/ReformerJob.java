@@ -64,15 +64,15 @@ public final class ReformerJob {
                 .name("features and windows");
         BroadcastStream<RawRecord> control = env.fromSource(source(s, s.controlTopic(), OffsetsInitializer.latest()),
                 WatermarkStrategy.noWatermarks(), "kafka " + s.controlTopic()).broadcast(ReformerOperator.MODELS);
-        SingleOutputStreamOperator<String> results = windowsTap.apply(windows).keyBy(w -> w.streamId).connect(control)
+        SingleOutputStreamOperator<Result> results = windowsTap.apply(windows).keyBy(w -> w.streamId).connect(control)
                 .process(new ReformerOperator(s)).name("reformer");
 
-        DataStream<String> transcripts = results.getSideOutput(ReformerOperator.TRANSCRIBED).keyBy(d -> d.streamId)
+        DataStream<Result> transcripts = results.getSideOutput(ReformerOperator.TRANSCRIBED).keyBy(d -> d.streamId)
                 .process(new TranscriptStitcher(s)).name("stitch transcripts");
         results.union(transcripts).sinkTo(sink(s, s.resultsTopic(), "results")).name("results");
         events.getSideOutput(Validation.DEAD_LETTERS).union(windows.getSideOutput(Validation.DEAD_LETTERS),
                         results.getSideOutput(ReformerOperator.CONTROL_DEAD_LETTERS))
-                .map(DeadLetter::toJson).sinkTo(sink(s, s.deadLetterTopic(), "dead-letters")).name("dead letters");
+                .map(d -> Result.of(d.streamId, d.toJson())).sinkTo(sink(s, s.deadLetterTopic(), "dead-letters")).name("dead letters");
     }
 
     /** The settings that are Flink's own: state backend, checkpoint storage, parallelism. */
@@ -118,17 +118,18 @@ public final class ReformerJob {
     }
 
     /** JSON lines keyed by stream id, in Kafka transactions committed with each checkpoint. */
-    static KafkaSink<String> sink(JobSettings s, String topic, String name) {
+    static KafkaSink<Result> sink(JobSettings s, String topic, String name) {
         Properties properties = new Properties();
         properties.putAll(s.kafkaProperties());
         // the sink's default (1 h) exceeds the broker's transaction.max.timeout.ms (15 min) and fails the job
         properties.put("transaction.timeout.ms", String.valueOf(s.transactionTimeoutMs()));
-        return KafkaSink.<String>builder().setBootstrapServers(s.bootstrapServers()).setKafkaProducerConfig(properties)
+        return KafkaSink.<Result>builder().setBootstrapServers(s.bootstrapServers()).setKafkaProducerConfig(properties)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(s.transactionalIdPrefix() + "-" + name)
                 .setRecordSerializer(new JsonLineSerializer(topic)).build();
     }
 
-    static final class JsonLineSerializer implements KafkaRecordSerializationSchema<String> {
+    /** Results and dead letters of a stream share its key, so they keep its order. */
+    static final class JsonLineSerializer implements KafkaRecordSerializationSchema<Result> {
         private final String topic;
 
         JsonLineSerializer(String topic) {
@@ -136,21 +137,9 @@ public final class ReformerJob {
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(String json, KafkaSinkContext context, Long timestamp) {
-            String stream = streamOf(json);
-            return new ProducerRecord<>(topic, null, stream == null ? null : stream.getBytes(StandardCharsets.UTF_8),
-                    json.getBytes(StandardCharsets.UTF_8));
-        }
-
-        private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-        /** The line's "stream" field: results and dead letters of a stream share its key, so they keep its order. */
-        static String streamOf(String json) {
-            try {
-                return JSON.readTree(json).path("stream").asText(null);
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("the job wrote a line that is not JSON: " + json, e);
-            }
+        public ProducerRecord<byte[], byte[]> serialize(Result r, KafkaSinkContext context, Long timestamp) {
+            return new ProducerRecord<>(topic, null, r.streamId == null ? null : r.streamId.getBytes(StandardCharsets.UTF_8),
+                    r.json.getBytes(StandardCharsets.UTF_8));
         }
     }
 }

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * instance 0 only, so it is reported once) and the old model keeps serving. The broadcast state holds the
  * current references, so a restored job serves the models it served before.
  */
-public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Window, RawRecord, String> implements CheckpointedFunction {
+public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Window, RawRecord, Result> implements CheckpointedFunction {
     public static final MapStateDescriptor<String, ModelRef> MODELS = new MapStateDescriptor<>("models", String.class, ModelRef.class);
     public static final OutputTag<DeadLetter> CONTROL_DEAD_LETTERS = new OutputTag<>("control-dead-letters") {};
     /** Transcription models' readings of windows, for the streams' {@link TranscriptStitcher}s. */
@@ -88,7 +88,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     }
 
     @Override
-    public void processBroadcastElement(RawRecord control, Context ctx, Collector<String> out) throws Exception {
+    public void processBroadcastElement(RawRecord control, Context ctx, Collector<Result> out) throws Exception {
         boolean reporter = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
         try {
             ModelRef ref = ModelControl.parse(control.value);
@@ -119,7 +119,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     }
 
     @Override
-    public void processElement(Window window, ReadOnlyContext ctx, Collector<String> out) throws Exception {
+    public void processElement(Window window, ReadOnlyContext ctx, Collector<Result> out) throws Exception {
         followBroadcastState(ctx.getBroadcastState(MODELS));
         pending.add(window);
         long now = ctx.timerService().currentProcessingTime();
@@ -132,7 +132,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<String> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Result> out) throws Exception {
         if (!pending.isEmpty() && timestamp >= deadline) flush(out, ctx::output);
     }
 
@@ -141,7 +141,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         <X> void output(OutputTag<X> tag, X value);
     }
 
-    private void flush(Collector<String> out, SideOutput side) {
+    private void flush(Collector<Result> out, SideOutput side) {
         List<Window> batch = pending;
         pending = new ArrayList<>();
         deadline = 0;
@@ -168,7 +168,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
             long latency = now - r.remove("source_timestamp").asLong();
             endToEndMillis.update(latency);
             r.put("latency_ms", latency);
-            out.collect(r.toString());
+            out.collect(Result.of(r.path("stream").asText(), r.toString()));
         }
         windows.inc(batch.size());
     }

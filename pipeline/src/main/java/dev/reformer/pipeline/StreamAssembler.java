@@ -92,8 +92,7 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
 
     @Override
     public void processElement(StreamEvent event, Context ctx, Collector<Window> out) throws Exception {
-        resetIdleTimer(ctx);
-        if (event.kind == StreamEvent.TEXT) {
+        if (event.kind == StreamEvent.TEXT) {   // a message is whole: nothing of it waits, so no timer and no state
             Window w = new Window();
             w.streamId = event.streamId;
             w.kind = StreamEvent.TEXT;
@@ -104,6 +103,7 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
             out.collect(w);
             return;
         }
+        resetIdleTimer(ctx);
         long expected = nextSeq.value() == null ? 0 : nextSeq.value();
         if (event.seq < expected || reorder.contains(event.seq)) {
             deadLetter(ctx, "duplicate_seq", "seq " + event.seq + " of stream " + event.streamId

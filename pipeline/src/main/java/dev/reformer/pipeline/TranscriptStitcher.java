@@ -28,7 +28,7 @@ import org.apache.flink.util.Collector;
  *
  * Keyed state: the committed path, and the last window's reading of the overlap it shares with the next.
  */
-public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, String> {
+public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, Result> {
 
     private final int hopFrames;
     private transient ValueState<int[]> committed;
@@ -46,7 +46,7 @@ public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, St
     }
 
     @Override
-    public void processElement(Decoded d, Context ctx, Collector<String> out) throws Exception {
+    public void processElement(Decoded d, Context ctx, Collector<Result> out) throws Exception {
         int[] path = committed.value() == null ? new int[0] : committed.value();
         int[] previous = overlap.value() == null ? new int[0] : overlap.value();
         int[] reading = d.best;
@@ -66,7 +66,7 @@ public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, St
         if (d.ending != null) r.put("ending", d.ending);
         r.putObject("model").put("name", d.modelName).put("version", d.modelVersion);
         r.put("latency_ms", System.currentTimeMillis() - d.sourceTimestamp);
-        out.collect(r.toString());
+        out.collect(Result.of(d.streamId, r.toString()));
         if (d.last) {
             committed.clear();
             overlap.clear();

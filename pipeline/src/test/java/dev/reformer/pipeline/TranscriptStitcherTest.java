@@ -40,7 +40,7 @@ class TranscriptStitcherTest {
             harness.open();
             for (Decoded d : windows) harness.processElement(d, 0);
             List<String> texts = new ArrayList<>();
-            for (String json : harness.extractOutputValues()) texts.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).get("text").asText());
+            for (Result r : harness.extractOutputValues()) texts.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.json).get("text").asText());
             return texts;
         }
     }

@@ -1,0 +1,16 @@
+package dev.reformer.pipeline;
+
+/** One line for the results or dead-letter topic: its JSON, and the stream it belongs to (the record's key). */
+public class Result {
+    public String streamId;
+    public String json;
+
+    public Result() {}
+
+    public static Result of(String streamId, String json) {
+        Result r = new Result();
+        r.streamId = streamId;
+        r.json = json;
+        return r;
+    }
+}

@@ -1,0 +1,127 @@
+package dev.reformer.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reformer.cli.Main;
+import dev.reformer.model.train.Example;
+import dev.reformer.task.TaskModel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * `./reformer run --cluster` against a real Flink session cluster (a JobManager and a TaskManager, each its own
+ * JVM): the job goes over REST with its jar, serves the shipped spam model, and every message gets exactly one
+ * result, equal to the model run offline on the same text.
+ */
+class ClusterSubmitTest {
+    private static final Path SPAM_MODEL = Path.of("..", "models", "spam").toAbsolutePath().normalize();
+    private static final Path JOB_JAR = Path.of("..", "pipeline", "target", "reformer-pipeline-0.1.0-SNAPSHOT.jar").toAbsolutePath().normalize();
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aJobSubmittedOverRestClassifiesEveryMessageOnceAsOffline() throws Exception {
+        assertTrue(Files.isRegularFile(JOB_JAR), "the pipeline jar is built before this module's tests: " + JOB_JAR);
+        try (KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
+                .setNumBrokerNodes(1).setNumControllerNodes(1).build())
+                .setConfigProp("transaction.state.log.replication.factor", "1").setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("offsets.topic.replication.factor", "1").setConfigProp("group.initial.rebalance.delay.ms", "0").build()) {
+            kafka.format();
+            kafka.startup();
+            kafka.waitForReadyBrokers();
+            Properties client = new Properties();
+            client.put("bootstrap.servers", kafka.bootstrapServers());
+            try (Admin admin = Admin.create(client)) {
+                admin.createTopics(List.of(new NewTopic("text-in", 2, (short) 1), new NewTopic("results", 2, (short) 1),
+                        new NewTopic("dead-letters", 1, (short) 1), new NewTopic("models-control", 1, (short) 1))).all().get();
+            }
+            try (FlinkCluster flink = new FlinkCluster(work, 2)) {
+                flink.addTaskManager();
+                assertEquals(0, Main.run("run", "--cluster", "127.0.0.1:" + flink.restPort, "--job-jar", JOB_JAR.toString(),
+                        "--text-model", SPAM_MODEL.toString(), "--bootstrap-servers", kafka.bootstrapServers(),
+                        "--parallelism", "2", "--checkpoint-interval-ms", "1000", "--batch-deadline-ms", "20"));
+                JsonNode jobs = flink.get("/jobs").path("jobs");
+                assertEquals(1, jobs.size(), "one job on the cluster: " + jobs);
+
+                List<String> texts = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    texts.add(i % 2 == 0 ? "Hi Sam, the meeting moved to Thursday at " + (i % 12 + 1) + " pm; notes attached. " + i
+                            : "WINNER!!! You have been selected for a FREE prize #" + i + ". Click http://win.example now to claim $1000 cash!!!");
+                }
+                try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client, new ByteArraySerializer(), new ByteArraySerializer())) {
+                    for (int i = 0; i < texts.size(); i++) {
+                        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("text-in", ("inbox-" + i % 8).getBytes(StandardCharsets.UTF_8),
+                                texts.get(i).getBytes(StandardCharsets.UTF_8));
+                        r.headers().add("seq", String.valueOf(i).getBytes(StandardCharsets.UTF_8));
+                        producer.send(r);
+                    }
+                }
+                Map<Long, JsonNode> bySeq = new HashMap<>();
+                List<JsonNode> all = readCommitted(client, texts.size(), Duration.ofSeconds(120));
+                for (JsonNode r : all) bySeq.put(r.get("seq").asLong(), r);
+                assertEquals(texts.size(), all.size(), "one result per message, none twice: " + all);
+                assertEquals(texts.size(), bySeq.size(), "every message has its result");
+
+                TaskModel model = TaskModel.load(SPAM_MODEL, DataType.FLOAT);
+                for (int i = 0; i < texts.size(); i++) {
+                    JsonNode r = bySeq.get((long) i);
+                    assertEquals("inbox-" + i % 8, r.get("stream").asText());
+                    assertEquals("spam", r.get("model").get("name").asText());
+                    double[] offline = model.classify(List.of(Example.tokens(model.encodeText(texts.get(i)), 0)))[0];
+                    for (int k = 0; k < offline.length; k++) {
+                        double got = r.get("scores").get(model.labels().get(k)).asDouble();
+                        assertEquals(offline[k], got, 1e-4, "message " + i + ", " + model.labels().get(k) + ": cluster against offline");
+                    }
+                }
+                assertEquals("RUNNING", flink.get("/jobs").path("jobs").get(0).path("status").asText(), "the job is still running");
+                flink.cancelAll();
+            }
+        }
+    }
+
+    /** Reads the results topic with read_committed until n results came or the time is up. */
+    private static List<JsonNode> readCommitted(Properties client, int n, Duration timeout) throws Exception {
+        Properties p = new Properties();
+        p.putAll(client);
+        p.put("group.id", "cluster-test-" + System.nanoTime());
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        List<JsonNode> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of("results"));
+            long end = System.nanoTime() + timeout.toNanos();
+            while (out.size() < n && System.nanoTime() < end) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
+            }
+            // a little longer: a result delivered twice would show up now
+            long settle = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < settle) for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,151 @@
+package dev.reformer.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Flink session cluster on 127.0.0.1: a JobManager and TaskManagers, each its own JVM, started as Flink's
+ * scripts start them (memory flags from BashJavaUtils) on this JVM's classpath, which holds Flink, the job and
+ * ND4J: the cluster classpath of docs/DEPLOYMENT, with ND4J loaded parent-first. Every process is stopped by
+ * {@link #close}, also when a test fails; logs go to the work directory.
+ */
+final class FlinkCluster implements AutoCloseable {
+    /** What Flink's default env.java.opts.all opens on Java 17. */
+    private static final List<String> JAVA_17_OPENS = List.of(
+            "--add-exports=java.base/sun.net.util=ALL-UNNAMED", "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+            "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
+            "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens=java.base/java.text=ALL-UNNAMED", "--add-opens=java.base/java.time=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED",
+            // the job's float32 attention kernel, and no resident-size check on each native allocation (as ./reformer runs)
+            "--add-modules=jdk.incubator.vector", "-Dorg.bytedeco.javacpp.maxphysicalbytes=0");
+
+    private final Path work, configDir;
+    final int restPort;
+    private final List<Process> processes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+    private int taskManagers;
+
+    /** Starts the JobManager and waits for its REST endpoint. */
+    FlinkCluster(Path work, int slotsPerTaskManager) throws Exception {
+        this.work = work;
+        this.configDir = Files.createDirectories(work.resolve("conf"));
+        this.restPort = freePort();
+        Files.writeString(configDir.resolve("config.yaml"), String.join("\n",
+                "jobmanager.rpc.address: 127.0.0.1",
+                "jobmanager.rpc.port: " + freePort(),
+                "jobmanager.bind-host: 127.0.0.1",
+                "jobmanager.memory.process.size: 1024m",
+                "taskmanager.bind-host: 127.0.0.1",
+                "taskmanager.host: 127.0.0.1",
+                "taskmanager.memory.process.size: 2048m",
+                "taskmanager.memory.task.off-heap.size: 512m",
+                "taskmanager.numberOfTaskSlots: " + slotsPerTaskManager,
+                "rest.address: 127.0.0.1",
+                "rest.bind-address: 127.0.0.1",
+                "rest.port: " + restPort,
+                "blob.server.port: " + freePort(),
+                "classloader.parent-first-patterns.additional: org.nd4j.;org.bytedeco.",
+                "heartbeat.timeout: 20000",
+                ""));
+        start("jobmanager", "GET_JM_RESOURCE_PARAMS", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                "--executionMode", "cluster");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (true) {
+            try {
+                get("/overview");
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("the JobManager's REST endpoint did not come up; see " + work, e);
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    /** Starts one more TaskManager and waits until the JobManager counts it. */
+    Process addTaskManager() throws Exception {
+        Process p = start("taskmanager-" + taskManagers, "GET_TM_RESOURCE_PARAMS", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner");
+        int expected = ++taskManagers;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (get("/taskmanagers").path("taskmanagers").size() < expected) {
+            if (!p.isAlive() || System.nanoTime() > deadline) throw new IllegalStateException("TaskManager did not register; see " + work);
+            Thread.sleep(500);
+        }
+        return p;
+    }
+
+    JsonNode get(String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) throw new IOException("GET " + path + ": HTTP " + r.statusCode() + ": " + r.body());
+        return json.readTree(r.body());
+    }
+
+    void cancelAll() throws Exception {
+        for (JsonNode job : get("/jobs").path("jobs")) {
+            if (job.path("status").asText().equals("RUNNING")) {
+                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/jobs/" + job.path("id").asText() + "?mode=cancel"))
+                        .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            }
+        }
+    }
+
+    private Process start(String name, String resourceQuery, String mainClass, String... args) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("java.class.path");
+        // the JVM memory flags and -D settings Flink's own scripts would pass
+        Process query = new ProcessBuilder(java, "-cp", classpath, "org.apache.flink.runtime.util.bash.BashJavaUtils", resourceQuery,
+                "--configDir", configDir.toString()).redirectErrorStream(true).start();
+        List<String> results = new String(query.getInputStream().readAllBytes()).lines()
+                .filter(l -> l.startsWith("BASH_JAVA_UTILS_EXEC_RESULT:")).map(l -> l.substring("BASH_JAVA_UTILS_EXEC_RESULT:".length())).toList();
+        if (query.waitFor() != 0 || results.size() < 2) throw new IllegalStateException("BashJavaUtils " + resourceQuery + " failed: " + results);
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(Arrays.asList(results.get(0).trim().split("\\s+")));
+        command.addAll(JAVA_17_OPENS);
+        command.add("-Dlog.file=" + work.resolve(name + ".log"));
+        command.addAll(List.of("-cp", classpath, mainClass, "--configDir", configDir.toString()));
+        command.addAll(Arrays.asList(args));
+        command.addAll(Arrays.asList(results.get(1).trim().split("\\s+")));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve(name + ".out").toFile());
+        builder.environment().put("OMP_NUM_THREADS", "1");
+        Process p = builder.start();
+        processes.add(p);
+        return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Process p : processes) p.descendants().forEach(ProcessHandle::destroyForcibly);
+        for (Process p : processes) p.destroyForcibly();
+        for (Process p : processes) {
+            try {
+                p.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
