@@ -11,6 +11,7 @@ import dev.reformer.model.ReformerModel;
 import dev.reformer.model.heads.Ctc;
 import dev.reformer.model.layers.Rotations;
 import dev.reformer.model.train.Example;
+import dev.reformer.model.train.SpecAugment;
 import dev.reformer.model.train.Trainer;
 import dev.reformer.task.TaskModel;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -90,6 +91,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--learning-rate", defaultValue = "3e-3", description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
+    @Option(names = "--spec-augment", description = "Audio: mask 2 bands of up to 1/8 of the feature channels and 2 runs of up to"
+            + " 10 %% of the positions in each training example, afresh every batch (SpecAugment); against overfitting to the training voices.")
+    boolean specAugment;
+
     @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay on matrices (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
@@ -154,6 +159,10 @@ final class TrainCommand implements Callable<Integer> {
         int batches = (train.size() + batchSize - 1) / batchSize;
         Trainer trainer = new Trainer(taskModel.trainable(), rotations, new Trainer.Settings(epochs, batchSize, learningRate,
                 weightDecay, clipNorm, warmupSteps, patience, seed), batches);
+        if (specAugment) {
+            if (!kind.audio) throw new IllegalArgumentException("--spec-augment masks audio features; these manifests hold text");
+            trainer.augmenting(SpecAugment.mild(input.features().dimension()));
+        }
 
         Files.createDirectories(out);
         System.err.printf("%s on %d examples (%s), validating on %d; %d layers, %d batches/epoch%n",

@@ -46,6 +46,11 @@ public final class Trainer {
         default void resumed(int epochsDone) {}
     }
 
+    /** Changes a training batch before its step (never a validation batch), e.g. {@link SpecAugment}. */
+    public interface Augmentation {
+        List<Example> apply(List<Example> batch, Random random);
+    }
+
     static final String STATE = "state.safetensors", BEST = "best.safetensors";
     /** A step's temporaries live in scratch memory; parameters, gradient buffers and moments are updated in place. */
     private static final String SCRATCH = "reformer-training";
@@ -57,6 +62,7 @@ public final class Trainer {
     private final List<EpochMetrics> history = new ArrayList<>();
     private int epochsDone, bestEpoch, staleEpochs;
     private double bestAccuracy = Double.NEGATIVE_INFINITY;   // 1 - CER can be below -1 early on
+    private Augmentation augmentation;
 
     /** rotations: the sequence the trainee's model draws from (its position is checkpointed). */
     public Trainer(Trainable trainee, Rotations.Sequence rotations, Settings settings, int batchesPerEpoch) {
@@ -65,6 +71,12 @@ public final class Trainer {
         this.settings = settings;
         this.optimizer = new AdamW(new AdamW.Settings(settings.learningRate(), settings.weightDecay(),
                 settings.clipNorm(), settings.warmupSteps(), settings.epochs() * batchesPerEpoch));
+    }
+
+    /** Augments every training batch from now on. */
+    public Trainer augmenting(Augmentation augmentation) {
+        this.augmentation = augmentation;
+        return this;
     }
 
     public List<EpochMetrics> history() { return List.copyOf(history); }
@@ -91,7 +103,9 @@ public final class Trainer {
             double lossSum = 0;
             long started = System.nanoTime();
             for (int b = 0; b < batches; b++) {
-                List<Example> part = order.subList(b * settings.batchSize(), Math.min(order.size(), (b + 1) * settings.batchSize()));
+                List<Example> batch = order.subList(b * settings.batchSize(), Math.min(order.size(), (b + 1) * settings.batchSize()));
+                // seeded by epoch and batch, like the order: a resumed run draws the same masks
+                List<Example> part = augmentation == null ? batch : augmentation.apply(batch, new Random((settings.seed() * 31 + epoch) * 1_000_003L + b));
                 double loss = Scratch.run(SCRATCH, () -> {
                     double batchLoss = trainee.lossAndGradients(part);
                     optimizer.update(trainee.params(), trainee.gradients());
