@@ -152,6 +152,8 @@ public class TrainCommandTest {
         Path mixed = dir.resolve("mixed.jsonl");
         Files.writeString(mixed, "{\"text\": \"fine\", \"label\": \"a\"}\n{\"audio\": \"a.wav\", \"label\": \"yes\"}\n");
         assertEquals(2, Main.run("train", "--train", mixed.toString(), "--validation", good.toString(), "--out", dir.resolve("m").toString()));
+        assertEquals(2, Main.run("train", "--train", good.toString(), "--validation", good.toString(), "--out", dir.resolve("m").toString(),
+                "--spec-augment"), "SpecAugment masks audio features, not text");
         Path missing = dir.resolve("missing.jsonl");
         Files.writeString(missing, "{\"audio\": \"nowhere.wav\", \"label\": \"yes\"}\n{\"audio\": \"nowhere.wav\", \"label\": \"no\"}\n");
         assertEquals(2, Main.run("train", "--train", missing.toString(), "--validation", missing.toString(), "--out", dir.resolve("m").toString()));

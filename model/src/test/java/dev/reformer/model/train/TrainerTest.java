@@ -75,4 +75,20 @@ class TrainerTest {
         Map<String, INDArray> a = straight.params(), b = resumed.params();
         for (String name : a.keySet()) assertEquals(0.0, a.get(name).sub(b.get(name)).amaxNumber().doubleValue(), name);
     }
+
+    @Test
+    void anAugmentationSeesEveryTrainingBatchAndNoValidationBatch(@TempDir Path dir) throws Exception {
+        List<Example> train = data(1, 24), validation = data(2, 12);
+        Rotations.Sequence rotations = new Rotations.Sequence(9);
+        List<List<Example>> seen = new ArrayList<>();
+        List<Long> draws = new ArrayList<>();
+        new Trainer(classifier(rotations), rotations, SETTINGS, 6).augmenting((batch, random) -> {
+            seen.add(batch);
+            draws.add(random.nextLong());
+            return batch;
+        }).run(train, validation, dir, QUIET);
+        assertEquals(3 * 6, seen.size(), "3 epochs of 6 batches of 4");
+        for (List<Example> batch : seen) for (Example e : batch) assertTrue(train.contains(e), "only training examples are augmented");
+        assertEquals(seen.size(), new java.util.HashSet<>(draws).size(), "each batch draws its own masks");
+    }
 }
