@@ -21,16 +21,39 @@ public final class HostValues {
     /** Into out (of a's length), which a caller may reuse from call to call. */
     public static double[] doubles(INDArray a, double[] out) {
         if (out.length != a.length()) throw new IllegalArgumentException("out has " + out.length + " values, the array " + a.length());
-        if (isDense(a) && a.dataType() == DataType.DOUBLE) {
-            a.data().asNioDouble().get((int) a.offset(), out);
-        } else if (isDense(a) && a.dataType() == DataType.FLOAT) {
-            FloatBuffer values = a.data().asNioFloat();
-            for (int i = 0, at = (int) a.offset(); i < out.length; i++) out[i] = values.get(at + i);
-        } else {
-            a.castTo(DataType.DOUBLE).dup('c').data().asNioDouble().get(out);
-        }
-        Reference.reachabilityFence(a);   // the buffers point into memory ND4J frees when a is collected
+        new Reader(a).get(0, out);
         return out;
+    }
+
+    /** Reads rows of an array: a dense FLOAT or DOUBLE one in place, any other from a row-major copy in DOUBLE. */
+    public static final class Reader {
+        private final INDArray source;
+        private final int offset;
+        private final FloatBuffer floats;
+        private final java.nio.DoubleBuffer doubles;
+        private final float[] row = new float[1024];
+
+        public Reader(INDArray a) {
+            boolean floating = a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE;
+            source = floating && isDense(a) ? a : a.castTo(floating ? a.dataType() : DataType.DOUBLE).dup('c');
+            offset = (int) source.offset();
+            floats = source.dataType() == DataType.FLOAT ? source.data().asNioFloat() : null;
+            doubles = source.dataType() == DataType.DOUBLE ? source.data().asNioDouble() : null;
+        }
+
+        /** The elements at, at + 1, ... (row-major) into values. */
+        public void get(int at, double[] values) {
+            if (doubles != null) {
+                doubles.get(offset + at, values);
+            } else {
+                for (int done = 0; done < values.length; done += row.length) {   // in pieces: no garbage the size of the array
+                    int n = Math.min(row.length, values.length - done);
+                    floats.get(offset + at + done, row, 0, n);
+                    for (int i = 0; i < n; i++) values[done + i] = row[i];
+                }
+            }
+            Reference.reachabilityFence(source);   // the buffers point into memory ND4J frees when source is collected
+        }
     }
 
     /** Writes rows of values into a new row-major FLOAT or DOUBLE array. */

@@ -160,7 +160,7 @@ final class TrainCommand implements Callable<Integer> {
         Trainer trainer = new Trainer(taskModel.trainable(), rotations, new Trainer.Settings(epochs, batchSize, learningRate,
                 weightDecay, clipNorm, warmupSteps, patience, seed), batches);
         if (specAugment) {
-            if (!kind.audio) throw new IllegalArgumentException("--spec-augment masks audio features; these manifests hold text");
+            if (!kind.audio) throw new IllegalArgumentException("--spec-augment masks audio features, and these manifests hold text; leave --spec-augment out for text models");
             trainer.augmenting(SpecAugment.mild(input.features().dimension()));
         }
 

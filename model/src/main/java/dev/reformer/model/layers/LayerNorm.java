@@ -1,10 +1,6 @@
 package dev.reformer.model.layers;
 
-import java.lang.ref.Reference;
 import dev.reformer.model.HostValues;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -22,27 +18,16 @@ public final class LayerNorm {
         // one pass over the rows in Java: as ND4J operations a norm was nine arrays and nine calls, and at this
         // model's sizes (64 channels) their fixed costs were most of its time
         int rows = (int) x.size(0), c = (int) x.size(1);
-        boolean single = x.dataType() == DataType.FLOAT;
-        INDArray source = HostValues.isDense(x) ? x : x.dup('c');
-        int from = (int) source.offset();
         double[] w = HostValues.doubles(weight), b = HostValues.doubles(bias), row = new double[c];
-        float[] singleRow = new float[c];
+        HostValues.Reader in = new HostValues.Reader(x);
         HostValues.Writer y = new HostValues.Writer(x.dataType(), rows, c);
-        FloatBuffer inF = single ? source.data().asNioFloat() : null;
-        DoubleBuffer inD = single ? null : source.data().asNioDouble();
         for (int r = 0, at = 0; r < rows; r++, at += c) {
-            if (single) {
-                inF.get(from + at, singleRow);
-                for (int j = 0; j < c; j++) row[j] = singleRow[j];
-            } else {
-                inD.get(from + at, row);
-            }
+            in.get(at, row);
             double mean = sum(row) / c;
             double rstd = 1 / Math.sqrt(squaredDistances(row, mean) / c + eps);
             for (int j = 0; j < c; j++) row[j] = (row[j] - mean) * rstd * w[j] + b[j];
             y.put(at, row);
         }
-        Reference.reachabilityFence(source);   // the buffers point into memory ND4J frees when source is collected
         return y.array;
     }
 
