@@ -80,29 +80,37 @@ final class PipelineBench {
                 JobClient job = env.executeAsync("reformer bench");
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props(kafka), new ByteArraySerializer(), new ByteArraySerializer());
                      Results results = new Results(props(kafka), s.resultsTopic())) {
-                    // warm-up: a few streams and messages, so that compilation and model loading are not measured
+                    // warm-up, so that model loading and the JIT compiler's work are not measured: per-record code reaches
+                    // the optimising compiler after about 10,000 calls, and with 1,000 warm-up messages the compiler
+                    // threads still took 0.5-0.6 of the 2 cores during the text phase
+                    System.err.printf("  warm-up: %d audio streams x 10 s, %d text messages ...%n", streams, messages);
                     sendAudio(producer, s, "warm", streams, 10);
-                    sendText(producer, s, "warm", 1000, 0);
-                    results.await(r -> r.path("stream").asText().startsWith("warm"), windowsPer(10, s) * streams + 1000, 300);
+                    sendText(producer, s, "warm", messages, 0);
+                    results.await("warm", windowsPer(10, s) * streams + messages, 900);
                     System.err.println("  warmed up; audio: " + streams + " streams x " + seconds + " s ...");
 
                     long t0 = System.nanoTime();
                     sendAudio(producer, s, "audio", streams, seconds);
-                    long lastAudio = results.await(r -> r.path("stream").asText().startsWith("audio"), windowsPer(seconds, s) * streams, 900);
+                    long lastAudio = results.await("audio", windowsPer(seconds, s) * streams, 900);
                     double audioFactor = streams * (double) seconds / ((lastAudio - t0) / 1e9);
 
                     System.err.printf(Locale.ROOT, "  audio: %.0fx real time; text: %d messages at once ...%n", audioFactor, messages);
                     long t1 = System.nanoTime();
+                    java.util.Map<String, Long> cpuBefore = cpuByThread();
+                    long[] textGcBefore = collections();
                     sendText(producer, s, "text", messages, 0);
-                    long lastText = results.await(r -> r.path("stream").asText().startsWith("text"), messages, 900);
+                    long lastText = results.await("text", messages, 900);
                     double textRate = messages / ((lastText - t1) / 1e9);
+                    long[] textGcAfter = collections();
+                    System.err.printf(Locale.ROOT, "  text phase: %d garbage collections, %d ms in all; CPU by thread: %s%n",
+                            textGcAfter[0] - textGcBefore[0], textGcAfter[1] - textGcBefore[1], cpuSince(cpuBefore, (lastText - t1) / 1e9));
 
                     // latency at half the measured text capacity, paced
                     int paced = Math.max(50, (int) Math.min(messages, textRate * 10));
                     System.err.printf(Locale.ROOT, "  text: %.0f messages/s; latency: %d messages paced at %.0f/s ...%n", textRate, paced, textRate / 2);
                     long[] gcBefore = collections();
                     sendText(producer, s, "paced", paced, (long) (2e9 / textRate));
-                    results.await(r -> r.path("stream").asText().startsWith("paced"), paced, 900);
+                    results.await("paced", paced, 900);
                     long[] gcAfter = collections();
                     System.err.printf(Locale.ROOT, "  garbage collection meanwhile: %d collections, %d ms in all%n",
                             gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
@@ -118,6 +126,46 @@ final class PipelineBench {
             kafka.close();
         }
         return table.toString();
+    }
+
+    /**
+     * CPU time so far (clock ticks) of every thread of this process, the JVM's own (GC workers, JIT compilers) included,
+     * by name with numbers dropped (operator instances and workers add up). Linux only: empty elsewhere.
+     */
+    private static java.util.Map<String, Long> cpuByThread() {
+        java.util.Map<String, Long> cpu = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);   // utime, stime
+                    String name = Files.readString(task.resolve("comm")).trim().replaceAll("\\d+", "#").replaceAll(" \\(.*", "");
+                    cpu.merge(name, ticks, Long::sum);
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the thread ended while being read
+                }
+            }
+        } catch (java.io.IOException e) {
+            return cpu;
+        }
+        return cpu;
+    }
+
+    /** The thread groups that used the most CPU since before, in cores (CPU seconds per second of the phase). */
+    private static String cpuSince(java.util.Map<String, Long> before, double seconds) {
+        java.util.Map<String, Long> now = cpuByThread();
+        List<java.util.Map.Entry<String, Long>> used = new ArrayList<>();
+        now.forEach((name, ns) -> used.add(java.util.Map.entry(name, ns - before.getOrDefault(name, 0L))));
+        used.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
+        if (used.isEmpty()) return "(no /proc/self/task here)";
+        double tick = 100.0;   // USER_HZ, 100 on Linux
+        double all = used.stream().mapToLong(java.util.Map.Entry::getValue).sum() / tick / seconds;
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%.2f cores in all (threads that ended meanwhile are not counted)", all));
+        for (var e : used.subList(0, Math.min(12, used.size()))) {
+            out.append(String.format(Locale.ROOT, "%n    %.2f %s", e.getValue() / tick / seconds, e.getKey()));
+        }
+        return out.toString();
     }
 
     /** {collections, milliseconds} so far, over this JVM's collectors (broker, job and bench share it). */
@@ -195,7 +243,10 @@ final class PipelineBench {
     /** Results read as they commit; the time each awaited count was reached. */
     static final class Results implements AutoCloseable {
         private final KafkaConsumer<byte[], byte[]> consumer;
-        private final List<JsonNode> seen = new ArrayList<>();
+        /** Only what the figures need: whole JSON trees of every result kept the job's heap busy (young collections copied them). */
+        private record Seen(String stream, double latencyMs, long seq) {}
+
+        private final List<Seen> seen = new ArrayList<>();
         private final ObjectMapper json = new ObjectMapper();
 
         Results(Properties base, String topic) {
@@ -208,25 +259,28 @@ final class PipelineBench {
             consumer.subscribe(List.of(topic));
         }
 
-        /** Polls until count results match; returns System.nanoTime() when the last of them was read. */
-        long await(java.util.function.Predicate<JsonNode> which, int count, int timeoutSeconds) throws Exception {
+        /** Polls until count results of streams named prefix* arrived; returns System.nanoTime() when the last was read. */
+        long await(String prefix, int count, int timeoutSeconds) throws Exception {
             long end = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
             int matched = 0, checked = 0;   // counted as they arrive: this thread shares the cores with the job it measures
             while (true) {
-                for (; checked < seen.size(); checked++) if (which.test(seen.get(checked))) matched++;
+                for (; checked < seen.size(); checked++) if (seen.get(checked).stream().startsWith(prefix)) matched++;
                 if (matched >= count) return System.nanoTime();
                 if (System.nanoTime() > end) throw new IllegalStateException("waited " + timeoutSeconds + " s for " + count
                         + " results, got " + matched + "; the job may have failed (see the log)");
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) seen.add(json.readTree(r.value()));
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    JsonNode result = json.readTree(r.value());
+                    seen.add(new Seen(result.path("stream").asText(), result.path("latency_ms").asDouble(), result.path("seq").asLong(-1)));
+                }
             }
         }
 
         /** p50 / max latency of each second's messages (perSecond messages a second, by the seq each result echoes). */
         String timeline(String prefix, double perSecond) {
             java.util.TreeMap<Integer, List<Double>> bySecond = new java.util.TreeMap<>();
-            for (JsonNode r : seen) {
-                if (!r.path("stream").asText().startsWith(prefix) || !r.has("seq")) continue;
-                bySecond.computeIfAbsent((int) (r.path("seq").asLong() / perSecond), k -> new ArrayList<>()).add(r.path("latency_ms").asDouble());
+            for (Seen r : seen) {
+                if (!r.stream().startsWith(prefix) || r.seq() < 0) continue;
+                bySecond.computeIfAbsent((int) (r.seq() / perSecond), k -> new ArrayList<>()).add(r.latencyMs());
             }
             StringBuilder out = new StringBuilder();
             for (var e : bySecond.entrySet()) {
@@ -237,8 +291,7 @@ final class PipelineBench {
         }
 
         double[] latencies(String prefix) {
-            return seen.stream().filter(r -> r.path("stream").asText().startsWith(prefix)).mapToDouble(r -> r.path("latency_ms").asDouble())
-                    .sorted().toArray();
+            return seen.stream().filter(r -> r.stream().startsWith(prefix)).mapToDouble(Seen::latencyMs).sorted().toArray();
         }
 
         @Override

@@ -320,6 +320,7 @@ public final class TaskModel {
                     ? new Encoder(model, required(tensors, Encoder.PROJECTION_WEIGHT, dtype), required(tensors, Encoder.PROJECTION_BIAS, dtype),
                             input.audio() ? 0 : input.stack())
                     : Encoder.ofTokens(model);
+            encoder.readOnly();   // a loaded model serves or is evaluated; training starts from ./reformer train
             INDArray w = required(tensors, headWeight, dtype), b = required(tensors, headBias, dtype);
             if (w.size(0) != labels.size()) throw new IllegalArgumentException(headWeight + " has " + w.size(0) + " rows for " + labels.size() + " labels");
             Trainable trainable = task == Task.CLASSIFICATION ? new SequenceClassifier(encoder, w, b) : new SequenceTranscriber(encoder, w, b);

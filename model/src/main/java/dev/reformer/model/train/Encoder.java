@@ -26,6 +26,9 @@ public final class Encoder {
     private final INDArray projectionWeightGrad, projectionBiasGrad;
     /** Bytes per position when the input is grouped bytes (see {@link #ofByteGroups}); 0 otherwise. */
     private final int bytesPerPosition;
+    /** Set by {@link #readOnly}: no training, and the byte-group table transposed once. */
+    private boolean readOnly;
+    private double[] servedByteColumns;
 
     /** Byte values 0..255 per byte of a group: the projection's input width per byte. */
     public static final int BYTE_VALUES = 256;
@@ -173,6 +176,8 @@ public final class Encoder {
 
     /** The last hidden state [B, T, 2C]; training runs with dropout and keeps what backward needs. */
     public ReformerModel.Output forward(Batch batch, boolean training) {
+        if (training && readOnly) throw new IllegalStateException("this encoder serves a loaded model and does not train;"
+                + " train a model with ./reformer train (it resumes from its checkpoint/ directory)");
         if (bytesPerPosition > 0) {
             INDArray grouped = lookUpByteGroups(batch.ids(), batch.mask()[0].length);
             return training ? model.forwardEmbeddingsForTraining(grouped, batch.mask()) : model.forwardEmbeddings(grouped, batch.mask());
@@ -196,16 +201,8 @@ public final class Encoder {
      * ids (value + 2; 0, padding, adds nothing). Returns [B, T, C].
      */
     private INDArray lookUpByteGroups(int[][] ids, int length) {
-        int rows = ids.length, k = bytesPerPosition, hidden = (int) projectionWeight.size(0), width = BYTE_VALUES * k;
-        // the weight and its transpose, in this thread's reused arrays: a forward serving 16 messages otherwise made 3 MB
-        // of garbage here, and the collector's pauses showed in the job's latency
-        double[][] table = BYTE_TABLE.get();
-        if (table[0].length != hidden * width) table[0] = new double[hidden * width];
-        if (table[1].length != hidden * width) table[1] = new double[hidden * width];
-        double[] weight = HostValues.doubles(projectionWeight, table[0]), columns = table[1];
-        for (int c = 0; c < hidden; c++) {
-            for (int j = 0; j < width; j++) columns[j * hidden + c] = weight[c * width + j];   // [256 k][C]: a byte's column is a row
-        }
+        int rows = ids.length, k = bytesPerPosition, hidden = (int) projectionWeight.size(0);
+        double[] columns = servedByteColumns != null ? servedByteColumns : byteColumns(BYTE_TABLE.get());
         double[] bias = HostValues.doubles(projectionBias), x = new double[hidden];
         HostValues.Writer out = new HostValues.Writer(projectionWeight.dataType(), rows, length, hidden);
         for (int b = 0; b < rows; b++) {
@@ -221,6 +218,33 @@ public final class Encoder {
             }
         }
         return out.array;
+    }
+
+    /**
+     * The projection's columns as rows, [256 k][C], so that the lookup reads a byte's column contiguously. scratch
+     * holds {weight, transpose} arrays that are reused when their size fits: a forward serving 16 messages otherwise
+     * made 3 MB of garbage here, and the collector's pauses showed in the job's latency.
+     */
+    private double[] byteColumns(double[][] scratch) {
+        int hidden = (int) projectionWeight.size(0), width = BYTE_VALUES * bytesPerPosition;
+        if (scratch[0].length != hidden * width) scratch[0] = new double[hidden * width];
+        if (scratch[1].length != hidden * width) scratch[1] = new double[hidden * width];
+        double[] weight = HostValues.doubles(projectionWeight, scratch[0]), columns = scratch[1];
+        for (int c = 0; c < hidden; c++) {
+            for (int j = 0; j < width; j++) columns[j * hidden + c] = weight[c * width + j];
+        }
+        return columns;
+    }
+
+    /**
+     * Promises that this encoder's weights no longer change, as for a model loaded to serve: the byte-group table
+     * is transposed once here rather than in every forward pass (at one message per pass the transpose of its
+     * 131,072 weights cost about as much as the rest of the input layer). Training it afterwards is refused.
+     */
+    public Encoder readOnly() {
+        if (bytesPerPosition > 0) servedByteColumns = byteColumns(new double[][]{new double[0], new double[0]});
+        readOnly = true;
+        return this;
     }
 
     private static final ThreadLocal<double[][]> BYTE_TABLE = ThreadLocal.withInitial(() -> new double[][]{new double[0], new double[0]});

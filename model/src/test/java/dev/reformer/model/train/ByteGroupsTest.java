@@ -65,6 +65,24 @@ class ByteGroupsTest {
     }
 
     @Test
+    void aReadOnlyEncoderGivesTheSameOutputsAndRefusesToTrain() {
+        ReformerConfig config = config();
+        ReformerModel model = new ReformerModel(config, Params.init(config, 1, DataType.DOUBLE));
+        Encoder trainable = Encoder.ofByteGroups(model, K, 7);
+        Encoder served = new Encoder(model, trainable.params().get(Encoder.PROJECTION_WEIGHT), trainable.params().get(Encoder.PROJECTION_BIAS), K)
+                .readOnly();
+        List<Example> examples = new ArrayList<>();
+        for (int[] ids : texts(new Random(5), 9, 4)) examples.add(Example.tokens(ids, 0));
+        INDArray expected = trainable.forward(trainable.batch(examples), false).lastHiddenState();
+        for (int pass = 0; pass < 2; pass++) {   // the table transposed once serves every pass
+            INDArray got = served.forward(served.batch(examples), false).lastHiddenState();
+            assertEquals(0.0, got.sub(expected).amaxNumber().doubleValue(), "pass " + pass);
+        }
+        IllegalStateException training = assertThrows(IllegalStateException.class, () -> served.forward(served.batch(examples), true));
+        assertTrue(training.getMessage().contains("does not train"), training.getMessage());
+    }
+
+    @Test
     void everyGradientMatchesFiniteDifferences() {
         ReformerConfig config = config();
         Random random = new Random(11);
