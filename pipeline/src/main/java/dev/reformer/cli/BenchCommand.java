@@ -1,5 +1,6 @@
 package dev.reformer.cli;
 
+import dev.reformer.local.LocalKafka;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,6 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks behind docs/BENCHMARKS.md. Each cell of attention and memory runs in a fresh JVM so that its peak memory is its own; frontend and pipeline run in this JVM.",
                 "attention: one attention sublayer (layer norm, attention, output projection), d_model 256, 4 heads x 64,"
@@ -35,7 +37,7 @@ import java.util.regex.Pattern;
                         + " resampling to 16 kHz and features (80 log-mel, or 13 MFCC), for 16, 8, 44.1 (stereo) and 48 kHz"
                         + " input; median time and the real-time factor (audio seconds per second of work), with decoding"
                         + " plus resampling alone in the same run. Run under `taskset -c 0` to hold it to one core.",
-                "pipeline: the streaming job through an in-JVM Kafka broker and a Flink MiniCluster (parallelism 2) with"
+                "pipeline: the streaming job through a Kafka broker (its own process, or in this JVM: --kafka) and a Flink MiniCluster (parallelism 2) with"
                         + " the models of --audio-model and --text-model (default: untrained ones of the default train size): audio capacity (--streams streams of --seconds s sent at once;"
                         + " aggregate x real time), text capacity (--messages 512-byte messages per second), and p50/p99"
                         + " end-to-end latency with text paced at half the capacity; micro-batching on and off in the same run.",
@@ -82,6 +84,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--batch-deadline-ms", defaultValue = "50", description = "pipeline: longest wait of a window for its micro-batch (default: ${DEFAULT-VALUE}).")
     long batchDeadlineMs;
+
+    @Option(names = "--kafka", defaultValue = "process", paramLabel = "process|jvm",
+            description = "pipeline: run the Kafka broker as its own process, as in production, or inside the bench's JVM (default: ${DEFAULT-VALUE}).")
+    String kafka;
 
     @Option(names = "--audio-model", paramLabel = "DIR", description = "pipeline: the audio model to serve, e.g. models/commands (default: an untrained one of the default train size).")
     Path audioModel;
@@ -132,10 +138,15 @@ final class BenchCommand implements Callable<Integer> {
     /** The job through real Kafka and Flink in this JVM: capacity and latency, micro-batching on and off. */
     private int pipeline() throws Exception {
         Path work = Files.createTempDirectory("reformer-bench-pipeline");
+        LocalKafka.Placement placement = switch (kafka) {
+            case "process" -> LocalKafka.Placement.OWN_PROCESS;
+            case "jvm" -> LocalKafka.Placement.IN_THIS_JVM;
+            default -> throw new IllegalArgumentException("--kafka is process or jvm, not '" + kafka + "'");
+        };
         String table = PipelineBench.run(new PipelineBench.Options(streams, seconds, messages, batchSize, batchDeadlineMs, bytesPerPosition,
-                audioModel, textModel), work);
+                audioModel, textModel, placement), work);
         System.out.print(table);
-        writeMarkdown("pipeline --streams " + streams + " --seconds " + seconds + " --messages " + messages + " --batch-size " + batchSize
+        writeMarkdown("pipeline --kafka " + kafka + " --streams " + streams + " --seconds " + seconds + " --messages " + messages + " --batch-size " + batchSize
                 + " --batch-deadline-ms " + batchDeadlineMs + (audioModel != null ? " --audio-model " + audioModel : "")
                 + (textModel != null ? " --text-model " + textModel : " --bytes-per-position " + bytesPerPosition), table);
         return 0;

@@ -3,6 +3,7 @@ package dev.reformer.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reformer.audio.FeatureConfig;
+import dev.reformer.local.LocalKafka;
 import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
 import dev.reformer.model.ReformerModel;
@@ -29,12 +30,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The whole job on this machine: an in-JVM KRaft broker, a Flink MiniCluster, and models of the size
+ * The whole job on this machine: a KRaft broker (its own process, or in this JVM), a Flink MiniCluster, and models of the size
  * `./reformer train` makes by default (d_model 64, 4 layers; weights untrained, which costs the same).
  * Measures, with micro-batching on and off in the same run: audio capacity (N streams of D seconds sent at
  * once; audio seconds done per second = the aggregate real-time factor), text capacity (512-byte messages per
@@ -44,7 +43,8 @@ final class PipelineBench {
     private PipelineBench() {}
 
     /** audioModel, textModel: model directories to serve, or null for untrained models of the default train size. */
-    record Options(int streams, int seconds, int messages, int batch, long deadlineMs, int bytesPerPosition, Path audioModel, Path textModel) {}
+    record Options(int streams, int seconds, int messages, int batch, long deadlineMs, int bytesPerPosition, Path audioModel, Path textModel,
+                   LocalKafka.Placement kafka) {}
 
     static String run(Options o, Path work) throws Exception {
         int streams = o.streams(), seconds = o.seconds(), messages = o.messages();
@@ -52,13 +52,8 @@ final class PipelineBench {
         if (audioModel == null) makeModel(audioModel = work.resolve("audio-model"), true, 1);
         if (textModel == null) makeModel(textModel = work.resolve("text-model"), false, o.bytesPerPosition());
         System.err.println("models: audio " + audioModel + ", text " + textModel);
-        KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
-                .setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("transaction.state.log.replication.factor", "1").setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("offsets.topic.replication.factor", "1").setConfigProp("group.initial.rebalance.delay.ms", "0").build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+        System.err.println("starting the Kafka broker " + (o.kafka() == LocalKafka.Placement.OWN_PROCESS ? "as its own process" : "in this JVM") + " ...");
+        LocalKafka kafka = LocalKafka.start(o.kafka());
         StringBuilder table = new StringBuilder();
         table.append("| micro-batching | audio: x real time (").append(streams).append(" streams x ").append(seconds)
                 .append(" s) | text: messages/s (512 B) | latency p50 ms at half load | latency p99 ms at half load |\n|---|---:|---:|---:|---:|\n");
@@ -81,12 +76,21 @@ final class PipelineBench {
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props(kafka), new ByteArraySerializer(), new ByteArraySerializer());
                      Results results = new Results(props(kafka), s.resultsTopic())) {
                     // warm-up, so that model loading and the JIT compiler's work are not measured: per-record code reaches
-                    // the optimising compiler after about 10,000 calls, and with 1,000 warm-up messages the compiler
-                    // threads still took 0.5-0.6 of the 2 cores during the text phase
-                    System.err.printf("  warm-up: %d audio streams x 10 s, %d text messages ...%n", streams, messages);
-                    sendAudio(producer, s, "warm", streams, 10);
-                    sendText(producer, s, "warm", messages, 0);
-                    results.await("warm", windowsPer(10, s) * streams + messages, 900);
+                    // the optimising compiler after about 10,000 calls, and code shared by the audio and text models is
+                    // compiled again when the other model's data changes its profile; rounds go on until the compiler
+                    // threads are nearly idle (with one round of 1,000 messages they took 0.5-0.6 of the 2 cores during the
+                    // measured text phase)
+                    var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+                    for (int round = 1; ; round++) {
+                        long compiledBefore = jit.getTotalCompilationTime(), started = System.nanoTime();
+                        sendAudio(producer, s, "warm" + round, streams, 10);
+                        sendText(producer, s, "warm" + round, messages, 0);
+                        results.await("warm" + round, windowsPer(10, s) * streams + messages, 900);
+                        double compiling = (jit.getTotalCompilationTime() - compiledBefore) / ((System.nanoTime() - started) / 1e6);
+                        System.err.printf(Locale.ROOT, "  warm-up round %d (%d audio streams x 10 s, %d text messages): the JIT compiler"
+                                + " busy %.0f%% of the time%n", round, streams, messages, 100 * compiling);
+                        if (compiling < 0.10 || round == MAX_WARM_UP_ROUNDS) break;
+                    }
                     System.err.println("  warmed up; audio: " + streams + " streams x " + seconds + " s ...");
 
                     long t0 = System.nanoTime();
@@ -96,14 +100,14 @@ final class PipelineBench {
 
                     System.err.printf(Locale.ROOT, "  audio: %.0fx real time; text: %d messages at once ...%n", audioFactor, messages);
                     long t1 = System.nanoTime();
-                    java.util.Map<String, Long> cpuBefore = cpuByThread();
+                    java.util.Map<String, Long> cpuBefore = cpuByThread(kafka.pid());
                     long[] textGcBefore = collections();
                     sendText(producer, s, "text", messages, 0);
                     long lastText = results.await("text", messages, 900);
                     double textRate = messages / ((lastText - t1) / 1e9);
                     long[] textGcAfter = collections();
                     System.err.printf(Locale.ROOT, "  text phase: %d garbage collections, %d ms in all; CPU by thread: %s%n",
-                            textGcAfter[0] - textGcBefore[0], textGcAfter[1] - textGcBefore[1], cpuSince(cpuBefore, (lastText - t1) / 1e9));
+                            textGcAfter[0] - textGcBefore[0], textGcAfter[1] - textGcBefore[1], cpuSince(cpuBefore, kafka.pid(), (lastText - t1) / 1e9));
 
                     // latency at half the measured text capacity, paced
                     int paced = Math.max(50, (int) Math.min(messages, textRate * 10));
@@ -132,14 +136,19 @@ final class PipelineBench {
      * CPU time so far (clock ticks) of every thread of this process, the JVM's own (GC workers, JIT compilers) included,
      * by name with numbers dropped (operator instances and workers add up). Linux only: empty elsewhere.
      */
-    private static java.util.Map<String, Long> cpuByThread() {
+    private static java.util.Map<String, Long> cpuByThread(long brokerPid) {
         java.util.Map<String, Long> cpu = new java.util.HashMap<>();
+        if (brokerPid > 0) {
+            try {
+                cpu.put("(the Kafka broker's process)", ticks(Files.readString(Path.of("/proc/" + brokerPid + "/stat"))));
+            } catch (java.io.IOException | RuntimeException e) {
+                // not Linux, or the broker is gone
+            }
+        }
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
-                    String stat = Files.readString(task.resolve("stat"));
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);   // utime, stime
+                    long ticks = ticks(Files.readString(task.resolve("stat")));
                     String name = Files.readString(task.resolve("comm")).trim().replaceAll("\\d+", "#").replaceAll(" \\(.*", "");
                     cpu.merge(name, ticks, Long::sum);
                 } catch (java.io.IOException | RuntimeException gone) {
@@ -152,9 +161,18 @@ final class PipelineBench {
         return cpu;
     }
 
+    /** Warm-up rounds at most, each of --messages text messages and 10 s of every audio stream. */
+    private static final int MAX_WARM_UP_ROUNDS = 6;
+
+    /** utime + stime of a /proc stat line. */
+    private static long ticks(String stat) {
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
     /** The thread groups that used the most CPU since before, in cores (CPU seconds per second of the phase). */
-    private static String cpuSince(java.util.Map<String, Long> before, double seconds) {
-        java.util.Map<String, Long> now = cpuByThread();
+    private static String cpuSince(java.util.Map<String, Long> before, long brokerPid, double seconds) {
+        java.util.Map<String, Long> now = cpuByThread(brokerPid);
         List<java.util.Map.Entry<String, Long>> used = new ArrayList<>();
         now.forEach((name, ns) -> used.add(java.util.Map.entry(name, ns - before.getOrDefault(name, 0L))));
         used.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
@@ -215,7 +233,7 @@ final class PipelineBench {
         producer.flush();
     }
 
-    private static Properties props(KafkaClusterTestKit kafka) {
+    private static Properties props(LocalKafka kafka) {
         Properties p = new Properties();
         p.put("bootstrap.servers", kafka.bootstrapServers());
         return p;
