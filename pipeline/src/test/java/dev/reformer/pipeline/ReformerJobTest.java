@@ -9,6 +9,7 @@ import dev.reformer.audio.PcmDecoder;
 import dev.reformer.audio.StreamingFeatureExtractor;
 import dev.reformer.cli.Main;
 import dev.reformer.cli.TrainCommandTest;
+import dev.reformer.local.LocalKafka;
 import dev.reformer.model.train.Example;
 import dev.reformer.task.TaskModel;
 import java.nio.ByteBuffer;
@@ -35,8 +36,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +51,7 @@ class ReformerJobTest {
 
     @TempDir
     static Path dir;
-    static KafkaClusterTestKit kafka;
+    static LocalKafka kafka;
     static Path audioModel, textModel;
 
     @BeforeAll
@@ -66,14 +65,7 @@ class ReformerJobTest {
         assertEquals(0, Main.run("train", "--train", TrainCommandTest.manifest(data, "t.jsonl", 1, 48).toString(),
                 "--validation", TrainCommandTest.manifest(data, "v.jsonl", 2, 16).toString(), "--out", textModel.toString(),
                 "--epochs", "2", "--max-length", "128"));
-        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1)
-                .setNumControllerNodes(1).build())
-                .setConfigProp("transaction.state.log.replication.factor", "1").setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("offsets.topic.replication.factor", "1").setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+        kafka = LocalKafka.inThisJvm();
     }
 
     @AfterAll
