@@ -40,14 +40,16 @@ import java.util.regex.Pattern;
                 "pipeline: the streaming job through a Kafka broker (its own process, or in this JVM: --kafka) and a Flink MiniCluster (parallelism 2) with"
                         + " the models of --audio-model and --text-model (default: untrained ones of the default train size): audio capacity (--streams streams of --seconds s sent at once;"
                         + " aggregate x real time), text capacity (--messages 512-byte messages per second), and p50/p99"
-                        + " end-to-end latency with text paced at half the capacity; micro-batching on and off in the same run.",
+                        + " end-to-end latency with text paced at half the capacity; micro-batching on and off in the same run."
+                        + " Each run first warms up in rounds (10 s of every stream and --messages messages) until the JIT"
+                        + " compiler is busy less than 10 %% of the time, at most 6 rounds; about 10 minutes in all with --messages 10000.",
                 "model: one forward pass of the model in --model as the job runs it, on this thread: batches of --batch-size"
                         + " inputs (512-byte messages, or 1 s windows of speech-like audio) and of one, in the same run; median"
                         + " CPU time per pass over --passes passes and inputs per CPU second. Run with OMP_NUM_THREADS=1."},
         footer = {"", "Examples:", "  ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3",
                 "  ./reformer bench memory --lengths 4096 --layers 1,6,12 --repeats 3",
                 "  taskset -c 0 ./reformer bench frontend --seconds 60 --repeats 7",
-                "  ./reformer bench pipeline --streams 16 --seconds 60 --messages 5000",
+                "  OMP_NUM_THREADS=1 ./reformer bench pipeline --streams 16 --seconds 30 --messages 10000 --audio-model models/commands --text-model models/spam",
                 "  OMP_NUM_THREADS=1 ./reformer bench model --model models/spam --batch-size 16 --passes 400"})
 final class BenchCommand implements Callable<Integer> {
 
