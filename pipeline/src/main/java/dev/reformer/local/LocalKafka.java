@@ -35,7 +35,7 @@ public final class LocalKafka implements AutoCloseable {
         this.process = process;
         this.dir = dir;
         this.bootstrapServers = bootstrapServers;
-        this.stopAtExit = process == null ? null : new Thread(process::destroyForcibly, "stop local kafka");
+        this.stopAtExit = process == null ? null : new Thread(this::kill, "stop local kafka");
         if (stopAtExit != null) Runtime.getRuntime().addShutdownHook(stopAtExit);   // Ctrl-C leaves no broker behind
     }
 
@@ -164,6 +164,17 @@ public final class LocalKafka implements AutoCloseable {
             // already shutting down: the hook runs anyway
         }
         deleteRecursively(dir);
+    }
+
+    /** At JVM exit (Ctrl-C included): no broker process and no log directory left behind. */
+    private void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+            deleteRecursively(dir);
+        } catch (IOException | InterruptedException e) {
+            // exiting anyway; the temporary directory is all that may remain
+        }
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
