@@ -106,16 +106,16 @@ public final class LocalKafka implements AutoCloseable {
         p.put("bootstrap.servers", bootstrapServers);
         p.put("request.timeout.ms", "3000");
         p.put("default.api.timeout.ms", "3000");
+        Path log = dir.resolve("broker.log");
         while (true) {
             if (!process.isAlive()) {
-                throw new IOException("the Kafka broker exited (code " + process.exitValue() + "); see " + dir.resolve("broker.log")
-                        + "\n" + tail(dir.resolve("broker.log")));
+                throw new IOException("the Kafka broker exited (code " + process.exitValue() + "); see " + log + "\n" + tail(log));
             }
             try (Admin admin = Admin.create(p)) {
                 if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) return;
             } catch (Exception notYet) {
                 if (System.nanoTime() > end) throw new IOException("the Kafka broker did not answer on " + bootstrapServers + " within "
-                        + timeout.toSeconds() + " s; see " + dir.resolve("broker.log") + "\n" + tail(dir.resolve("broker.log")), notYet);
+                        + timeout.toSeconds() + " s; see " + log + "\n" + tail(log), notYet);
             }
             Thread.sleep(200);
         }
