@@ -49,8 +49,8 @@ public final class ReversibleLayer {
     /** The same with dropout (training): after the attention's output projection and inside G. */
     public Output forward(INDArray x1, INDArray x2, int batch, int length, boolean[][] keyValid, Dropout dropout) {
         Attended f = attention(x2, batch, length, keyValid, null, dropout);
-        INDArray y1 = x1.add(f.out);
-        INDArray y2 = x2.add(feedForward(y1, dropout));
+        INDArray y1 = f.out.addi(x1);                      // F(X2) and G(Y1) are new arrays: add into them
+        INDArray y2 = feedForward(y1, dropout).addi(x2);
         return new Output(y1, y2, f.buckets);
     }
 

@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
                 "pipeline: the streaming job through a Kafka broker (its own process, or in this JVM: --kafka) and a Flink MiniCluster (parallelism 2) with"
                         + " the models of --audio-model and --text-model (default: untrained ones of the default train size): audio capacity (--streams streams of --seconds s sent at once;"
                         + " aggregate x real time), text capacity (--messages 512-byte messages per second), and p50/p99"
-                        + " end-to-end latency with text paced at half the capacity; micro-batching on and off in the same run."
+                        + " end-to-end latency with text paced at half the capacity (after 5 s at that pace, unmeasured); micro-batching on and off"
+                        + " in the same run."
                         + " Each run first warms up in rounds (10 s of every stream and --messages messages) until the JIT"
                         + " compiler is busy less than 10 %% of the time, at most 6 rounds; about 10 minutes in all with --messages 10000.",
                 "model: one forward pass of the model in --model as the job runs it, on this thread: batches of --batch-size"
@@ -84,8 +85,16 @@ final class BenchCommand implements Callable<Integer> {
             description = "pipeline: bytes per position of the text model (512 / k positions per 512-byte message; default: ${DEFAULT-VALUE}).")
     int bytesPerPosition;
 
-    @Option(names = "--batch-deadline-ms", defaultValue = "50", description = "pipeline: longest wait of a window for its micro-batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-deadline-ms", defaultValue = "20", description = "pipeline: longest wait of a window for its micro-batch (default: ${DEFAULT-VALUE}).")
     long batchDeadlineMs;
+
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000",
+            description = "pipeline: checkpoints, and so commits of the results' transactions, this often (default: ${DEFAULT-VALUE}).")
+    long checkpointIntervalMs;
+
+    @Option(names = "--latencies", paramLabel = "PREFIX",
+            description = "pipeline: also write each latency-phase message's seq, latency and result time to PREFIX-batched.csv and PREFIX-unbatched.csv.")
+    Path latencies;
 
     @Option(names = "--kafka", defaultValue = "process", paramLabel = "process|jvm",
             description = "pipeline: run the Kafka broker as its own process, as in production, or inside the bench's JVM (default: ${DEFAULT-VALUE}).")
@@ -145,11 +154,11 @@ final class BenchCommand implements Callable<Integer> {
             case "jvm" -> LocalKafka.Placement.IN_THIS_JVM;
             default -> throw new IllegalArgumentException("--kafka is process or jvm, not '" + kafka + "'");
         };
-        String table = PipelineBench.run(new PipelineBench.Options(streams, seconds, messages, batchSize, batchDeadlineMs, bytesPerPosition,
-                audioModel, textModel, placement), work);
+        String table = PipelineBench.run(new PipelineBench.Options(streams, seconds, messages, batchSize, batchDeadlineMs, checkpointIntervalMs, bytesPerPosition,
+                audioModel, textModel, placement, latencies), work);
         System.out.print(table);
         writeMarkdown("pipeline --kafka " + kafka + " --streams " + streams + " --seconds " + seconds + " --messages " + messages + " --batch-size " + batchSize
-                + " --batch-deadline-ms " + batchDeadlineMs + (audioModel != null ? " --audio-model " + audioModel : "")
+                + " --batch-deadline-ms " + batchDeadlineMs + " --checkpoint-interval-ms " + checkpointIntervalMs + (audioModel != null ? " --audio-model " + audioModel : "")
                 + (textModel != null ? " --text-model " + textModel : " --bytes-per-position " + bytesPerPosition), table);
         return 0;
     }

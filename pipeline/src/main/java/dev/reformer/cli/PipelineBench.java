@@ -43,8 +43,9 @@ final class PipelineBench {
     private PipelineBench() {}
 
     /** audioModel, textModel: model directories to serve, or null for untrained models of the default train size. */
-    record Options(int streams, int seconds, int messages, int batch, long deadlineMs, int bytesPerPosition, Path audioModel, Path textModel,
-                   LocalKafka.Placement kafka) {}
+    /** latencies: where to write each paced message's latency (a CSV per run: -batched, -unbatched), or null. */
+    record Options(int streams, int seconds, int messages, int batch, long deadlineMs, long checkpointIntervalMs, int bytesPerPosition,
+                   Path audioModel, Path textModel, LocalKafka.Placement kafka, Path latencies) {}
 
     static String run(Options o, Path work) throws Exception {
         int streams = o.streams(), seconds = o.seconds(), messages = o.messages();
@@ -63,7 +64,7 @@ final class PipelineBench {
                 String label = batchSize == 1 ? "off (batch 1)" : "on (batch " + batchSize + ", " + o.deadlineMs() + " ms)";
                 System.err.printf("[%d/2] micro-batching %s ...%n", ++run, label);
                 JobSettings s = JobSettings.defaults(kafka.bootstrapServers(), audioModel.toString(), textModel.toString())
-                        .withBatching(batchSize, o.deadlineMs()).withCheckpoints(1000, null).withParallelism(2)
+                        .withBatching(batchSize, o.deadlineMs()).withCheckpoints(o.checkpointIntervalMs(), null).withParallelism(2)
                         .withTopicPrefix("bench" + run + "-").withLimits(600_000, 64, 1 << 20);
                 try (Admin admin = Admin.create(props(kafka))) {
                     admin.createTopics(List.of(new NewTopic(s.audioTopic(), 2, (short) 1), new NewTopic(s.textTopic(), 2, (short) 1),
@@ -111,15 +112,27 @@ final class PipelineBench {
 
                     // latency at half the measured text capacity, paced
                     int paced = Math.max(50, (int) Math.min(messages, textRate * 10));
-                    System.err.printf(Locale.ROOT, "  text: %.0f messages/s; latency: %d messages paced at %.0f/s ...%n", textRate, paced, textRate / 2);
+                    System.err.printf(Locale.ROOT, "  text: %.0f messages/s; latency: %d messages paced at %.0f/s after %d s at that pace, from %s"
+                            + " (the job's logs' clock) ...%n", textRate, paced, textRate / 2, SETTLE_SECONDS,
+                            java.time.LocalTime.now().plusSeconds(SETTLE_SECONDS).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+                    // the same pace for a few seconds first, unmeasured: the switch from the burst to a steady pace changes
+                    // the profile of Kafka's and Flink's per-record code, and the JIT compiler's second pass over it
+                    // (hundreds of recompilations) held up the first two to three seconds of every run
+                    long gap = (long) (2e9 / textRate);
+                    sendText(producer, s, "settle", (int) (SETTLE_SECONDS * textRate / 2), gap);
                     long[] gcBefore = collections();
-                    sendText(producer, s, "paced", paced, (long) (2e9 / textRate));
+                    sendText(producer, s, "paced", paced, gap);
                     results.await("paced", paced, 900);
                     long[] gcAfter = collections();
                     System.err.printf(Locale.ROOT, "  garbage collection meanwhile: %d collections, %d ms in all%n",
                             gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
                     double[] latency = results.latencies("paced");
                     System.err.println("  latency at half load, by second of sending (p50 / max ms): " + results.timeline("paced", textRate / 2));
+                    if (o.latencies() != null) {
+                        Path csv = Path.of(o.latencies() + (batchSize == 1 ? "-unbatched.csv" : "-batched.csv"));
+                        results.writeCsv("paced", csv);
+                        System.err.println("  each message's latency: " + csv);
+                    }
                     table.append(String.format(Locale.ROOT, "| %s | %.0fx | %.0f | %.0f | %.0f |%n", label, audioFactor, textRate,
                             percentile(latency, 0.5), percentile(latency, 0.99)));
                 } finally {
@@ -163,6 +176,8 @@ final class PipelineBench {
 
     /** Warm-up rounds at most, each of --messages text messages and 10 s of every audio stream. */
     private static final int MAX_WARM_UP_ROUNDS = 6;
+    /** Seconds of text at the latency phase's pace before its measured messages. */
+    private static final int SETTLE_SECONDS = 5;
 
     /** utime + stime of a /proc stat line. */
     private static long ticks(String stat) {
@@ -262,7 +277,7 @@ final class PipelineBench {
     static final class Results implements AutoCloseable {
         private final KafkaConsumer<byte[], byte[]> consumer;
         /** Only what the figures need: whole JSON trees of every result kept the job's heap busy (young collections copied them). */
-        private record Seen(String stream, double latencyMs, long seq) {}
+        private record Seen(String stream, double latencyMs, long seq, long writtenAt, long queuedMs, long inferenceMs) {}
 
         private final List<Seen> seen = new ArrayList<>();
         private final ObjectMapper json = new ObjectMapper();
@@ -288,7 +303,8 @@ final class PipelineBench {
                         + " results, got " + matched + "; the job may have failed (see the log)");
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     JsonNode result = json.readTree(r.value());
-                    seen.add(new Seen(result.path("stream").asText(), result.path("latency_ms").asDouble(), result.path("seq").asLong(-1)));
+                    seen.add(new Seen(result.path("stream").asText(), result.path("latency_ms").asDouble(), result.path("seq").asLong(-1),
+                            r.timestamp(), result.path("queued_ms").asLong(-1), result.path("inference_ms").asLong(-1)));
                 }
             }
         }
@@ -306,6 +322,18 @@ final class PipelineBench {
                 out.append(String.format(Locale.ROOT, "%s%.0f/%.0f", out.length() == 0 ? "" : ", ", percentile(sorted, 0.5), sorted[sorted.length - 1]));
             }
             return out.toString();
+        }
+
+        /**
+         * One line per result of streams named prefix*: seq; latency (ms) and the parts of it spent waiting for a batch and in
+         * the batch's forward pass (the rest is Kafka, decoding, windowing and Flink's network); when the job wrote it.
+         */
+        void writeCsv(String prefix, Path file) throws java.io.IOException {
+            List<String> lines = new ArrayList<>(List.of("seq,latency_ms,queued_ms,inference_ms,written_at_ms"));
+            for (Seen r : seen) {
+                if (r.stream().startsWith(prefix)) lines.add(r.seq() + "," + (long) r.latencyMs() + "," + r.queuedMs() + "," + r.inferenceMs() + "," + r.writtenAt());
+            }
+            Files.write(file, lines);
         }
 
         double[] latencies(String prefix) {

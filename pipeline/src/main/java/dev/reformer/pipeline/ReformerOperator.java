@@ -54,6 +54,8 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     private transient Map<String, Served> served;
     private transient List<Window> pending;
     private transient long deadline;
+    /** When the batch being run was started (ms): each result says how long its window waited for it. */
+    private transient long batchStartedAt;
     private transient ListState<Window> checkpointedPending;
     private transient Counter windows;
     private transient Histogram batchSizes, inferenceMillis, endToEndMillis;
@@ -66,7 +68,11 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     public void initializeState(FunctionInitializationContext context) throws Exception {
         checkpointedPending = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("pending-windows", Window.class));
         pending = new ArrayList<>();
-        for (Window w : checkpointedPending.get()) pending.add(w);
+        long now = System.currentTimeMillis();
+        for (Window w : checkpointedPending.get()) {
+            w.arrivedAt = now;
+            pending.add(w);
+        }
     }
 
     @Override
@@ -121,8 +127,9 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     @Override
     public void processElement(Window window, ReadOnlyContext ctx, Collector<Result> out) throws Exception {
         followBroadcastState(ctx.getBroadcastState(MODELS));
-        pending.add(window);
         long now = ctx.timerService().currentProcessingTime();
+        window.arrivedAt = now;
+        pending.add(window);
         if (pending.size() >= settings.batchSize() || (deadline > 0 && now >= deadline)) {
             flush(out, ctx::output);
         } else if (deadline == 0) {
@@ -146,6 +153,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         pending = new ArrayList<>();
         deadline = 0;
         batchSizes.update(batch.size());
+        batchStartedAt = System.currentTimeMillis();
         long started = System.nanoTime();
         List<Window> audio = new ArrayList<>(), text = new ArrayList<>();
         for (Window w : batch) (w.kind == StreamEvent.TEXT ? text : audio).add(w);
@@ -167,7 +175,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         for (ObjectNode r : results) {
             long latency = now - r.remove("source_timestamp").asLong();
             endToEndMillis.update(latency);
-            r.put("latency_ms", latency);
+            r.put("latency_ms", latency).put("inference_ms", inference);
             out.collect(Result.of(r.path("stream").asText(), r.toString()));
         }
         windows.inc(batch.size());
@@ -276,7 +284,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         ObjectNode byLabel = r.putObject("scores");
         for (int k = 0; k < scores.length; k++) byLabel.put(model.labels().get(k), scores[k]);
         r.putObject("model").put("name", served.ref().name()).put("version", served.ref().version());
-        r.put("source_timestamp", w.sourceTimestamp);
+        r.put("source_timestamp", w.sourceTimestamp).put("queued_ms", batchStartedAt - w.arrivedAt);
         return r;
     }
 }

@@ -23,6 +23,8 @@ public class Window {
     public byte[] text;
     /** Kafka timestamp (ms) of the newest record in the window: end-to-end latency counts from it. */
     public long sourceTimestamp;
+    /** When the Reformer operator took it in (ms), for the result's queued_ms; not checkpointed (a restored window counts from its restore). */
+    public transient long arrivedAt;
 
     public Window() {}
 

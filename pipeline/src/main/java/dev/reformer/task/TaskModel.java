@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reformer.audio.FeatureConfig;
+import dev.reformer.model.HostValues;
 import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
 import dev.reformer.model.ReformerModel;
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -211,10 +213,12 @@ public final class TaskModel {
     private double[][] classifyHere(List<Example> examples) {
         SequenceClassifier classifier = (SequenceClassifier) trainable;
         ClassificationHead.Output out = classifier.scores(classifier.batch(examples));
-        INDArray logits = out.logits().castTo(DataType.DOUBLE);
+        // read at once: a row at a time made six ND4J objects per example, each tracked by its deallocator
+        double[] logits = HostValues.doubles(out.logits());
+        int classes = logits.length / examples.size();
         double[][] p = new double[examples.size()][];
         for (int b = 0; b < p.length; b++) {
-            double[] row = logits.getRow(b).toDoubleVector();
+            double[] row = Arrays.copyOfRange(logits, b * classes, (b + 1) * classes);
             double max = Double.NEGATIVE_INFINITY, sum = 0;
             for (double v : row) max = Math.max(max, v);
             for (int k = 0; k < row.length; k++) sum += row[k] = Math.exp(row[k] - max);

@@ -254,7 +254,12 @@ class ReformerJobTest {
             for (var e : expected.entrySet()) assertOfflineEqual(e.getKey(), results, e.getValue(), model);
             List<JsonNode> textResults = results.stream().filter(r -> r.get("input").asText().equals("text")).toList();
             assertEquals(texts.size(), textResults.size(), "every text message classified once");
-            for (JsonNode r : textResults) assertTrue(r.get("stream").asText().startsWith("chat-") && r.has("label"), r.toString());
+            for (JsonNode r : textResults) {
+                assertTrue(r.get("stream").asText().startsWith("chat-") && r.has("label"), r.toString());
+                // the latency's parts: the wait for the micro-batch and its forward pass, within the whole
+                long latency = r.get("latency_ms").asLong(), queued = r.get("queued_ms").asLong(), inference = r.get("inference_ms").asLong();
+                assertTrue(queued >= 0 && inference >= 0 && queued + inference <= latency + 1, r.toString());
+            }
             Map<String, String> reasons = new HashMap<>();
             for (JsonNode d : deadLetters) reasons.put(d.path("stream").asText("(no key)"), d.get("reason").asText());
             for (var e : badReasons.entrySet()) assertEquals(e.getValue(), reasons.get(e.getKey()), e.getKey() + ": " + deadLetters);

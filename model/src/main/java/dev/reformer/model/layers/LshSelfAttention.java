@@ -15,6 +15,9 @@ import java.util.List;
  * <p>Like the reference's LSHSelfAttention this excludes the output projection and the layer norm.
  */
 public final class LshSelfAttention {
+    /** Per-thread room for one position's rotations while hashing (it was a new array per position). */
+    private static final ThreadLocal<double[]> ROTATED = ThreadLocal.withInitial(() -> new double[0]);
+
     private final ReformerConfig config;
     private final Rotations rotations;
 
@@ -131,7 +134,8 @@ public final class LshSelfAttention {
         int[][][][] buckets = new int[batch][heads][rounds][length];
         KernelThreads.range(batch * length).forEach(bt -> {
             int b = bt / length, t = bt % length;
-            double[] rotated = new double[rounds * half];
+            double[] rotated = ROTATED.get();
+            if (rotated.length < rounds * half) ROTATED.set(rotated = new double[rounds * half]);
             for (int h = 0; h < heads; h++) {
                 rotator.rotate(bt * heads + h, h, rotated);                                      // [R*K]
                 for (int r = 0; r < rounds; r++) {

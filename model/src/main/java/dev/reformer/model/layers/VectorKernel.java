@@ -1,5 +1,7 @@
 package dev.reformer.model.layers;
 
+import dev.reformer.model.HostValues;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -24,6 +26,13 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         float[] queries = new float[0], keysT = new float[0], values = new float[0], scores = new float[0];
         float[] row = new float[0], lanes = new float[LANES.length()], weighted = new float[0];
         int[] keyRows = new int[0], keyPositions = new int[0];
+        float[] rotatorRow = new float[0], rotated = new float[0];
+
+        Scratch ensureRotation(int d, int columns) {
+            if (rotatorRow.length < d) rotatorRow = new float[d];
+            if (rotated.length < columns) rotated = new float[columns];
+            return this;
+        }
 
         Scratch ensure(int chunk, int window, int d) {
             if (scores.length < chunk * window) scores = new float[chunk * window];
@@ -77,7 +86,8 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         int d = (int) rows.size(1), columns = (int) (rotations.size(2) * rotations.size(3));
         int bound = LANES.loopBound(columns);
         return (row, head, out) -> {
-            float[] xs = new float[d], acc = new float[columns];
+            Scratch s = SCRATCH.get().ensureRotation(d, columns);   // a row at a time: hundreds of rows per pass
+            float[] xs = s.rotatorRow, acc = s.rotated;
             x.get(row * d, xs, 0, d);
             Reference.reachabilityFence(source); // keeps the native rows alive as long as this rotator
             int k = 0;
@@ -379,8 +389,9 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     }
 
     private static INDArray contiguousFloat(INDArray x) {
-        INDArray c = x.castTo(DataType.FLOAT);
-        if (c.isView() || c.ordering() != 'c' || c.data().length() != c.length()) c = c.dup('c');
+        INDArray c = x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);   // castTo copies even then
+        // a view that covers its whole buffer in row-major order (a reshape) is read in place
+        if (!HostValues.isDense(c) || c.offset() != 0 || c.data().length() != c.length()) c = c.dup('c');
         return c;
     }
 }
