@@ -121,11 +121,14 @@ final class PipelineBench {
                     long gap = (long) (2e9 / textRate);
                     sendText(producer, s, "settle", (int) (SETTLE_SECONDS * textRate / 2), gap);
                     long[] gcBefore = collections();
+                    java.util.Map<String, Long> pacedCpuBefore = cpuByThread(kafka.pid());
+                    long pacedStart = System.nanoTime();
                     sendText(producer, s, "paced", paced, gap);
                     results.await("paced", paced, 900);
                     long[] gcAfter = collections();
-                    System.err.printf(Locale.ROOT, "  garbage collection meanwhile: %d collections, %d ms in all%n",
-                            gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
+                    System.err.printf(Locale.ROOT, "  garbage collection meanwhile: %d collections, %d ms in all; CPU by thread: %s%n",
+                            gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1],
+                            cpuSince(pacedCpuBefore, kafka.pid(), (System.nanoTime() - pacedStart) / 1e9));
                     double[] latency = results.latencies("paced");
                     System.err.println("  latency at half load, by second of sending (p50 / max ms): " + results.timeline("paced", textRate / 2));
                     if (o.latencies() != null) {
