@@ -79,6 +79,39 @@ public final class HostValues {
         }
     }
 
+    /**
+     * dense[n, :] += row for every n, in place, from Java.
+     *
+     * @param dense [N, K], row-major, gapless and FLOAT or DOUBLE (a new array, as Linear makes it)
+     * @param row [K]
+     */
+    public static void addToEveryRow(INDArray dense, INDArray row) {
+        if (!isDense(dense)) throw new IllegalArgumentException("a row-major gapless array is needed, not " + dense.shapeInfoToString());
+        int rows = (int) dense.size(0), columns = (int) dense.size(1), offset = (int) dense.offset();
+        double[] add = doubles(row);
+        if (dense.dataType() == DataType.FLOAT) {
+            FloatBuffer values = dense.data().asNioFloat();
+            float[] values32 = new float[columns], add32 = new float[columns];
+            for (int k = 0; k < columns; k++) add32[k] = (float) add[k];
+            for (int n = 0; n < rows; n++) {
+                values.get(offset + n * columns, values32);
+                for (int k = 0; k < columns; k++) values32[k] += add32[k];
+                values.put(offset + n * columns, values32);
+            }
+        } else if (dense.dataType() == DataType.DOUBLE) {
+            java.nio.DoubleBuffer values = dense.data().asNioDouble();
+            double[] values64 = new double[columns];
+            for (int n = 0; n < rows; n++) {
+                values.get(offset + n * columns, values64);
+                for (int k = 0; k < columns; k++) values64[k] += add[k];
+                values.put(offset + n * columns, values64);
+            }
+        } else {
+            throw new IllegalArgumentException("FLOAT or DOUBLE, not " + dense.dataType());
+        }
+        Reference.reachabilityFence(dense);   // the buffers point into memory ND4J frees when dense is collected
+    }
+
     /** Row-major and gapless: element i is at offset + i of its buffer. */
     public static boolean isDense(INDArray a) {
         return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a);

@@ -2,6 +2,7 @@ package dev.reformer.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -33,5 +34,23 @@ class HostValuesTest {
             double[] twice = expected(whole.get(NDArrayIndex.interval(1, 4), NDArrayIndex.all()).mul(2));
             assertArrayEquals(twice, inScratch, 0.0, type + " in scratch memory");
         }
+    }
+
+    @Test
+    void addsARowToEveryRowInPlaceAsNd4jDoes() {
+        for (DataType type : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray whole = Nd4j.rand(type, 6, 5), row = Nd4j.rand(type, 5);
+            INDArray rows = whole.get(NDArrayIndex.interval(2, 5), NDArrayIndex.all());      // dense, offset 10
+            double[] expectedWhole = expected(whole.addRowVector(row).get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()));
+            double[] expectedRows = expected(rows.addRowVector(row));
+            double[] untouched = expected(whole.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()));
+            HostValues.addToEveryRow(rows, row);
+            assertArrayEquals(expectedRows, expected(rows), 1e-6, type + ": the rows of the view");
+            assertArrayEquals(untouched, expected(whole.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all())), 0.0, type + ": rows outside the view");
+            HostValues.addToEveryRow(whole.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()), row);
+            assertArrayEquals(expectedWhole, expected(whole.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all())), 1e-6, type + ": the first rows");
+        }
+        INDArray strided = Nd4j.rand(DataType.FLOAT, 4, 4).transpose();
+        assertThrows(IllegalArgumentException.class, () -> HostValues.addToEveryRow(strided, Nd4j.rand(DataType.FLOAT, 4)));
     }
 }

@@ -1,6 +1,7 @@
 package dev.reformer.cli;
 
 import dev.reformer.local.LocalKafka;
+import dev.reformer.pipeline.JobSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,7 +41,7 @@ import java.util.regex.Pattern;
                 "pipeline: the streaming job through a Kafka broker (its own process, or in this JVM: --kafka) and a Flink MiniCluster (parallelism 2) with"
                         + " the models of --audio-model and --text-model (default: untrained ones of the default train size): audio capacity (--streams streams of --seconds s sent at once;"
                         + " aggregate x real time), text capacity (--messages 512-byte messages per second), and p50/p99"
-                        + " end-to-end latency with text paced at half the capacity (after 5 s at that pace, unmeasured); micro-batching on and off"
+                        + " end-to-end latency with text paced at half the capacity (after " + PipelineBench.SETTLE_SECONDS + " s at that pace, unmeasured); micro-batching on and off"
                         + " in the same run."
                         + " Each run first warms up in rounds (10 s of every stream and --messages messages) until the JIT"
                         + " compiler is busy less than 10 %% of the time, at most 6 rounds; about 10 minutes in all with --messages 10000.",
@@ -85,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "pipeline: bytes per position of the text model (512 / k positions per 512-byte message; default: ${DEFAULT-VALUE}).")
     int bytesPerPosition;
 
-    @Option(names = "--batch-deadline-ms", defaultValue = "20", description = "pipeline: longest wait of a window for its micro-batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-deadline-ms", defaultValue = "" + JobSettings.DEFAULT_BATCH_DEADLINE_MS, description = "pipeline: longest wait of a window for its micro-batch (default: ${DEFAULT-VALUE}).")
     long batchDeadlineMs;
 
     @Option(names = "--checkpoint-interval-ms", defaultValue = "1000",
@@ -93,7 +94,8 @@ final class BenchCommand implements Callable<Integer> {
     long checkpointIntervalMs;
 
     @Option(names = "--latencies", paramLabel = "PREFIX",
-            description = "pipeline: also write each latency-phase message's seq, latency and result time to PREFIX-batched.csv and PREFIX-unbatched.csv.")
+            description = "pipeline: also write each latency-phase message's seq, latency_ms, queued_ms, inference_ms and the time its result was"
+                    + " written (epoch ms) to PREFIX-batched.csv and PREFIX-unbatched.csv.")
     Path latencies;
 
     @Option(names = "--kafka", defaultValue = "process", paramLabel = "process|jvm",

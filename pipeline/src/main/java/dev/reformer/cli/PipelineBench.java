@@ -42,8 +42,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 final class PipelineBench {
     private PipelineBench() {}
 
-    /** audioModel, textModel: model directories to serve, or null for untrained models of the default train size. */
-    /** latencies: where to write each paced message's latency (a CSV per run: -batched, -unbatched), or null. */
+    /**
+     * audioModel, textModel: model directories to serve, or null for untrained models of the default train size;
+     * latencies: where to write each paced message's latency (a CSV per run: -batched, -unbatched), or null.
+     */
     record Options(int streams, int seconds, int messages, int batch, long deadlineMs, long checkpointIntervalMs, int bytesPerPosition,
                    Path audioModel, Path textModel, LocalKafka.Placement kafka, Path latencies) {}
 
@@ -180,7 +182,7 @@ final class PipelineBench {
     /** Warm-up rounds at most, each of --messages text messages and 10 s of every audio stream. */
     private static final int MAX_WARM_UP_ROUNDS = 6;
     /** Seconds of text at the latency phase's pace before its measured messages. */
-    private static final int SETTLE_SECONDS = 5;
+    static final int SETTLE_SECONDS = 5;
 
     /** utime + stime of a /proc stat line. */
     private static long ticks(String stat) {
@@ -336,6 +338,7 @@ final class PipelineBench {
             for (Seen r : seen) {
                 if (r.stream().startsWith(prefix)) lines.add(r.seq() + "," + (long) r.latencyMs() + "," + r.queuedMs() + "," + r.inferenceMs() + "," + r.writtenAt());
             }
+            if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
             Files.write(file, lines);
         }
 

@@ -72,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16", description = "Windows per forward pass, at most (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--batch-deadline-ms", defaultValue = "20", description = "Longest wait of a window for its batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-deadline-ms", defaultValue = "" + JobSettings.DEFAULT_BATCH_DEADLINE_MS, description = "Longest wait of a window for its batch (default: ${DEFAULT-VALUE}).")
     long batchDeadlineMs;
 
     @Option(names = "--idle-timeout-ms", defaultValue = "30000", description = "A stream silent this long is closed as if it sent eos (default: ${DEFAULT-VALUE}).")

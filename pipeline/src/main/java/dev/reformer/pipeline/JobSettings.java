@@ -41,10 +41,13 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
         }
     }
 
+    /** A window's longest wait for its micro-batch unless told otherwise (ms). */
+    public static final long DEFAULT_BATCH_DEADLINE_MS = 20;
+
     /** Defaults for a local run: topics audio-in, text-in, results, dead-letters, models-control. */
     public static JobSettings defaults(String bootstrapServers, String audioModel, String textModel) {
         return new JobSettings(bootstrapServers, "audio-in", "text-in", "results", "dead-letters", "models-control",
-                "reformer-job", Map.of(), audioModel, textModel, 100, 50, 16, 20, 30_000, 64, 1 << 20, 1,
+                "reformer-job", Map.of(), audioModel, textModel, 100, 50, 16, DEFAULT_BATCH_DEADLINE_MS, 30_000, 64, 1 << 20, 1,
                 2_000, null, "hashmap", "reformer-results", 60_000);
     }
 

@@ -54,8 +54,6 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     private transient Map<String, Served> served;
     private transient List<Window> pending;
     private transient long deadline;
-    /** When the batch being run was started (ms): each result says how long its window waited for it. */
-    private transient long batchStartedAt;
     private transient ListState<Window> checkpointedPending;
     private transient Counter windows;
     private transient Histogram batchSizes, inferenceMillis, endToEndMillis;
@@ -128,7 +126,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     public void processElement(Window window, ReadOnlyContext ctx, Collector<Result> out) throws Exception {
         followBroadcastState(ctx.getBroadcastState(MODELS));
         long now = ctx.timerService().currentProcessingTime();
-        window.arrivedAt = now;
+        window.arrivedAt = System.currentTimeMillis();   // the clock of batchStarted and of latency_ms
         pending.add(window);
         if (pending.size() >= settings.batchSize() || (deadline > 0 && now >= deadline)) {
             flush(out, ctx::output);
@@ -153,7 +151,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         pending = new ArrayList<>();
         deadline = 0;
         batchSizes.update(batch.size());
-        batchStartedAt = System.currentTimeMillis();
+        long batchStarted = System.currentTimeMillis();
         long started = System.nanoTime();
         List<Window> audio = new ArrayList<>(), text = new ArrayList<>();
         for (Window w : batch) (w.kind == StreamEvent.TEXT ? text : audio).add(w);
@@ -163,9 +161,9 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         KernelThreads.callingThreadOnly(() -> {
             if (!audio.isEmpty()) {
                 if (served.get("audio").model().task() == TaskModel.Task.TRANSCRIPTION) transcribed.addAll(transcribeAudio(audio));
-                else results.addAll(classifyAudio(audio));
+                else results.addAll(classifyAudio(audio, batchStarted));
             }
-            if (!text.isEmpty()) results.addAll(classifyText(text));
+            if (!text.isEmpty()) results.addAll(classifyText(text, batchStarted));
             return null;
         });
         transcribed.forEach(d -> side.output(TRANSCRIBED, d));
@@ -175,7 +173,8 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         for (ObjectNode r : results) {
             long latency = now - r.remove("source_timestamp").asLong();
             endToEndMillis.update(latency);
-            r.put("latency_ms", latency).put("inference_ms", inference);
+            r.put("latency_ms", latency);
+            if (r.has("queued_ms")) r.put("inference_ms", inference);   // labels: what the batch they were in took
             out.collect(Result.of(r.path("stream").asText(), r.toString()));
         }
         windows.inc(batch.size());
@@ -183,7 +182,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private List<ObjectNode> classifyAudio(List<Window> batch) {
+    private List<ObjectNode> classifyAudio(List<Window> batch, long batchStarted) {
         Served audio = served.get("audio");
         List<Window> usable = new ArrayList<>();
         List<Example> examples = new ArrayList<>();
@@ -205,7 +204,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         double[][] scores = audio.model().classify(examples);
         for (int i = 0; i < usable.size(); i++) {
             Window w = usable.get(i);
-            ObjectNode r = result(w, audio, "audio", scores[i]);
+            ObjectNode r = result(w, audio, "audio", scores[i], batchStarted);
             ObjectNode window = r.putObject("window");
             window.put("index", w.index).put("start_s", w.startFrame / 100.0).put("end_s", (w.endFrame + 1.5) / 100.0)
                     .put("start_frame", w.startFrame).put("end_frame", w.endFrame);
@@ -260,21 +259,21 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         return best;
     }
 
-    private List<ObjectNode> classifyText(List<Window> batch) {
+    private List<ObjectNode> classifyText(List<Window> batch, long batchStarted) {
         Served text = served.get("text");
         List<Example> examples = new ArrayList<>();
         for (Window w : batch) examples.add(Example.tokens(text.model().encodeText(new String(w.text, StandardCharsets.UTF_8)), 0));
         double[][] scores = text.model().classify(examples);
         List<ObjectNode> results = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
-            ObjectNode r = result(batch.get(i), text, "text", scores[i]);
+            ObjectNode r = result(batch.get(i), text, "text", scores[i], batchStarted);
             if (batch.get(i).index >= 0) r.put("seq", batch.get(i).index);
             results.add(r);
         }
         return results;
     }
 
-    private ObjectNode result(Window w, Served served, String input, double[] scores) {
+    private ObjectNode result(Window w, Served served, String input, double[] scores, long batchStarted) {
         TaskModel model = served.model();
         ObjectNode r = JSON.createObjectNode();
         int best = 0;
@@ -284,7 +283,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         ObjectNode byLabel = r.putObject("scores");
         for (int k = 0; k < scores.length; k++) byLabel.put(model.labels().get(k), scores[k]);
         r.putObject("model").put("name", served.ref().name()).put("version", served.ref().version());
-        r.put("source_timestamp", w.sourceTimestamp).put("queued_ms", batchStartedAt - w.arrivedAt);
+        r.put("source_timestamp", w.sourceTimestamp).put("queued_ms", batchStarted - w.arrivedAt);
         return r;
     }
 }

@@ -1,10 +1,6 @@
 package dev.reformer.model.layers;
 
 import dev.reformer.model.HostValues;
-import java.lang.ref.Reference;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,39 +23,10 @@ public final class Linear {
     public static INDArray forward(INDArray x, INDArray weight, INDArray bias) {
         INDArray y = Nd4j.createUninitialized(x.dataType(), new long[]{x.size(0), weight.size(0)}, 'c');
         Nd4j.gemm(x, weight, y, false, true, 1.0, 0.0);
-        if (bias != null) addToEveryRow(y, bias);
+        // from Java: ND4J's broadcast add made six objects a call that its deallocator tracks until the next
+        // collection, which then copies them all (in serving, most of each young collection's pause)
+        if (bias != null) HostValues.addToEveryRow(y, bias);
         return y;
-    }
-
-    /**
-     * y[n, :] += bias, written from Java. ND4J's broadcast add makes six objects per call that its deallocator
-     * tracks until the next garbage collection, which then copies them all: in serving, with hundreds of calls a
-     * second, that copying was most of each young collection's pause.
-     *
-     * @param y [N, out], new and row-major (as forward makes it)
-     */
-    private static void addToEveryRow(INDArray y, INDArray bias) {
-        int rows = (int) y.size(0), columns = (int) y.size(1);
-        double[] b = HostValues.doubles(bias);
-        if (y.dataType() == DataType.FLOAT) {
-            FloatBuffer values = y.data().asNioFloat();
-            float[] row = new float[columns], fb = new float[columns];
-            for (int k = 0; k < columns; k++) fb[k] = (float) b[k];
-            for (int n = 0; n < rows; n++) {
-                values.get(n * columns, row);
-                for (int k = 0; k < columns; k++) row[k] += fb[k];
-                values.put(n * columns, row);
-            }
-        } else {
-            DoubleBuffer values = y.data().asNioDouble();
-            double[] row = new double[columns];
-            for (int n = 0; n < rows; n++) {
-                values.get(n * columns, row);
-                for (int k = 0; k < columns; k++) row[k] += b[k];
-                values.put(n * columns, row);
-            }
-        }
-        Reference.reachabilityFence(y);   // the buffers point into memory ND4J frees when y is collected
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.List;
  * <p>Like the reference's LSHSelfAttention this excludes the output projection and the layer norm.
  */
 public final class LshSelfAttention {
-    /** Per-thread room for one position's rotations while hashing (it was a new array per position). */
+    /** Per-thread room for one position's rotations while hashing: a pass hashes hundreds of positions. */
     private static final ThreadLocal<double[]> ROTATED = ThreadLocal.withInitial(() -> new double[0]);
 
     private final ReformerConfig config;

@@ -389,7 +389,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     }
 
     private static INDArray contiguousFloat(INDArray x) {
-        INDArray c = x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);   // castTo copies even then
+        INDArray c = x.castTo(DataType.FLOAT);
         // a view that covers its whole buffer in row-major order (a reshape) is read in place
         if (!HostValues.isDense(c) || c.offset() != 0 || c.data().length() != c.length()) c = c.dup('c');
         return c;
