@@ -47,7 +47,9 @@ import java.util.regex.Pattern;
                         + " compiler is busy less than 10 %% of the time, at most 6 rounds; about 10 minutes in all with --messages 10000.",
                 "model: one forward pass of the model in --model as the job runs it, on this thread: batches of --batch-size"
                         + " inputs (512-byte messages, or 1 s windows of speech-like audio) and of one, in the same run; median"
-                        + " CPU time per pass over --passes passes and inputs per CPU second. Run with OMP_NUM_THREADS=1."},
+                        + " CPU time per pass over --passes passes and inputs per CPU second, and per pass the ND4J objects its"
+                        + " deallocator tracks and the Java bytes allocated (what young collections copy and collect). Run with"
+                        + " OMP_NUM_THREADS=1."},
         footer = {"", "Examples:", "  ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3",
                 "  ./reformer bench memory --lengths 4096 --layers 1,6,12 --repeats 3",
                 "  taskset -c 0 ./reformer bench frontend --seconds 60 --repeats 7",
