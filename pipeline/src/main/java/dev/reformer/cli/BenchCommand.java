@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
                 "pipeline: the streaming job through a Kafka broker (its own process, or in this JVM: --kafka) and a Flink MiniCluster (parallelism 2) with"
                         + " the models of --audio-model and --text-model (default: untrained ones of the default train size): audio capacity (--streams streams of --seconds s sent at once;"
                         + " aggregate x real time), text capacity (--messages 512-byte messages per second), and p50/p99"
-                        + " end-to-end latency with text paced at half the capacity (after " + PipelineBench.SETTLE_SECONDS + " s at that pace, unmeasured); micro-batching on and off"
+                        + " end-to-end latency with text paced at half the capacity (after " + PipelineBench.LEAD_IN_SECONDS + " s at that pace, unmeasured); micro-batching on and off"
                         + " in the same run."
                         + " Each run first warms up in rounds (10 s of every stream and --messages messages) until the JIT"
                         + " compiler is busy less than 10 %% of the time, at most 6 rounds; about 10 minutes in all with --messages 10000.",

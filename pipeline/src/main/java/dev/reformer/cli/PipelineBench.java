@@ -114,14 +114,12 @@ final class PipelineBench {
 
                     // latency at half the measured text capacity, paced
                     int paced = Math.max(50, (int) Math.min(messages, textRate * 10));
-                    System.err.printf(Locale.ROOT, "  text: %.0f messages/s; latency: %d messages paced at %.0f/s after %d s at that pace, from %s"
-                            + " (the job's logs' clock) ...%n", textRate, paced, textRate / 2, SETTLE_SECONDS,
-                            java.time.LocalTime.now().plusSeconds(SETTLE_SECONDS).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
-                    // the same pace for a few seconds first, unmeasured: the switch from the burst to a steady pace changes
-                    // the profile of Kafka's and Flink's per-record code, and the JIT compiler's second pass over it
-                    // (hundreds of recompilations) held up the first two to three seconds of every run
+                    System.err.printf(Locale.ROOT, "  text: %.0f messages/s; latency: %d messages paced at %.0f/s after %d s at that pace ...%n",
+                            textRate, paced, textRate / 2, LEAD_IN_SECONDS);
+                    // what is measured is the steady pace, not the switch to it: after the burst the JIT compiler recompiled
+                    // hundreds of Kafka's and Flink's per-record methods (-XX:+PrintCompilation) in the paced phase's first seconds
                     long gap = (long) (2e9 / textRate);
-                    sendText(producer, s, "settle", (int) (SETTLE_SECONDS * textRate / 2), gap);
+                    sendText(producer, s, "lead-in", (int) (LEAD_IN_SECONDS * textRate / 2), gap);
                     long[] gcBefore = collections();
                     java.util.Map<String, Long> pacedCpuBefore = cpuByThread(kafka.pid());
                     long pacedStart = System.nanoTime();
@@ -182,7 +180,7 @@ final class PipelineBench {
     /** Warm-up rounds at most, each of --messages text messages and 10 s of every audio stream. */
     private static final int MAX_WARM_UP_ROUNDS = 6;
     /** Seconds of text at the latency phase's pace before its measured messages. */
-    static final int SETTLE_SECONDS = 5;
+    static final int LEAD_IN_SECONDS = 5;
 
     /** utime + stime of a /proc stat line. */
     private static long ticks(String stat) {
@@ -338,7 +336,7 @@ final class PipelineBench {
             for (Seen r : seen) {
                 if (r.stream().startsWith(prefix)) lines.add(r.seq() + "," + (long) r.latencyMs() + "," + r.queuedMs() + "," + r.inferenceMs() + "," + r.writtenAt());
             }
-            if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.createDirectories(file.toAbsolutePath().getParent());
             Files.write(file, lines);
         }
 

@@ -35,6 +35,10 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
         }
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         if (batchDeadlineMs < 1) throw new IllegalArgumentException("batch deadline must be >= 1 ms, got " + batchDeadlineMs);
+        if (checkpointIntervalMs < 10) {   // Flink's smallest; the exactly-once sinks commit results only at checkpoints
+            throw new IllegalArgumentException("checkpoint interval must be >= 10 ms (results are committed with each checkpoint), got "
+                    + checkpointIntervalMs + "; try --checkpoint-interval-ms 2000");
+        }
         if (maxReorder < 0) throw new IllegalArgumentException("reorder bound must be >= 0, got " + maxReorder);
         if (!stateBackend.equals("hashmap") && !stateBackend.equals("rocksdb")) {
             throw new IllegalArgumentException("state backend must be hashmap or rocksdb, got " + stateBackend);

@@ -58,6 +58,9 @@ class RunCommandTest {
         String[] badWindow = FeaturesCommandTest.run("run", "--audio-model", model.toString(), "--hop-frames", "500");
         assertEquals("2", badWindow[0]);
         assertTrue(badWindow[2].contains("hop"), badWindow[2]);
+        String[] noCheckpoints = FeaturesCommandTest.run("run", "--audio-model", model.toString(), "--checkpoint-interval-ms", "0");
+        assertEquals("2", noCheckpoints[0]);
+        assertTrue(noCheckpoints[2].contains("--checkpoint-interval-ms"), noCheckpoints[2]);
         String[] help = FeaturesCommandTest.run("run", "--help");
         for (String option : new String[]{"--kafka-property", "--state-backend", "--checkpoint-dir", "--cluster", "--batch-deadline-ms"}) {
             assertTrue(help[1].contains(option), option);

@@ -1,7 +1,6 @@
 package dev.reformer.model.layers;
 
 import dev.reformer.model.HostValues;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
