@@ -111,13 +111,25 @@ public final class LocalKafka implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IOException("the Kafka broker exited (code " + process.exitValue() + "); see " + log + "\n" + tail(log));
             }
-            try (Admin admin = Admin.create(p)) {
-                if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) return;
+            // an admin client before the port listens logs a warning per attempt: wait for the port first
+            try (Admin admin = listening() ? Admin.create(p) : null) {
+                if (admin != null && !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) return;
             } catch (Exception notYet) {
                 if (System.nanoTime() > end) throw new IOException("the Kafka broker did not answer on " + bootstrapServers + " within "
                         + timeout.toSeconds() + " s; see " + log + "\n" + tail(log), notYet);
             }
             Thread.sleep(200);
+        }
+    }
+
+    private boolean listening() {
+        int colon = bootstrapServers.lastIndexOf(':');
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(bootstrapServers.substring(0, colon),
+                    Integer.parseInt(bootstrapServers.substring(colon + 1))), 1000);
+            return true;
+        } catch (IOException notYet) {
+            return false;
         }
     }
 

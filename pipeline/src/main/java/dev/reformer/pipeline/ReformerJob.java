@@ -30,6 +30,8 @@ public final class ReformerJob {
 
     /** Longest time a record waits in a part-filled network buffer between operators. */
     static final long BUFFER_TIMEOUT_MS = 5;
+    /** What the sources' fetches wait for, unless Kafka properties say otherwise: this many bytes, or this long. */
+    static final int SOURCE_FETCH_MIN_BYTES = 16 * 1024, SOURCE_FETCH_MAX_WAIT_MS = 20;
 
     private ReformerJob() {}
 
@@ -52,27 +54,35 @@ public final class ReformerJob {
         // keeps the windowing the job started with)
         boolean utterances = audioModel != null && audioModel.task() == TaskModel.Task.TRANSCRIPTION;
 
-        DataStream<RawRecord> input = null;
-        for (String topic : new String[]{s.audioModel() != null ? s.audioTopic() : null, s.textModel() != null ? s.textTopic() : null}) {
-            if (topic == null) continue;
-            DataStream<RawRecord> records = env.fromSource(source(s, topic, OffsetsInitializer.earliest()), WatermarkStrategy.noWatermarks(), "kafka " + topic);
-            input = input == null ? records : input.union(records);
+        // each source validates its own records, so validation runs in the source's task (a union in front of it
+        // would add a network hop)
+        DataStream<StreamEvent> events = null;
+        DataStream<DeadLetter> deadLetters = null;
+        // uids keep each operator's state across upgrades from a savepoint (Flink would otherwise derive them from the topology)
+        for (String kind : new String[]{s.audioModel() != null ? "audio" : null, s.textModel() != null ? "text" : null}) {
+            if (kind == null) continue;
+            String topic = kind.equals("audio") ? s.audioTopic() : s.textTopic();
+            SingleOutputStreamOperator<StreamEvent> valid = env.fromSource(source(s, topic, OffsetsInitializer.earliest()),
+                            WatermarkStrategy.noWatermarks(), "kafka " + topic).uid(kind + "-source")
+                    .process(new Validation(s)).name("validate " + topic).uid(kind + "-validation");
+            events = events == null ? valid : events.union(valid);
+            deadLetters = deadLetters == null ? valid.getSideOutput(Validation.DEAD_LETTERS) : deadLetters.union(valid.getSideOutput(Validation.DEAD_LETTERS));
         }
 
-        SingleOutputStreamOperator<StreamEvent> events = input.process(new Validation(s)).name("validate");
         SingleOutputStreamOperator<Window> windows = events.keyBy(e -> e.streamId).process(new StreamAssembler(s, features, utterances))
-                .name("features and windows");
+                .name("features and windows").uid("windows");
         BroadcastStream<RawRecord> control = env.fromSource(source(s, s.controlTopic(), OffsetsInitializer.latest()),
-                WatermarkStrategy.noWatermarks(), "kafka " + s.controlTopic()).broadcast(ReformerOperator.MODELS);
+                WatermarkStrategy.noWatermarks(), "kafka " + s.controlTopic()).uid("control-source").broadcast(ReformerOperator.MODELS);
         SingleOutputStreamOperator<Result> results = windowsTap.apply(windows).keyBy(w -> w.streamId).connect(control)
-                .process(new ReformerOperator(s)).name("reformer");
-
+                .process(new ReformerOperator(s)).name("reformer").uid("reformer");
         DataStream<Result> transcripts = results.getSideOutput(ReformerOperator.TRANSCRIBED).keyBy(d -> d.streamId)
-                .process(new TranscriptStitcher(s)).name("stitch transcripts");
-        results.union(transcripts).sinkTo(sink(s, s.resultsTopic(), "results")).name("results");
-        events.getSideOutput(Validation.DEAD_LETTERS).union(windows.getSideOutput(Validation.DEAD_LETTERS),
-                        results.getSideOutput(ReformerOperator.CONTROL_DEAD_LETTERS))
-                .map(d -> Result.of(d.streamId, d.toJson())).sinkTo(sink(s, s.deadLetterTopic(), "dead-letters")).name("dead letters");
+                .process(new TranscriptStitcher(s)).name("stitch transcripts").uid("stitcher");
+        // the sink in a task of its own: at each checkpoint it flushes its producer and starts the next transaction,
+        // which chained to the Reformer would stop the Reformer's thread meanwhile
+        results.union(transcripts).sinkTo(sink(s, s.resultsTopic(), "results")).name("results").uid("results-sink");
+        deadLetters.union(windows.getSideOutput(Validation.DEAD_LETTERS), results.getSideOutput(ReformerOperator.CONTROL_DEAD_LETTERS))
+                .map(d -> Result.of(d.streamId, d.toJson())).name("dead letters as JSON").uid("dead-letter-json")
+                .sinkTo(sink(s, s.deadLetterTopic(), "dead-letters")).name("dead letters").uid("dead-letters-sink");
     }
 
     /** The settings that are Flink's own: state backend, checkpoint storage, parallelism. */
@@ -90,6 +100,11 @@ public final class ReformerJob {
     /** Input topics start at the earliest offset; the control topic at the latest (models named at start serve until a message). */
     static KafkaSource<RawRecord> source(JobSettings s, String topic, OffsetsInitializer start) {
         Properties properties = new Properties();
+        // Kafka's default answers a fetch as soon as one byte is there: at a steady few hundred records a second that
+        // is a fetch per produce request, and the broker spent more CPU at half the job's capacity than at all of it;
+        // waiting up to 20 ms for 16 KB cut the broker's CPU by almost half (docs/BENCHMARKS.md). --kafka-property overrides.
+        properties.put("fetch.min.bytes", String.valueOf(SOURCE_FETCH_MIN_BYTES));
+        properties.put("fetch.max.wait.ms", String.valueOf(SOURCE_FETCH_MAX_WAIT_MS));
         properties.putAll(s.kafkaProperties());
         properties.put("isolation.level", "read_committed");
         return KafkaSource.<RawRecord>builder().setBootstrapServers(s.bootstrapServers()).setTopics(topic)
