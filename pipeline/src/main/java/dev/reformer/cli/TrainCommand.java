@@ -73,6 +73,12 @@ final class TrainCommand implements Callable<Integer> {
                     "less work per text; the model reads --max-length x k bytes. docs/BENCHMARKS.md measures what it costs in accuracy."})
     int bytesPerPosition;
 
+    @Option(names = "--ngram-buckets", defaultValue = "0", paramLabel = "N",
+            description = {"Text: also add to each position a learnt vector per hashed feature ending in its bytes: character 3- and",
+                    "4-grams, words, and pairs of words (fastText's features), hashed into N buckets, e.g. 32768 (N x hidden_size",
+                    "more weights: 8 MB at 32768 x 64). Default: ${DEFAULT-VALUE}, bytes only."})
+    int ngramBuckets;
+
     @Option(names = "--frame-stack", defaultValue = "2",
             description = "Audio: 10 ms frames per model position (default: ${DEFAULT-VALUE}, 20 ms per position).")
     int frameStack;
@@ -116,6 +122,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-length " + maxLength + " must be a multiple of 64, at least 64");
         }
         if (bytesPerPosition < 1 || bytesPerPosition > 64) throw new IllegalArgumentException("--bytes-per-position " + bytesPerPosition + " must be 1..64");
+        if (ngramBuckets < 0 || ngramBuckets > 1 << 20) throw new IllegalArgumentException("--ngram-buckets " + ngramBuckets + " must be 0..1048576");
         if (frameStack < 1 || frameStack > 16) throw new IllegalArgumentException("--frame-stack " + frameStack + " must be 1..16");
         List<Manifest.Row> trainRows = Manifest.read(trainManifest), validationRows = Manifest.read(validationManifest);
         Manifest.Kind kind = Manifest.kindOf(trainRows, trainManifest);
@@ -137,16 +144,17 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         Map<Manifest.Row, float[][]> frames = new HashMap<>();
-        TaskModel.Input input = TaskModel.Input.bytes(maxLength, bytesPerPosition);
+        TaskModel.Input input = TaskModel.Input.bytes(maxLength, bytesPerPosition, ngramBuckets);
         if (kind.audio) {
+            if (ngramBuckets > 0) throw new IllegalArgumentException("--ngram-buckets is for text; " + trainManifest + " holds " + kind.description);
             FeatureConfig features = FeatureConfig.logMel();
             frames.putAll(AudioInput.frames(trainRows, features, "training"));
             frames.putAll(AudioInput.frames(validationRows, features, "validation"));
             float[][] stats = meanAndStd(trainRows.stream().map(frames::get).toList(), features.dimension());
             input = new TaskModel.Input(true, maxLength, features, frameStack, stats[0], stats[1]);
         }
-        ReformerConfig config = configFile != null ? ReformerConfig.read(configFile) : defaultConfig(maxLength, !kind.audio && bytesPerPosition == 1);
-        if (!kind.audio && bytesPerPosition == 1 && config.vocabSize() < TaskModel.BYTE_VOCABULARY) throw new IllegalArgumentException("config field vocab_size is "
+        ReformerConfig config = configFile != null ? ReformerConfig.read(configFile) : defaultConfig(maxLength, !input.audio() && !input.byteGroups());
+        if (!input.audio() && !input.byteGroups() && config.vocabSize() < TaskModel.BYTE_VOCABULARY) throw new IllegalArgumentException("config field vocab_size is "
                 + config.vocabSize() + "; byte input needs at least 258 (256 bytes + padding + 1 reserved)");
         if (config.maxPositionEmbeddings() < maxLength) throw new IllegalArgumentException("config field max_position_embeddings is "
                 + config.maxPositionEmbeddings() + ", less than --max-length " + maxLength);

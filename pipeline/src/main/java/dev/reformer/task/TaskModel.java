@@ -76,15 +76,31 @@ public final class TaskModel {
      *                  dropped), or consecutive bytes (text; 1 is one byte id per position)
      * @param mean      per feature band, subtracted before stacking (audio only)
      * @param std       per feature band, divided by before stacking (audio only)
+     * @param ngramBuckets text: buckets of the hashed character n-grams, words and word pairs added to each position
+     *                  ({@code model.train.HashedNgrams}); 0 for none, and for audio
      */
-    public record Input(boolean audio, int maxLength, FeatureConfig features, int stack, float[] mean, float[] std) {
+    public record Input(boolean audio, int maxLength, FeatureConfig features, int stack, float[] mean, float[] std, int ngramBuckets) {
+        public Input(boolean audio, int maxLength, FeatureConfig features, int stack, float[] mean, float[] std) {
+            this(audio, maxLength, features, stack, mean, std, 0);
+        }
+
         public static Input bytes(int maxLength) {
             return bytes(maxLength, 1);
         }
 
         /** Text, bytesPerPosition bytes in each of maxLength positions. */
         public static Input bytes(int maxLength, int bytesPerPosition) {
-            return new Input(false, maxLength, null, bytesPerPosition, null, null);
+            return bytes(maxLength, bytesPerPosition, 0);
+        }
+
+        /** Text, bytesPerPosition bytes and the hashed n-grams ending in them (ngramBuckets > 0) in each of maxLength positions. */
+        public static Input bytes(int maxLength, int bytesPerPosition, int ngramBuckets) {
+            return new Input(false, maxLength, null, bytesPerPosition, null, null, ngramBuckets);
+        }
+
+        /** Text read through the grouped-byte input layer (rather than one byte id per position, as token ids). */
+        public boolean byteGroups() {
+            return !audio && (stack > 1 || ngramBuckets > 0);
         }
 
         /** Bytes of text the model reads; the rest of a longer text is cut. */
@@ -119,7 +135,7 @@ public final class TaskModel {
     public static TaskModel create(ReformerConfig config, Task task, List<String> labels, SymbolUnit symbolUnit, Input input,
                                    ReformerModel model, long seed) {
         Encoder encoder = input.audio() ? Encoder.ofFeatures(model, input.width(), seed + 2)
-                : input.stack() > 1 ? Encoder.ofByteGroups(model, input.stack(), seed + 2) : Encoder.ofTokens(model);
+                : input.byteGroups() ? Encoder.ofByteGroups(model, input.stack(), input.ngramBuckets(), seed + 2) : Encoder.ofTokens(model);
         Trainable trainable = task == Task.CLASSIFICATION
                 ? SequenceClassifier.withNewHead(encoder, labels.size(), seed + 1)
                 : SequenceTranscriber.withNewHead(encoder, labels.size(), seed + 1);
@@ -262,6 +278,7 @@ public final class TaskModel {
         ObjectNode in = ours.putObject("input");
         in.put("type", input.audio() ? "audio" : "bytes").put("max_length", input.maxLength());
         if (!input.audio()) in.put("bytes_per_position", input.stack());
+        if (input.ngramBuckets() > 0) in.put("ngram_buckets", input.ngramBuckets());
         if (input.audio()) {
             FeatureConfig f = input.features();
             in.put("features", f.kind().name().toLowerCase()).put("mel_bands", f.melBands())
@@ -309,20 +326,24 @@ public final class TaskModel {
                 }
                 input = new Input(true, in.path("max_length").asInt(), features, in.path("frame_stack").asInt(1), mean, std);
             } else {
-                input = Input.bytes(in.path("max_length").asInt(), in.path("bytes_per_position").asInt(1));
+                input = Input.bytes(in.path("max_length").asInt(), in.path("bytes_per_position").asInt(1), in.path("ngram_buckets").asInt(0));
                 if (input.stack() < 1) throw new IllegalArgumentException("bytes_per_position must be at least 1, not " + input.stack());
+                if (input.ngramBuckets() < 0) throw new IllegalArgumentException("ngram_buckets must be 0 or more, not " + input.ngramBuckets());
             }
             Map<String, INDArray> tensors = SafeTensors.read(weightsFile);
             String headWeight = task == Task.CLASSIFICATION ? SequenceClassifier.HEAD_WEIGHT : SequenceTranscriber.HEAD_WEIGHT;
             String headBias = task == Task.CLASSIFICATION ? SequenceClassifier.HEAD_BIAS : SequenceTranscriber.HEAD_BIAS;
             Map<String, INDArray> encoderTensors = new LinkedHashMap<>(tensors);
-            for (String name : List.of(headWeight, headBias, Encoder.PROJECTION_WEIGHT, Encoder.PROJECTION_BIAS)) encoderTensors.remove(name);
+            for (String name : List.of(headWeight, headBias, Encoder.PROJECTION_WEIGHT, Encoder.PROJECTION_BIAS, Encoder.NGRAM_TABLE)) encoderTensors.remove(name);
             // one fixed set of rotations for every call: a window's result does not depend on when or with what it is batched
             ReformerModel model = new ReformerModel(config, Params.fromNamed(config, encoderTensors, dtype),
                     Rotations.seeded(config.hashSeed() != null ? config.hashSeed() : SERVING_HASH_SEED));
-            Encoder encoder = input.audio() || input.stack() > 1
+            INDArray ngrams = input.ngramBuckets() > 0 ? required(tensors, Encoder.NGRAM_TABLE, dtype) : null;
+            if (ngrams != null && ngrams.size(0) != input.ngramBuckets()) throw new IllegalArgumentException(Encoder.NGRAM_TABLE + " has "
+                    + ngrams.size(0) + " rows for " + input.ngramBuckets() + " ngram_buckets");
+            Encoder encoder = input.audio() || input.byteGroups()
                     ? new Encoder(model, required(tensors, Encoder.PROJECTION_WEIGHT, dtype), required(tensors, Encoder.PROJECTION_BIAS, dtype),
-                            input.audio() ? 0 : input.stack())
+                            input.audio() ? 0 : input.stack(), ngrams)
                     : Encoder.ofTokens(model);
             encoder.readOnly();   // a loaded model serves or is evaluated; training starts from ./reformer train
             INDArray w = required(tensors, headWeight, dtype), b = required(tensors, headBias, dtype);

@@ -3,6 +3,8 @@ package dev.reformer.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reformer.model.io.SafeTensors;
+import dev.reformer.task.TaskModel;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -126,6 +129,31 @@ public class TrainCommandTest {
         Path file = dir.resolve(name);
         Files.write(file, lines);
         return file;
+    }
+
+    @Test
+    void aTextModelWithHashedNgramsLearnsAWordAndReloads(@TempDir Path dir) throws Exception {
+        Path train = manifest(dir, "train.jsonl", 1, 96), validation = manifest(dir, "val.jsonl", 2, 32);
+        Path out = dir.resolve("model");
+        assertEquals(0, Main.run("train", "--train", train.toString(), "--validation", validation.toString(), "--out", out.toString(),
+                "--epochs", "6", "--max-length", "64", "--bytes-per-position", "4", "--ngram-buckets", "4096"));
+        JsonNode config = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+        assertEquals(4096, config.get("reformer_flink").get("input").get("ngram_buckets").asInt());
+        TaskModel model = TaskModel.load(out, DataType.FLOAT);
+        assertEquals(4096, model.input().ngramBuckets());
+        assertArrayEquals(new long[]{4096, model.config().hiddenSize()},
+                SafeTensors.read(out.resolve("model.safetensors")).get(dev.reformer.model.train.Encoder.NGRAM_TABLE).shape());
+        int right = 0;
+        List<String> lines = Files.readAllLines(validation);
+        for (String line : lines) {
+            JsonNode row = new ObjectMapper().readTree(line);
+            double[] p = model.classify(List.of(dev.reformer.model.train.Example.tokens(model.encodeText(row.get("text").asText()), 0)))[0];
+            String predicted = model.labels().get(p[0] >= p[1] ? 0 : 1);
+            if (predicted.equals(row.get("label").asText())) right++;
+        }
+        assertTrue(right >= lines.size() * 9 / 10, "reloaded model: " + right + " of " + lines.size() + " right");
+        assertEquals(2, Main.run("train", "--train", train.toString(), "--validation", validation.toString(), "--out", dir.resolve("bad").toString(),
+                "--ngram-buckets", "-1"));
     }
 
     @Test

@@ -19,6 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Encoder {
     public static final String PROJECTION_WEIGHT = "input_projection.weight", PROJECTION_BIAS = "input_projection.bias";
+    /** Grouped bytes' hashed n-gram vectors, one row per bucket (see {@link HashedNgrams}). */
+    public static final String NGRAM_TABLE = "input_ngrams.weight";
 
     private final ReformerModel model;
     private final INDArray projectionWeight, projectionBias;           // [C, F], [C]; null for token input
@@ -26,9 +28,11 @@ public final class Encoder {
     private final INDArray projectionWeightGrad, projectionBiasGrad;
     /** Bytes per position when the input is grouped bytes (see {@link #ofByteGroups}); 0 otherwise. */
     private final int bytesPerPosition;
-    /** Set by {@link #readOnly}: no training, and the byte-group table transposed once. */
+    /** [buckets, C], or null: grouped bytes without hashed n-grams, or other input. */
+    private final INDArray ngramTable, ngramTableGrad;
+    /** Set by {@link #readOnly}: no training, and the byte-group table transposed (and the n-gram table read) once. */
     private boolean readOnly;
-    private double[] servedByteColumns;
+    private double[] servedByteColumns, servedNgramRows;
 
     /** Byte values 0..255 per byte of a group: the projection's input width per byte. */
     public static final int BYTE_VALUES = 256;
@@ -41,6 +45,17 @@ public final class Encoder {
 
     /** Grouped-byte input when bytesPerPosition > 0: the projection is [C, 256 * bytesPerPosition]. */
     public Encoder(ReformerModel model, INDArray projectionWeight, INDArray projectionBias, int bytesPerPosition) {
+        this(model, projectionWeight, projectionBias, bytesPerPosition, null);
+    }
+
+    /** Grouped bytes with hashed n-grams when ngramTable [buckets, C] is not null. */
+    public Encoder(ReformerModel model, INDArray projectionWeight, INDArray projectionBias, int bytesPerPosition, INDArray ngramTable) {
+        if (ngramTable != null && (bytesPerPosition < 1 || ngramTable.rank() != 2 || ngramTable.size(1) != model.config().hiddenSize())) {
+            throw new IllegalArgumentException(NGRAM_TABLE + " needs grouped-byte input and " + model.config().hiddenSize()
+                    + " columns (hidden_size); it has shape " + java.util.Arrays.toString(ngramTable.shape()));
+        }
+        this.ngramTable = ngramTable;
+        this.ngramTableGrad = ngramTable == null ? null : Nd4j.zerosLike(ngramTable);
         if (bytesPerPosition > 0 && projectionWeight.size(1) != (long) BYTE_VALUES * bytesPerPosition) {
             throw new IllegalArgumentException(PROJECTION_WEIGHT + " has " + projectionWeight.size(1) + " columns; "
                     + bytesPerPosition + " bytes per position need " + BYTE_VALUES * bytesPerPosition);
@@ -73,10 +88,20 @@ public final class Encoder {
      * make the trunk k times cheaper; what it costs in accuracy is measured in docs/BENCHMARKS.md.
      */
     public static Encoder ofByteGroups(ReformerModel model, int bytesPerPosition, long seed) {
+        return ofByteGroups(model, bytesPerPosition, 0, seed);
+    }
+
+    /**
+     * The same, plus, when ngramBuckets > 0, a learnt vector per bucket of hashed character n-grams, words and word
+     * pairs ({@link HashedNgrams}), added to the position where the feature ends: x[b, t] += sum_f E[bucket(f)].
+     */
+    public static Encoder ofByteGroups(ReformerModel model, int bytesPerPosition, int ngramBuckets, long seed) {
         if (bytesPerPosition < 1) throw new IllegalArgumentException("bytes per position must be at least 1, not " + bytesPerPosition);
+        if (ngramBuckets < 0) throw new IllegalArgumentException("n-gram buckets must be 0 (none) or more, not " + ngramBuckets);
         int hidden = model.config().hiddenSize();
         return new Encoder(model, initialWeight(model, hidden, BYTE_VALUES * bytesPerPosition, seed),
-                Nd4j.zeros(model.params().wordEmbeddings.dataType(), hidden), bytesPerPosition);
+                Nd4j.zeros(model.params().wordEmbeddings.dataType(), hidden), bytesPerPosition,
+                ngramBuckets == 0 ? null : initialWeight(model, ngramBuckets, hidden, seed + 1));
     }
 
     /** A linear layer's weight [rows, cols] ~ N(0, initializer_range), as the reference initialises them, in the model's type. */
@@ -94,6 +119,9 @@ public final class Encoder {
 
     /** Bytes per position of grouped-byte input; 0 for token ids or features. */
     public int bytesPerPosition() { return bytesPerPosition; }
+
+    /** Buckets of hashed n-grams of grouped-byte input; 0 when there are none. */
+    public int ngramBuckets() { return ngramTable == null ? 0 : (int) ngramTable.size(0); }
 
     /**
      * A padded batch: ids [B][T] or features [B, T, F], the mask [B][T] (1 real, 0 padding) and each row's
@@ -154,6 +182,7 @@ public final class Encoder {
             m.put(PROJECTION_WEIGHT, projectionWeight);
             m.put(PROJECTION_BIAS, projectionBias);
         }
+        if (ngramTable != null) m.put(NGRAM_TABLE, ngramTable);
         return m;
     }
 
@@ -163,6 +192,7 @@ public final class Encoder {
             m.put(PROJECTION_WEIGHT, projectionWeightGrad);
             m.put(PROJECTION_BIAS, projectionBiasGrad);
         }
+        if (ngramTable != null) m.put(NGRAM_TABLE, ngramTableGrad);
         return m;
     }
 
@@ -172,6 +202,7 @@ public final class Encoder {
             projectionWeightGrad.assign(0);
             projectionBiasGrad.assign(0);
         }
+        if (ngramTable != null) ngramTableGrad.assign(0);
     }
 
     /** The last hidden state [B, T, 2C]; training runs with dropout and keeps what backward needs. */
@@ -204,8 +235,10 @@ public final class Encoder {
         int rows = ids.length, k = bytesPerPosition, hidden = (int) projectionWeight.size(0);
         double[] columns = servedByteColumns != null ? servedByteColumns : byteColumns(BYTE_TABLE.get());
         double[] bias = HostValues.doubles(projectionBias), x = new double[hidden];
+        double[] ngramRows = ngramTable == null ? null : servedNgramRows != null ? servedNgramRows : HostValues.doubles(ngramTable);
         HostValues.Writer out = new HostValues.Writer(projectionWeight.dataType(), rows, length, hidden);
         for (int b = 0; b < rows; b++) {
+            int[][] ngrams = ngramRows == null ? null : HashedNgrams.of(ids[b], length, k, (int) ngramTable.size(0));
             for (int t = 0; t < length; t++) {
                 System.arraycopy(bias, 0, x, 0, hidden);
                 for (int j = 0; j < k; j++) {
@@ -213,6 +246,11 @@ public final class Encoder {
                     if (id == 0) continue;
                     int from = (BYTE_VALUES * j + id - BYTE_ID_OFFSET) * hidden;
                     for (int c = 0; c < hidden; c++) x[c] += columns[from + c];
+                }
+                if (ngrams != null) {
+                    for (int bucket : ngrams[t]) {
+                        for (int c = 0; c < hidden; c++) x[c] += ngramRows[bucket * hidden + c];
+                    }
                 }
                 out.put((b * length + t) * hidden, x);
             }
@@ -243,6 +281,7 @@ public final class Encoder {
      */
     public Encoder readOnly() {
         if (bytesPerPosition > 0) servedByteColumns = byteColumns(new double[][]{new double[0], new double[0]});
+        if (ngramTable != null) servedNgramRows = HostValues.doubles(ngramTable);
         readOnly = true;
         return this;
     }
@@ -254,10 +293,17 @@ public final class Encoder {
         int rows = ids.length, length = (int) dInputs.size(1), k = bytesPerPosition, hidden = (int) projectionWeight.size(0);
         double[] dx = HostValues.doubles(dInputs);
         double[] dColumns = new double[BYTE_VALUES * k * hidden], dBias = new double[hidden];
+        double[] dNgrams = ngramTable == null ? null : new double[(int) ngramTable.length()];
         for (int b = 0; b < rows; b++) {
+            int[][] ngrams = dNgrams == null ? null : HashedNgrams.of(ids[b], length, k, (int) ngramTable.size(0));
             for (int t = 0; t < length; t++) {
                 int at = (b * length + t) * hidden;
                 for (int c = 0; c < hidden; c++) dBias[c] += dx[at + c];
+                if (ngrams != null) {
+                    for (int bucket : ngrams[t]) {
+                        for (int c = 0; c < hidden; c++) dNgrams[bucket * hidden + c] += dx[at + c];
+                    }
+                }
                 for (int j = 0; j < k; j++) {
                     int id = ids[b][t * k + j];
                     if (id == 0) continue;
@@ -269,6 +315,7 @@ public final class Encoder {
         DataType dtype = projectionWeight.dataType();
         projectionWeightGrad.addi(Nd4j.create(dColumns, new long[]{BYTE_VALUES * k, hidden}, DataType.DOUBLE).castTo(dtype).transpose());
         projectionBiasGrad.addi(Nd4j.create(dBias, new long[]{hidden}, DataType.DOUBLE).castTo(dtype));
+        if (dNgrams != null) ngramTableGrad.addi(Nd4j.create(dNgrams, ngramTable.shape(), DataType.DOUBLE).castTo(dtype));
     }
 
     /** Adds the gradients of the trunk (and projection) for dLastHidden [B, T, 2C]; consumes output's cache. */
