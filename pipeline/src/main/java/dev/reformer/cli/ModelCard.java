@@ -56,8 +56,10 @@ final class ModelCard {
         md.append("Input: ").append(in.audio()
                 ? String.format(Locale.ROOT, "16 kHz audio, %d log-mel bands every 10 ms, %d frames per position (%d ms), at most %d positions (%.2f s) per window",
                         in.features().dimension(), in.stack(), in.stack() * 10, in.maxLength(), in.maxLength() * in.stack() / 100.0)
-                : String.format(Locale.ROOT, "UTF-8 bytes, %d per position, at most %d positions (the first %d bytes of a text)",
-                        in.stack(), in.maxLength(), in.maxBytes())).append(".\n\n");
+                : String.format(Locale.ROOT, "UTF-8 bytes, %d per position, at most %d positions (the first %d bytes of a text)%s",
+                        in.stack(), in.maxLength(), in.maxBytes(), in.ngramBuckets() == 0 ? ""
+                                : String.format(Locale.ROOT, "; each position also adds a learnt vector for each character 3- and 4-gram,"
+                                        + " word and word pair ending in its bytes, hashed into %,d buckets", in.ngramBuckets()))).append(".\n\n");
         long weights = Files.size(modelDir.resolve("model.safetensors"));
         md.append(String.format(Locale.ROOT, "Files: config.json, model.safetensors (%.2f MB, %,d parameters in float32).%n%n",
                 weights / 1e6, model.trainable().params().values().stream().mapToLong(t -> t.length()).sum()));

@@ -156,6 +156,8 @@ final class TrainCommand implements Callable<Integer> {
         ReformerConfig config = configFile != null ? ReformerConfig.read(configFile) : defaultConfig(maxLength, !input.audio() && !input.byteGroups());
         if (!input.audio() && !input.byteGroups() && config.vocabSize() < TaskModel.BYTE_VOCABULARY) throw new IllegalArgumentException("config field vocab_size is "
                 + config.vocabSize() + "; byte input needs at least 258 (256 bytes + padding + 1 reserved)");
+        if ((long) ngramBuckets * config.hiddenSize() > 1 << 24) throw new IllegalArgumentException("--ngram-buckets " + ngramBuckets
+                + " x hidden_size " + config.hiddenSize() + " is more than 16,777,216 weights (64 MB); use fewer buckets");
         if (config.maxPositionEmbeddings() < maxLength) throw new IllegalArgumentException("config field max_position_embeddings is "
                 + config.maxPositionEmbeddings() + ", less than --max-length " + maxLength);
         Rotations.Sequence rotations = new Rotations.Sequence(seed);

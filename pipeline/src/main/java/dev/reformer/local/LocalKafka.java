@@ -111,13 +111,15 @@ public final class LocalKafka implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IOException("the Kafka broker exited (code " + process.exitValue() + "); see " + log + "\n" + tail(log));
             }
+            Exception notYet = null;
             // an admin client before the port listens logs a warning per attempt: wait for the port first
             try (Admin admin = listening() ? Admin.create(p) : null) {
                 if (admin != null && !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) return;
-            } catch (Exception notYet) {
-                if (System.nanoTime() > end) throw new IOException("the Kafka broker did not answer on " + bootstrapServers + " within "
-                        + timeout.toSeconds() + " s; see " + log + "\n" + tail(log), notYet);
+            } catch (Exception e) {
+                notYet = e;
             }
+            if (System.nanoTime() > end) throw new IOException("the Kafka broker did not answer on " + bootstrapServers + " within "
+                    + timeout.toSeconds() + " s; see " + log + "\n" + tail(log), notYet);
             Thread.sleep(200);
         }
     }

@@ -79,7 +79,7 @@ public final class ReformerJob {
                 .process(new TranscriptStitcher(s)).name("stitch transcripts").uid("stitcher");
         // the sink in a task of its own: at each checkpoint it flushes its producer and starts the next transaction,
         // which chained to the Reformer would stop the Reformer's thread meanwhile
-        results.union(transcripts).sinkTo(sink(s, s.resultsTopic(), "results")).name("results").uid("results-sink");
+        results.union(transcripts).sinkTo(sink(s, s.resultsTopic(), "results")).name("results").uid("results-sink").disableChaining();
         deadLetters.union(windows.getSideOutput(Validation.DEAD_LETTERS), results.getSideOutput(ReformerOperator.CONTROL_DEAD_LETTERS))
                 .map(d -> Result.of(d.streamId, d.toJson())).name("dead letters as JSON").uid("dead-letter-json")
                 .sinkTo(sink(s, s.deadLetterTopic(), "dead-letters")).name("dead letters").uid("dead-letters-sink");
@@ -94,6 +94,9 @@ public final class ReformerJob {
             c.setString("execution.checkpointing.dir", dir);
         }
         c.setString("parallelism.default", String.valueOf(s.parallelism()));
+        // an operator without a uid would fail the submission rather than get one derived from the topology, which
+        // changes with the topology and then loses its state on the next upgrade from a savepoint
+        c.setString("pipeline.auto-generate-uids", "false");
         return c;
     }
 

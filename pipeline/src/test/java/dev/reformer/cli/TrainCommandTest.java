@@ -152,6 +152,29 @@ public class TrainCommandTest {
             if (predicted.equals(row.get("label").asText())) right++;
         }
         assertTrue(right >= lines.size() * 9 / 10, "reloaded model: " + right + " of " + lines.size() + " right");
+        // the served model reads the table: the same model with it zeroed answers differently
+        Path zeroed = dir.resolve("zeroed");
+        Files.createDirectories(zeroed);
+        Files.copy(out.resolve("config.json"), zeroed.resolve("config.json"));
+        java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> tensors = new java.util.LinkedHashMap<>(SafeTensors.read(out.resolve("model.safetensors")));
+        tensors.get(dev.reformer.model.train.Encoder.NGRAM_TABLE).assign(0);
+        SafeTensors.write(zeroed.resolve("model.safetensors"), tensors, java.util.Map.of());
+        TaskModel withoutNgrams = TaskModel.load(zeroed, DataType.FLOAT);
+        String text = new ObjectMapper().readTree(lines.get(0)).get("text").asText();
+        double[] p = model.classify(List.of(dev.reformer.model.train.Example.tokens(model.encodeText(text), 0)))[0];
+        double[] q = withoutNgrams.classify(List.of(dev.reformer.model.train.Example.tokens(withoutNgrams.encodeText(text), 0)))[0];
+        assertTrue(Math.abs(p[0] - q[0]) > 1e-4, "with the table " + p[0] + ", without " + q[0]);
+        // resuming its checkpoint without the n-grams is refused rather than dropping the table
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertEquals(2, Main.run("train", "--train", train.toString(), "--validation", validation.toString(), "--out", out.toString(),
+                    "--epochs", "7", "--max-length", "64", "--bytes-per-position", "4"));
+        } finally {
+            System.setErr(before);
+        }
+        assertTrue(err.toString(java.nio.charset.StandardCharsets.UTF_8).contains(dev.reformer.model.train.Encoder.NGRAM_TABLE), err.toString());
         assertEquals(2, Main.run("train", "--train", train.toString(), "--validation", validation.toString(), "--out", dir.resolve("bad").toString(),
                 "--ngram-buckets", "-1"));
     }

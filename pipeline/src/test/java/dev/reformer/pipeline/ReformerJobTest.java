@@ -387,7 +387,7 @@ class ReformerJobTest {
             streams.add(chunked(s, stream, wav, random));
         }
         Path marker = dir.resolve("failed-once");
-        JobClient job = start(s, true, windows -> windows.map(new FailOnce(marker, 25)).name("fails once"));
+        JobClient job = start(s, true, windows -> windows.map(new FailOnce(marker, 25)).name("fails once").uid("fails-once"));
         try (Reader results = new Reader(s.resultsTopic())) {
             produce(interleaved(streams, random));
             List<JsonNode> all = results.await(r -> true, total, Duration.ofSeconds(180));

@@ -189,11 +189,15 @@ public final class Trainer {
 
     private void restoreParams(Map<String, INDArray> saved) {
         Map<String, INDArray> params = trainee.params();
+        for (String name : saved.keySet()) {
+            if (!params.containsKey(name)) throw new IllegalStateException("the checkpoint has " + name + ", which this model does not;"
+                    + " delete the checkpoint directory or train with the config and options it was written with");
+        }
         for (var e : params.entrySet()) {
             INDArray t = saved.get(e.getKey());
             if (t == null || !java.util.Arrays.equals(t.shape(), e.getValue().shape())) {
                 throw new IllegalStateException("the checkpoint does not fit this model: " + e.getKey()
-                        + "; delete the checkpoint directory or train with the config it was written with");
+                        + "; delete the checkpoint directory or train with the config and options it was written with");
             }
             e.getValue().assign(t.castTo(e.getValue().dataType()));
         }
