@@ -123,7 +123,7 @@ public final class ReformerModel {
                 flat[b * length + t] = id;
             }
         }
-        INDArray words = Nd4j.pullRows(params.wordEmbeddings, 1, flat).reshape(batch, length, config.hiddenSize());
+        INDArray words = Embeddings.gatherRows(params.wordEmbeddings, flat).reshape(batch, length, config.hiddenSize());
         return run(words, attentionMask, flat, dropout);
     }
 

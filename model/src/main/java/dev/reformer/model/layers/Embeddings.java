@@ -10,6 +10,24 @@ public final class Embeddings {
     private Embeddings() {}
 
     /**
+     * rows[i] = table[index[i]]: [N, C] from a table [..., C] read as rows of C, in the table's type. In Java rather
+     * than with Nd4j.pullRows: a view passed to that native call can be collected while the call runs (nothing uses it
+     * afterwards), and ND4J then frees the buffer descriptor the native code is reading; the job's JVM died of it
+     * (SIGSEGV in DataBuffer::primary, under PositionEmbeddings.axial, once in about 25 benchmark runs).
+     */
+    public static INDArray gatherRows(INDArray table, int[] index) {
+        int c = (int) table.size(table.rank() - 1), rows = (int) (table.length() / c);
+        double[] values = HostValues.doubles(table), row = new double[c];
+        HostValues.Writer out = new HostValues.Writer(table.dataType(), index.length, c);
+        for (int i = 0; i < index.length; i++) {
+            if (index[i] < 0 || index[i] >= rows) throw new IndexOutOfBoundsException("row " + index[i] + " of a table of " + rows);
+            System.arraycopy(values, index[i] * c, row, 0, c);
+            out.put(i * c, row);
+        }
+        return out.array;
+    }
+
+    /**
      * table[index[i]] += dRows[i] for every i with index[i] >= 0.
      *
      * @param dRows [N, C]

@@ -1,7 +1,7 @@
 package dev.reformer.model.layers;
 
+import dev.reformer.model.HostValues;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.List;
@@ -18,17 +18,29 @@ public final class PositionEmbeddings {
      * @return [T, C] with C = sum of d_a
      */
     public static INDArray axial(List<INDArray> axialWeights, List<Integer> axialShape, int length) {
-        int axes = axialShape.size();
-        INDArray[] perAxis = new INDArray[axes];
+        // in Java (see Embeddings.gatherRows for why not pullRows): position p's vector is axis 0's row, then axis 1's, ...
+        int axes = axialShape.size(), width = 0;
+        double[][] tables = new double[axes][];
+        int[] widths = new int[axes], strides = new int[axes];
         for (int a = 0; a < axes; a++) {
-            INDArray table = axialWeights.get(a).reshape(axialShape.get(a), axialWeights.get(a).size(axes)); // [n_a, d_a]
-            int stride = 1;
-            for (int b = a + 1; b < axes; b++) stride *= axialShape.get(b);
-            int[] index = new int[length];
-            for (int p = 0; p < length; p++) index[p] = (p / stride) % axialShape.get(a);
-            perAxis[a] = Nd4j.pullRows(table, 1, index);                                     // [T, d_a]
+            tables[a] = HostValues.doubles(axialWeights.get(a));      // [n_a, d_a] row-major
+            widths[a] = (int) axialWeights.get(a).size(axes);
+            width += widths[a];
+            strides[a] = 1;
+            for (int b = a + 1; b < axes; b++) strides[a] *= axialShape.get(b);
         }
-        return Nd4j.concat(1, perAxis);
+        double[] row = new double[width];
+        HostValues.Writer out = new HostValues.Writer(axialWeights.get(0).dataType(), length, width);
+        for (int p = 0; p < length; p++) {
+            int at = 0;
+            for (int a = 0; a < axes; a++) {
+                int digit = (p / strides[a]) % axialShape.get(a);
+                System.arraycopy(tables[a], digit * widths[a], row, at, widths[a]);
+                at += widths[a];
+            }
+            out.put(p * width, row);
+        }
+        return out.array;
     }
 
     /**
