@@ -80,7 +80,7 @@ public final class LocalKafka implements AutoCloseable {
             format.destroyForcibly();
             throw new IOException("formatting the Kafka log directory failed; see " + log + "\n" + tail(log));
         }
-        Process broker = java(dir, log, "kafka.Kafka", config.toString());
+        Process broker = java(dir, log, BrokerMain.class.getName(), config.toString());   // Kafka's main, stopping with this JVM
         LocalKafka kafka = new LocalKafka(null, broker, dir, "127.0.0.1:" + port);
         try {
             kafka.awaitReady(Duration.ofSeconds(90));

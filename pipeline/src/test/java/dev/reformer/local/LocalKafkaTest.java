@@ -23,6 +23,33 @@ import org.junit.jupiter.api.Test;
 /** The broker as its own process: it takes a transactional write and a read_committed read, and close() leaves nothing. */
 class LocalKafkaTest {
 
+    /** Starts a broker process and prints its pid, then waits to be killed (by the test below). */
+    public static void main(String[] args) throws Exception {
+        LocalKafka kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS);
+        System.out.println("broker " + kafka.pid());
+        Thread.sleep(600_000);
+    }
+
+    @Test
+    void aBrokerStopsWhenTheProcessThatStartedItIsKilled() throws Exception {
+        Process starter = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), LocalKafkaTest.class.getName()).redirectErrorStream(true).start();
+        ProcessHandle broker = null;
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(starter.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; broker == null && (line = lines.readLine()) != null; ) {
+                if (line.startsWith("broker ")) broker = ProcessHandle.of(Long.parseLong(line.substring(7).trim())).orElseThrow();
+            }
+            assertTrue(broker != null && broker.isAlive(), "the starter printed a live broker's pid");
+            starter.destroyForcibly().waitFor();   // kill -9: no shutdown hook runs
+            long end = System.nanoTime() + 60_000_000_000L;
+            while (broker.isAlive() && System.nanoTime() < end) Thread.sleep(200);
+            assertFalse(broker.isAlive(), "the broker stopped itself when its parent died");
+        } finally {
+            starter.destroyForcibly();
+            if (broker != null) broker.destroyForcibly();
+        }
+    }
+
     @Test
     void aBrokerProcessServesTransactionsAndStopsWithoutTrace() throws Exception {
         LocalKafka kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS);
