@@ -11,9 +11,9 @@ public final class Embeddings {
 
     /**
      * rows[i] = table[index[i]]: [N, C] from a table [..., C] read as rows of C, in the table's type. In Java rather
-     * than with Nd4j.pullRows: a view passed to that native call can be collected while the call runs (nothing uses it
-     * afterwards), and ND4J then frees the buffer descriptor the native code is reading; the job's JVM died of it
-     * (SIGSEGV in DataBuffer::primary, under PositionEmbeddings.axial, once in about 25 benchmark runs).
+     * than with Nd4j.pullRows: the job's JVM died in that native call (SIGSEGV in DataBuffer::primary, under
+     * PositionEmbeddings.axial, once in about 25 benchmark runs), most likely because the view passed to it is unused
+     * afterwards and can be collected while the call runs, its buffer descriptor freed under the native code.
      */
     public static INDArray gatherRows(INDArray table, int[] index) {
         int c = (int) table.size(table.rank() - 1), rows = (int) (table.length() / c);
