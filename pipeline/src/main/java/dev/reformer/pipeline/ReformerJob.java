@@ -62,7 +62,7 @@ public final class ReformerJob {
         for (String kind : new String[]{s.audioModel() != null ? "audio" : null, s.textModel() != null ? "text" : null}) {
             if (kind == null) continue;
             String topic = kind.equals("audio") ? s.audioTopic() : s.textTopic();
-            SingleOutputStreamOperator<StreamEvent> valid = env.fromSource(source(s, topic, OffsetsInitializer.earliest()),
+            SingleOutputStreamOperator<StreamEvent> valid = env.fromSource(source(s, topic, true),
                             WatermarkStrategy.noWatermarks(), "kafka " + topic).uid(kind + "-source")
                     .process(new Validation(s)).name("validate " + topic).uid(kind + "-validation");
             events = events == null ? valid : events.union(valid);
@@ -71,7 +71,7 @@ public final class ReformerJob {
 
         SingleOutputStreamOperator<Window> windows = events.keyBy(e -> e.streamId).process(new StreamAssembler(s, features, utterances))
                 .name("features and windows").uid("windows");
-        BroadcastStream<RawRecord> control = env.fromSource(source(s, s.controlTopic(), OffsetsInitializer.latest()),
+        BroadcastStream<RawRecord> control = env.fromSource(source(s, s.controlTopic(), false),
                 WatermarkStrategy.noWatermarks(), "kafka " + s.controlTopic()).uid("control-source").broadcast(ReformerOperator.MODELS);
         SingleOutputStreamOperator<Result> results = windowsTap.apply(windows).keyBy(w -> w.streamId).connect(control)
                 .process(new ReformerOperator(s)).name("reformer").uid("reformer");
@@ -100,18 +100,21 @@ public final class ReformerJob {
         return c;
     }
 
-    /** Input topics start at the earliest offset; the control topic at the latest (models named at start serve until a message). */
-    static KafkaSource<RawRecord> source(JobSettings s, String topic, OffsetsInitializer start) {
+    /** input: an input topic, read from the earliest offset, fetches batched; else the control topic, from the latest (models named at start serve until a message). */
+    static KafkaSource<RawRecord> source(JobSettings s, String topic, boolean input) {
         Properties properties = new Properties();
-        // Kafka's default answers a fetch as soon as one byte is there: at a steady few hundred records a second that
-        // is a fetch per produce request, and the broker spent more CPU at half the job's capacity than at all of it;
-        // waiting up to 20 ms for 16 KB cut the broker's CPU by almost half (docs/BENCHMARKS.md). --kafka-property overrides.
-        properties.put("fetch.min.bytes", String.valueOf(SOURCE_FETCH_MIN_BYTES));
-        properties.put("fetch.max.wait.ms", String.valueOf(SOURCE_FETCH_MAX_WAIT_MS));
+        if (input) {
+            // Kafka's default answers a fetch as soon as one byte is there: at a steady few hundred records a second that
+            // is a fetch per produce request, and the broker spent more CPU at half the job's capacity than at all of it;
+            // waiting up to 20 ms for 16 KB cut the broker's CPU by almost half (docs/BENCHMARKS.md). The control topic
+            // keeps Kafka's defaults (an idle fetch every 500 ms). --kafka-property overrides.
+            properties.put("fetch.min.bytes", String.valueOf(SOURCE_FETCH_MIN_BYTES));
+            properties.put("fetch.max.wait.ms", String.valueOf(SOURCE_FETCH_MAX_WAIT_MS));
+        }
         properties.putAll(s.kafkaProperties());
         properties.put("isolation.level", "read_committed");
         return KafkaSource.<RawRecord>builder().setBootstrapServers(s.bootstrapServers()).setTopics(topic)
-                .setGroupId(s.groupId()).setStartingOffsets(start).setProperties(properties)
+                .setGroupId(s.groupId()).setStartingOffsets(input ? OffsetsInitializer.earliest() : OffsetsInitializer.latest()).setProperties(properties)
                 .setDeserializer(new RawRecordDeserializer()).build();
     }
 
