@@ -28,8 +28,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 public final class ReformerJob {
 
-    /** Longest time a record waits in a part-filled network buffer between operators. */
-    static final long BUFFER_TIMEOUT_MS = 5;
+    /** 0: each record leaves its network buffer at once (Flink's timer flush is the alternative, see build). */
+    static final long BUFFER_TIMEOUT_MS = 0;
     /** What the sources' fetches wait for, unless Kafka properties say otherwise: this many bytes, or this long. */
     static final int SOURCE_FETCH_MIN_BYTES = 16 * 1024, SOURCE_FETCH_MAX_WAIT_MS = 20;
 
@@ -46,7 +46,9 @@ public final class ReformerJob {
         env.enableCheckpointing(s.checkpointIntervalMs());
         env.configure(flinkConfiguration(s));
         // a record crosses two shuffles before the Reformer; Flink's default sends a part-filled network buffer after
-        // 100 ms, which at a few hundred records/s put 200 ms into every result's latency
+        // 100 ms, which at a few hundred records/s put 200 ms into every result's latency. A timer of 5 ms still cost a
+        // few ms per hop, and its flusher threads (one per output of each task, waking every 5 ms) a tenth of a core;
+        // at this job's rates (at most a few thousand records/s between operators) a flush per record costs less
         env.setBufferTimeout(BUFFER_TIMEOUT_MS);
         TaskModel audioModel = s.audioModel() != null ? TaskModel.load(Path.of(s.audioModel()), DataType.FLOAT) : null;
         FeatureConfig features = audioModel != null ? audioModel.input().features() : FeatureConfig.logMel();
