@@ -12,6 +12,7 @@ import dev.reformer.model.heads.Ctc;
 import dev.reformer.model.layers.Rotations;
 import dev.reformer.model.train.Example;
 import dev.reformer.model.train.SpecAugment;
+import dev.reformer.model.train.VoiceAugment;
 import dev.reformer.model.train.Trainer;
 import dev.reformer.task.TaskModel;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -101,6 +102,11 @@ final class TrainCommand implements Callable<Integer> {
             + " 10 %% of the positions in each training example, afresh every batch (SpecAugment); against overfitting to the training voices.")
     boolean specAugment;
 
+    @Option(names = "--voice-augment", description = "Audio (log-mel): give each training example another voice and channel, afresh"
+            + " every batch: its spectrum stretched along frequency by up to 15 %%, tilted and its level changed by up to 6.5 dB"
+            + " (vocal tract length perturbation); against overfitting to the training voices and speech engines.")
+    boolean voiceAugment;
+
     @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay on matrices (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
@@ -172,6 +178,12 @@ final class TrainCommand implements Callable<Integer> {
         if (specAugment) {
             if (!kind.audio) throw new IllegalArgumentException("--spec-augment masks audio features, and these manifests hold text; leave --spec-augment out for text models");
             trainer.augmenting(SpecAugment.mild(input.features().dimension()));
+        }
+        if (voiceAugment) {
+            if (!kind.audio || input.features().kind() != dev.reformer.audio.FeatureConfig.Kind.LOG_MEL)
+                throw new IllegalArgumentException("--voice-augment stretches log-mel spectra, and this model reads "
+                        + (kind.audio ? "MFCCs" : "text") + "; leave --voice-augment out");
+            trainer.augmenting(VoiceAugment.typical(bandCentresHz(input.features()), input.mean(), input.std()));
         }
 
         Files.createDirectories(out);
@@ -336,5 +348,11 @@ final class TrainCommand implements Callable<Integer> {
             long s = Math.round(seconds);
             return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : String.format("%dm%02ds", s / 60, s % 60);
         }
+    }
+
+    /** The log-mel bands' centre frequencies: the peaks of the front-end's mel filters. */
+    static double[] bandCentresHz(dev.reformer.audio.FeatureConfig features) {
+        double[] edges = dev.reformer.audio.MelSpectrum.melEdgesHz(features.melBands(), features.lowHz(), features.highHz());
+        return java.util.Arrays.copyOfRange(edges, 1, features.melBands() + 1);
     }
 }

@@ -73,9 +73,10 @@ public final class Trainer {
                 settings.clipNorm(), settings.warmupSteps(), settings.epochs() * batchesPerEpoch));
     }
 
-    /** Augments every training batch from now on. */
-    public Trainer augmenting(Augmentation augmentation) {
-        this.augmentation = augmentation;
+    /** Augments every training batch from now on, after the augmentations given before. */
+    public Trainer augmenting(Augmentation next) {
+        Augmentation before = augmentation;
+        augmentation = before == null ? next : (batch, random) -> next.apply(before.apply(batch, random), random);
         return this;
     }
 

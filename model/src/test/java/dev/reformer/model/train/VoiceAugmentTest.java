@@ -1,0 +1,104 @@
+package dev.reformer.model.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class VoiceAugmentTest {
+
+    static final int BANDS = 40;
+    /** Centres rising faster than linearly, as mel filters' do. */
+    static final double[] CENTRES = new double[BANDS];
+    static final float[] MEAN = new float[BANDS], STD = new float[BANDS];
+    static {
+        for (int b = 0; b < BANDS; b++) {
+            CENTRES[b] = 100 * Math.pow(1.08, b);
+            MEAN[b] = -5 + 0.1f * b;
+            STD[b] = 2 + 0.05f * b;
+        }
+    }
+
+    /** 6 positions of 2 stacked frames, each frame log-mel -10 everywhere but a peak of 0 at band `peak`, standardised. */
+    static Example peakAt(int peak) {
+        float[][] x = new float[6][2 * BANDS];
+        for (float[] position : x) {
+            for (int s = 0; s < 2; s++) {
+                for (int b = 0; b < BANDS; b++) position[s * BANDS + b] = ((b == peak ? 0f : -10f) - MEAN[b]) / STD[b];
+            }
+        }
+        return Example.features(x, 4);
+    }
+
+    static double logMel(Example e, int position, int frame, int band) {
+        return e.features()[position][frame * BANDS + band] * STD[band] + MEAN[band];
+    }
+
+    static int peakBand(Example e, int position, int frame) {
+        int best = 0;
+        for (int b = 1; b < BANDS; b++) if (logMel(e, position, frame, b) > logMel(e, position, frame, best)) best = b;
+        return best;
+    }
+
+    @Test
+    void withNothingToChangeGivesTheSameFeatures() {
+        Example original = peakAt(20);
+        Example same = new VoiceAugment(CENTRES, MEAN, STD, 0, 0, 0).apply(List.of(original), new Random(1)).get(0);
+        for (int p = 0; p < 6; p++) for (int i = 0; i < 2 * BANDS; i++) assertEquals(original.features()[p][i], same.features()[p][i], 1e-5);
+    }
+
+    @Test
+    void levelAndTiltAddToTheLogMelValues() {
+        Example original = peakAt(20);
+        VoiceAugment levelOnly = new VoiceAugment(CENTRES, MEAN, STD, 0, 0, 1.5);
+        VoiceAugment tiltOnly = new VoiceAugment(CENTRES, MEAN, STD, 0, 1.0, 0);
+        for (int seed = 0; seed < 20; seed++) {
+            Example louder = levelOnly.apply(List.of(original), new Random(seed)).get(0);
+            double gain = logMel(louder, 0, 0, 0) - logMel(original, 0, 0, 0);
+            assertTrue(Math.abs(gain) <= 1.5 + 1e-5, "level within the bound");
+            for (int b = 0; b < BANDS; b++) assertEquals(gain, logMel(louder, 3, 1, b) - logMel(original, 3, 1, b), 1e-4, "the same level in every band and frame");
+
+            Example tilted = tiltOnly.apply(List.of(original), new Random(seed)).get(0);
+            double low = logMel(tilted, 0, 0, 0) - logMel(original, 0, 0, 0), high = logMel(tilted, 0, 0, BANDS - 1) - logMel(original, 0, 0, BANDS - 1);
+            assertEquals(0, low + high, 1e-4, "a tilt about the middle band");
+            assertTrue(Math.abs(high - low) <= 1.0 + 1e-5, "tilt within the bound");
+            double middle = logMel(tilted, 0, 0, BANDS / 2) - logMel(original, 0, 0, BANDS / 2);
+            assertEquals(low + (high - low) * (BANDS / 2) / (BANDS - 1.0), middle, 1e-4, "linear across the bands");
+        }
+    }
+
+    @Test
+    void aStretchMovesSpectralPeaksUpAndAShrinkMovesThemDown() {
+        Example original = peakAt(20);
+        VoiceAugment warpOnly = new VoiceAugment(CENTRES, MEAN, STD, 0.15, 0, 0);
+        int up = 0, down = 0;
+        for (int seed = 0; seed < 40; seed++) {
+            Random random = new Random(seed);
+            double warp = 1 + 0.15 * (2 * new Random(seed).nextDouble() - 1);   // the augmentation's first draw
+            Example warped = warpOnly.apply(List.of(original), random).get(0);
+            int peak = peakBand(warped, 2, 1);
+            // the peak's frequency, CENTRES[20], multiplied by the warp: the band nearest that frequency
+            int expected = (int) Math.round(20 + Math.log(warp) / Math.log(1.08));
+            assertTrue(Math.abs(peak - expected) <= 1, "seed " + seed + ": warp " + warp + " put the peak at band " + peak + ", expected near " + expected);
+            if (peak > 20) up++;
+            if (peak < 20) down++;
+            assertEquals(peak, peakBand(warped, 5, 0), "every frame of a clip gets the same voice");
+        }
+        assertTrue(up > 5 && down > 5, "both directions drawn: up " + up + ", down " + down);
+    }
+
+    @Test
+    void leavesTextAndTheGivenExamplesAlone() {
+        Example text = Example.tokens(new int[]{3, 4}, 1), original = peakAt(10);
+        float before = original.features()[0][10];
+        List<Example> out = VoiceAugment.typical(CENTRES, MEAN, STD).apply(List.of(text, original), new Random(3));
+        assertSame(text, out.get(0));
+        assertEquals(before, original.features()[0][10]);
+        assertNotEquals(original.features()[0][10], out.get(1).features()[0][10]);
+        assertEquals(4, out.get(1).label());
+    }
+}
