@@ -105,8 +105,10 @@ public final class Trainer {
             long started = System.nanoTime();
             for (int b = 0; b < batches; b++) {
                 List<Example> batch = order.subList(b * settings.batchSize(), Math.min(order.size(), (b + 1) * settings.batchSize()));
-                // seeded by epoch and batch, like the order: a resumed run draws the same masks
-                List<Example> part = augmentation == null ? batch : augmentation.apply(batch, new Random((settings.seed() * 31 + epoch) * 1_000_003L + b));
+                // seeded by epoch and batch, like the order: a resumed run draws the same masks. Spread by the golden
+                // ratio: java.util.Random's first draws from consecutive seeds are almost equal
+                long batchSeed = ((settings.seed() * 31 + epoch) * 1_000_003L + b) * 0x9E3779B97F4A7C15L;
+                List<Example> part = augmentation == null ? batch : augmentation.apply(batch, new Random(batchSeed));
                 double loss = Scratch.run(SCRATCH, () -> {
                     double batchLoss = trainee.lossAndGradients(part);
                     optimizer.update(trainee.params(), trainee.gradients());
