@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reformer.audio.FeatureConfig;
+import dev.reformer.audio.MelSpectrum;
 import dev.reformer.data.Manifest;
 import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
@@ -12,8 +13,8 @@ import dev.reformer.model.heads.Ctc;
 import dev.reformer.model.layers.Rotations;
 import dev.reformer.model.train.Example;
 import dev.reformer.model.train.SpecAugment;
-import dev.reformer.model.train.VoiceAugment;
 import dev.reformer.model.train.Trainer;
+import dev.reformer.model.train.VoiceAugment;
 import dev.reformer.task.TaskModel;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,7 +105,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean specAugment;
 
     @Option(names = "--voice-augment", description = "Audio (log-mel): give each training example another voice and channel, afresh"
-            + " every batch: its spectrum stretched along frequency by up to 15 %%, tilted and its level changed by up to 6.5 dB"
+            + " every batch: its spectrum stretched along frequency by up to 15 %%, tilted by up to 4.3 dB across the bands and its"
+            + " level changed by up to 6.5 dB"
             + " (vocal tract length perturbation); against overfitting to the training voices and speech engines.")
     boolean voiceAugment;
 
@@ -175,15 +178,14 @@ final class TrainCommand implements Callable<Integer> {
         int batches = (train.size() + batchSize - 1) / batchSize;
         Trainer trainer = new Trainer(taskModel.trainable(), rotations, new Trainer.Settings(epochs, batchSize, learningRate,
                 weightDecay, clipNorm, warmupSteps, patience, seed), batches);
+        // the voice first: it reshapes the spectrum, and masks put in before it would be stretched and shifted off zero
+        if (voiceAugment) {
+            if (!kind.audio) throw new IllegalArgumentException("--voice-augment stretches log-mel spectra, and these manifests hold text; leave --voice-augment out for text models");
+            trainer.augmenting(VoiceAugment.typical(bandCentresHz(input.features()), input.mean(), input.std()));
+        }
         if (specAugment) {
             if (!kind.audio) throw new IllegalArgumentException("--spec-augment masks audio features, and these manifests hold text; leave --spec-augment out for text models");
             trainer.augmenting(SpecAugment.mild(input.features().dimension()));
-        }
-        if (voiceAugment) {
-            if (!kind.audio || input.features().kind() != dev.reformer.audio.FeatureConfig.Kind.LOG_MEL)
-                throw new IllegalArgumentException("--voice-augment stretches log-mel spectra, and this model reads "
-                        + (kind.audio ? "MFCCs" : "text") + "; leave --voice-augment out");
-            trainer.augmenting(VoiceAugment.typical(bandCentresHz(input.features()), input.mean(), input.std()));
         }
 
         Files.createDirectories(out);
@@ -351,8 +353,9 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** The log-mel bands' centre frequencies: the peaks of the front-end's mel filters. */
-    static double[] bandCentresHz(dev.reformer.audio.FeatureConfig features) {
-        double[] edges = dev.reformer.audio.MelSpectrum.melEdgesHz(features.melBands(), features.lowHz(), features.highHz());
-        return java.util.Arrays.copyOfRange(edges, 1, features.melBands() + 1);
+    static double[] bandCentresHz(FeatureConfig features) {
+        if (features.kind() != FeatureConfig.Kind.LOG_MEL) throw new IllegalArgumentException("the features are " + features.kind() + ", not log-mel bands");
+        double[] edges = MelSpectrum.melEdgesHz(features.melBands(), features.lowHz(), features.highHz());
+        return Arrays.copyOfRange(edges, 1, features.melBands() + 1);
     }
 }

@@ -25,9 +25,14 @@ public record VoiceAugment(double[] centreHz, float[] mean, float[] std, double 
         implements Trainer.Augmentation {
 
     public VoiceAugment {
+        if (centreHz.length < 2) throw new IllegalArgumentException("a spectrum to stretch needs at least 2 bands, got " + centreHz.length);
         if (centreHz.length != mean.length || mean.length != std.length)
             throw new IllegalArgumentException("centreHz, mean and std need one value per band each");
+        for (int b = 1; b < centreHz.length; b++) {
+            if (!(centreHz[b] > centreHz[b - 1])) throw new IllegalArgumentException("band centres must rise; band " + b + " is at " + centreHz[b] + " Hz");
+        }
         if (maxWarp < 0 || maxWarp >= 0.5) throw new IllegalArgumentException("maxWarp must be in [0, 0.5), got " + maxWarp);
+        if (maxTilt < 0 || maxGain < 0) throw new IllegalArgumentException("maxTilt and maxGain are bounds, >= 0; got " + maxTilt + ", " + maxGain);
     }
 
     /** Stretch up to ±15 %, tilt up to ±1 (4.3 dB across the band range), level up to ±1.5 (6.5 dB). */
@@ -47,26 +52,26 @@ public record VoiceAugment(double[] centreHz, float[] mean, float[] std, double 
             double warp = 1 + maxWarp * (2 * random.nextDouble() - 1);
             double tilt = maxTilt * (2 * random.nextDouble() - 1), gain = maxGain * (2 * random.nextDouble() - 1);
             // band b of the new voice takes what the old one had at centreHz[b] / warp: a fractional band index
-            double[] source = new double[bands];
-            for (int b = 0; b < bands; b++) source[b] = bandIndexOf(centreHz[b] / warp);
-            float[][] x = new float[e.features().length][];
+            double[] sourceBand = new double[bands];
+            for (int b = 0; b < bands; b++) sourceBand[b] = bandIndexOf(centreHz[b] / warp);
+            float[][] perturbed = new float[e.features().length][];
             double[] logMel = new double[bands];
-            for (int t = 0; t < x.length; t++) {
+            for (int t = 0; t < perturbed.length; t++) {
                 float[] position = e.features()[t];
                 if (position.length % bands != 0) throw new IllegalArgumentException("a position holds " + position.length + " values, not frames of " + bands + " bands");
-                x[t] = new float[position.length];
-                for (int s = 0; s < position.length / bands; s++) {
-                    int at = s * bands;
-                    for (int b = 0; b < bands; b++) logMel[b] = position[at + b] * std[b] + mean[b];
+                perturbed[t] = new float[position.length];
+                for (int frameStart = 0; frameStart < position.length; frameStart += bands) {
+                    for (int b = 0; b < bands; b++) logMel[b] = position[frameStart + b] * std[b] + mean[b];
                     for (int b = 0; b < bands; b++) {
-                        int lo = (int) Math.floor(source[b]);
-                        double frac = source[b] - lo, v = (1 - frac) * logMel[lo] + frac * logMel[Math.min(lo + 1, bands - 1)];
-                        v += gain + tilt * ((double) b / (bands - 1) - 0.5);
-                        x[t][at + b] = (float) ((v - mean[b]) / std[b]);
+                        int below = (int) Math.floor(sourceBand[b]);
+                        double above = sourceBand[b] - below;
+                        double stretched = (1 - above) * logMel[below] + above * logMel[Math.min(below + 1, bands - 1)];
+                        double shifted = stretched + gain + tilt * ((double) b / (bands - 1) - 0.5);
+                        perturbed[t][frameStart + b] = (float) ((shifted - mean[b]) / std[b]);
                     }
                 }
             }
-            out.add(new Example(null, x, e.label(), e.target()));
+            out.add(new Example(null, perturbed, e.label(), e.target()));
         }
         return out;
     }

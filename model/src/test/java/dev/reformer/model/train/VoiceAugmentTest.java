@@ -3,6 +3,7 @@ package dev.reformer.model.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -12,15 +13,28 @@ import org.junit.jupiter.api.Test;
 class VoiceAugmentTest {
 
     static final int BANDS = 40;
-    /** Centres rising faster than linearly, as mel filters' do. */
+    /** The centres of 40 mel filters from 20 to 7600 Hz, as the front-end spaces them. */
     static final double[] CENTRES = new double[BANDS];
     static final float[] MEAN = new float[BANDS], STD = new float[BANDS];
     static {
+        double low = mel(20), high = mel(7600);
         for (int b = 0; b < BANDS; b++) {
-            CENTRES[b] = 100 * Math.pow(1.08, b);
+            double m = low + (high - low) * (b + 1) / (BANDS + 1);
+            CENTRES[b] = 700 * (Math.pow(10, m / 2595) - 1);
             MEAN[b] = -5 + 0.1f * b;
             STD[b] = 2 + 0.05f * b;
         }
+    }
+
+    static double mel(double hz) {
+        return 2595 * Math.log10(1 + hz / 700);
+    }
+
+    /** The band whose centre is nearest hz. */
+    static int nearestBand(double hz) {
+        int best = 0;
+        for (int b = 1; b < BANDS; b++) if (Math.abs(CENTRES[b] - hz) < Math.abs(CENTRES[best] - hz)) best = b;
+        return best;
     }
 
     /** 6 positions of 2 stacked frames, each frame log-mel -10 everywhere but a peak of 0 at band `peak`, standardised. */
@@ -72,24 +86,62 @@ class VoiceAugmentTest {
     }
 
     @Test
+    void aStretchReadsEachBandFromItsCentreDividedByTheFactor() {
+        // log-mel values linear in frequency: stretched, band b must read the value at CENTRES[b] / warp, exactly
+        // where that falls between two centres (linear interpolation is exact on a line), clamped outside them
+        double slope = 1e-3;
+        float[][] x = new float[3][2 * BANDS];
+        for (float[] position : x) {
+            for (int s = 0; s < 2; s++) for (int b = 0; b < BANDS; b++) position[s * BANDS + b] = (float) ((slope * CENTRES[b] - MEAN[b]) / STD[b]);
+        }
+        Example line = Example.features(x, 0);
+        VoiceAugment warpOnly = new VoiceAugment(CENTRES, MEAN, STD, 0.15, 0, 0);
+        for (int seed = 0; seed < 20; seed++) {
+            long spread = seed * 0x9E3779B97F4A7C15L;   // as the Trainer seeds: consecutive seeds' first draws are alike
+            double warp = 1 + 0.15 * (2 * new Random(spread).nextDouble() - 1);   // the augmentation's first draw
+            Example warped = warpOnly.apply(List.of(line), new Random(spread)).get(0);
+            for (int p = 0; p < 3; p++) {
+                for (int s = 0; s < 2; s++) {
+                    for (int b = 0; b < BANDS; b++) {
+                        double hz = Math.min(Math.max(CENTRES[b] / warp, CENTRES[0]), CENTRES[BANDS - 1]);
+                        assertEquals(slope * hz, logMel(warped, p, s, b), 1e-4, "seed " + seed + ", warp " + warp + ", band " + b);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aStretchMovesSpectralPeaksUpAndAShrinkMovesThemDown() {
         Example original = peakAt(20);
         VoiceAugment warpOnly = new VoiceAugment(CENTRES, MEAN, STD, 0.15, 0, 0);
         int up = 0, down = 0;
         for (int seed = 0; seed < 40; seed++) {
-            long spread = seed * 0x9E3779B97F4A7C15L;   // as the Trainer seeds: consecutive seeds' first draws are alike
-            Random random = new Random(spread);
-            double warp = 1 + 0.15 * (2 * new Random(spread).nextDouble() - 1);   // the augmentation's first draw
-            Example warped = warpOnly.apply(List.of(original), random).get(0);
+            long spread = seed * 0x9E3779B97F4A7C15L;
+            double warp = 1 + 0.15 * (2 * new Random(spread).nextDouble() - 1);
+            Example warped = warpOnly.apply(List.of(original), new Random(spread)).get(0);
             int peak = peakBand(warped, 2, 1);
-            // the peak's frequency, CENTRES[20], multiplied by the warp: the band nearest that frequency
-            int expected = (int) Math.round(20 + Math.log(warp) / Math.log(1.08));
-            assertTrue(Math.abs(peak - expected) <= 1, "seed " + seed + ": warp " + warp + " put the peak at band " + peak + ", expected near " + expected);
+            // the peak's frequency multiplied by the warp: the new peak is one of the two bands around it
+            double moved = CENTRES[20] * warp;
+            int nearest = nearestBand(moved);
+            assertTrue(Math.abs(peak - nearest) <= 1 && (peak - 20) * (warp - 1) >= 0,
+                    "seed " + seed + ": warp " + warp + " put the peak at band " + peak + ", expected next to band " + nearest);
             if (peak > 20) up++;
             if (peak < 20) down++;
-            assertEquals(peak, peakBand(warped, 5, 0), "every frame of a clip gets the same voice");
+            for (int p = 0; p < 6; p++) {
+                for (int s = 0; s < 2; s++) {
+                    for (int b = 0; b < BANDS; b++) assertEquals(warped.features()[2][BANDS + b], warped.features()[p][s * BANDS + b], "every frame of a clip gets the same voice");
+                }
+            }
         }
         assertTrue(up > 5 && down > 5, "both directions drawn: up " + up + ", down " + down);
+    }
+
+    @Test
+    void refusesSpectraItCannotStretch() {
+        assertThrows(IllegalArgumentException.class, () -> new VoiceAugment(new double[]{100}, new float[1], new float[]{1}, 0.1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new VoiceAugment(new double[]{200, 100}, new float[2], new float[]{1, 1}, 0.1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new VoiceAugment(CENTRES, MEAN, STD, 0.1, -1, 0));
     }
 
     @Test
