@@ -354,7 +354,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The log-mel bands' centre frequencies: the peaks of the front-end's mel filters. */
     static double[] bandCentresHz(FeatureConfig features) {
-        if (features.kind() != FeatureConfig.Kind.LOG_MEL) throw new IllegalArgumentException("the features are " + features.kind() + ", not log-mel bands");
+        if (features.kind() != FeatureConfig.Kind.LOG_MEL) throw new IllegalArgumentException("--voice-augment stretches log-mel bands, and these features are " + features.kind() + "; leave --voice-augment out");
         double[] edges = MelSpectrum.melEdgesHz(features.melBands(), features.lowHz(), features.highHz());
         return Arrays.copyOfRange(edges, 1, features.melBands() + 1);
     }
