@@ -1,5 +1,6 @@
 package dev.reformer.cli;
 
+import dev.reformer.data.EspeakSynth;
 import dev.reformer.data.Fortunes;
 import dev.reformer.data.HumanDigits;
 import dev.reformer.data.Manifest;
@@ -89,6 +90,12 @@ final class DatagenCommand implements Callable<Integer> {
                     + " freetts, in Java, only when named: --engines espeak-ng,flite,festival,freetts).")
     List<String> engineNames;
 
+    @Option(names = "--random-voices", paramLabel = "N", defaultValue = "0",
+            description = {"Also speak the training clips with N espeak-ng voice variants made up at random (pitch, formants,",
+                    "breathiness, voicing, echo, tone, Klatt synthesis drawn from the range of espeak-ng's own variants),",
+                    "training only: validation and test keep the engines' own held-out voices (default: ${DEFAULT-VALUE})."})
+    int randomVoices;
+
     @Option(names = "--threads", paramLabel = "N", description = "Clips made at once (default: the number of cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -109,7 +116,7 @@ final class DatagenCommand implements Callable<Integer> {
 
         List<String> speechSets = sizes.keySet().stream().filter(s -> List.of("commands", "digits", "streams").contains(s)).toList();
         if (!speechSets.isEmpty()) {
-            List<SpeechSynth> engines = availableEngines();
+            List<SpeechSynth> engines = withRandomVoices(availableEngines(), cacheDir);
             List<Voice> voices = new ArrayList<>();
             for (SpeechSynth e : engines) voices.addAll(e.voices());
             voices.addAll(SpeechSets.noiseVoices());
@@ -164,7 +171,10 @@ final class DatagenCommand implements Callable<Integer> {
         if (old != null && old.path("sets").isObject()) sets.setAll((com.fasterxml.jackson.databind.node.ObjectNode) old.get("sets"));
         for (var e : sizes.entrySet()) {
             com.fasterxml.jackson.databind.node.ObjectNode set = sets.putObject(e.getKey()).put("seed", seed).put("size", size).put("count", e.getValue());
-            if (List.of("commands", "digits", "streams").contains(e.getKey())) usedEngines.forEach(set.putArray("engines")::add);
+            if (List.of("commands", "digits", "streams").contains(e.getKey())) {
+                usedEngines.forEach(set.putArray("engines")::add);
+                set.put("random_voices", randomVoices);
+            }
         }
         Files.writeString(file, Manifest.pretty(root));
     }
@@ -246,6 +256,21 @@ final class DatagenCommand implements Callable<Integer> {
             selected.add(engine);
         }
         return selected;
+    }
+
+    /** The engines with espeak-ng's made up variants added (--random-voices); their files go under the cache. */
+    private List<SpeechSynth> withRandomVoices(List<SpeechSynth> engines, Path cacheDir) throws IOException {
+        if (randomVoices < 0) throw new IllegalArgumentException("--random-voices " + randomVoices + " must not be negative");
+        if (randomVoices == 0) return engines;
+        if (engines.stream().noneMatch(e -> e.engine().equals(Tool.ESPEAK_NG.debianPackage()))) {
+            throw new IllegalArgumentException("--random-voices needs espeak-ng: install it (apt-get install espeak-ng) and name it in --engines");
+        }
+        List<SpeechSynth> with = new ArrayList<>();
+        for (SpeechSynth e : engines) {
+            with.add(e.engine().equals(Tool.ESPEAK_NG.debianPackage())
+                    ? EspeakSynth.withRandomVariants(cacheDir.resolve("espeak-ng-random").toAbsolutePath(), randomVoices, seed) : e);
+        }
+        return with;
     }
 
     /** The selected engines whose program is installed and that have at least one voice. */

@@ -2,6 +2,7 @@ package dev.reformer.data;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -11,9 +12,30 @@ import java.util.TreeSet;
 /**
  * espeak-ng: every English accent it ships (gmw/ voices; the mb/ ones need MBROLA, which is not installed) crossed with
  * its voice variants (m1..m7, f1..f5, Annie, klatt, ...), which change timbre and pitch. The variant is the speaker.
+ * Optionally also variants made up at random ({@link RandomEspeakVariants}), speakers of their own pool.
  */
-final class EspeakSynth implements SpeechSynth {
+public final class EspeakSynth implements SpeechSynth {
     private static final int NORMAL_WORDS_PER_MINUTE = 175, NORMAL_PITCH = 50, PITCH_RANGE = 25;
+
+    /** espeak-ng's --path for the made-up variants; null when there are none. */
+    private final Path randomData;
+    private final int randomVariants;
+
+    /** The stock variants only. */
+    EspeakSynth() {
+        this(null, 0);
+    }
+
+    private EspeakSynth(Path randomData, int randomVariants) {
+        this.randomData = randomData;
+        this.randomVariants = randomVariants;
+    }
+
+    /** The stock variants and count made-up ones (files written under dir, the same for the same seed). */
+    public static EspeakSynth withRandomVariants(Path dir, int count, long seed) throws IOException {
+        if (count < 0) throw new IllegalArgumentException("the number of random voices must not be negative: " + count);
+        return count == 0 ? new EspeakSynth() : new EspeakSynth(RandomEspeakVariants.write(dir, count, seed), count);
+    }
 
     @Override
     public Optional<Tool> tool() {
@@ -28,6 +50,10 @@ final class EspeakSynth implements SpeechSynth {
                 // whispered speech has no voicing: not what a command or digit recogniser is asked to hear
                 if (variant.toLowerCase(Locale.ROOT).contains("whisper")) continue;
                 voices.add(new Voice(engine(), accent + "+" + variant, "espeak-ng:" + variant));
+            }
+            for (int i = 0; i < randomVariants; i++) {
+                String variant = RandomEspeakVariants.name(i);
+                voices.add(new Voice(engine(), accent + "+" + variant, VoiceSplit.TRAINING_ONLY_POOL + ":" + variant));
             }
         }
         return voices;
@@ -52,9 +78,12 @@ final class EspeakSynth implements SpeechSynth {
 
     @Override
     public byte[] speak(String text, Voice voice, double speed, double pitch) throws IOException {
-        return Tool.run(List.of("espeak-ng", "-v", voice.name(),
+        List<String> command = new ArrayList<>(List.of("espeak-ng"));
+        if (voice.speaker().startsWith(VoiceSplit.TRAINING_ONLY_POOL + ":")) command.add("--path=" + randomData);
+        command.addAll(List.of("-v", voice.name(),
                 "-s", Integer.toString((int) Math.round(NORMAL_WORDS_PER_MINUTE * speed)),
                 "-p", Integer.toString((int) Math.round(NORMAL_PITCH + PITCH_RANGE * pitch)),
-                "--stdout", text), null);
+                "--stdout", text));
+        return Tool.run(command, null);
     }
 }

@@ -13,9 +13,13 @@ import java.util.TreeSet;
  * no test voice, and no other voice of a test speaker, is heard in training. Speakers are split within their pool
  * (espeak-ng's variants, the recorded voices of flite and festival, the noise kinds) so each pool reaches every split
  * that it can: about 10% of a pool's speakers to validation and 10% to test, at least one each when it has three or
- * more; with two, one trains and one tests; a single speaker trains. Deterministic for a seed and a set of voices.
+ * more; with two, one trains and one tests; a single speaker trains. Speakers of {@link #TRAINING_ONLY_POOL} (voices
+ * made up for training) all train. Deterministic for a seed and a set of voices.
  */
 public final class VoiceSplit {
+    /** The pool of espeak-ng variants made up at random: training only, so the held-out voices stay the engines' own. */
+    public static final String TRAINING_ONLY_POOL = "espeak-ng-random";
+
     public enum Split {
         TRAIN("train"), VALIDATION("val"), TEST("test");
 
@@ -37,8 +41,9 @@ public final class VoiceSplit {
             List<String> speakers = new ArrayList<>(pool.getValue());
             shuffle(speakers, Seeds.random(seed, "voice-split", pool.getKey()));
             int n = speakers.size();
-            int test = n >= 3 ? Math.max(1, (int) Math.round(0.1 * n)) : n == 2 ? 1 : 0;
-            int validation = n >= 3 ? Math.max(1, (int) Math.round(0.1 * n)) : 0;
+            boolean trainingOnly = pool.getKey().equals(TRAINING_ONLY_POOL);
+            int test = trainingOnly ? 0 : n >= 3 ? Math.max(1, (int) Math.round(0.1 * n)) : n == 2 ? 1 : 0;
+            int validation = trainingOnly ? 0 : n >= 3 ? Math.max(1, (int) Math.round(0.1 * n)) : 0;
             for (int i = 0; i < n; i++) {
                 bySpeaker.put(speakers.get(i), i < test ? Split.TEST : i < test + validation ? Split.VALIDATION : Split.TRAIN);
             }

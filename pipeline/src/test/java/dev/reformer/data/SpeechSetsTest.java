@@ -99,6 +99,51 @@ class SpeechSetsTest {
         assertTrue(split.get("test").get("voices").size() > 0);
     }
 
+    @Test
+    void madeUpVoicesAreHeardInTrainingOnlyAndLeaveTheHeldOutClipsAsTheyWere() throws Exception {
+        Path with = dir.resolve("random-voices");
+        assertEquals(0, datagen(with, 11, 2, "--sets", "commands", "--engines", "espeak-ng", "--count", "commands=24",
+                "--random-voices", "3"));
+        // validation and test: the same clips, byte for byte, as the run without made-up voices
+        for (String split : List.of("val", "test")) {
+            assertEquals(Files.readString(first.resolve("commands/" + split + ".jsonl")), Files.readString(with.resolve("commands/" + split + ".jsonl")));
+            for (Manifest.Row r : Manifest.read(with.resolve("commands/" + split + ".jsonl"))) {
+                assertFalse(r.voice().contains(RandomEspeakVariants.PREFIX), r.where());
+                assertArrayEquals(Files.readAllBytes(first.resolve("commands").resolve(with.resolve("commands").relativize(r.audio()))),
+                        Files.readAllBytes(r.audio()), r.where());
+            }
+        }
+        long madeUp = Manifest.read(with.resolve("commands/train.jsonl")).stream().filter(r -> r.voice().contains(RandomEspeakVariants.PREFIX)).count();
+        assertTrue(madeUp > 0, "no training clip has a made-up voice");
+        JsonNode split = new ObjectMapper().readTree(with.resolve("commands/split.json").toFile());
+        assertTrue(split.get("train").get("speakers").toString().contains(VoiceSplit.TRAINING_ONLY_POOL + ":" + RandomEspeakVariants.name(2)));
+        assertFalse(split.get("val").toString().contains(VoiceSplit.TRAINING_ONLY_POOL));
+        assertFalse(split.get("test").toString().contains(VoiceSplit.TRAINING_ONLY_POOL));
+    }
+
+    @Test
+    void aMadeUpVariantIsReallySpoken() throws Exception {
+        // espeak-ng falls back to its default variant, silently, when it cannot read one: each must sound different
+        EspeakSynth synth = EspeakSynth.withRandomVariants(dir.resolve("variants"), 2, 5);
+        Set<String> sounds = new HashSet<>();
+        sounds.add(java.util.Arrays.toString(new EspeakSynth().speak("stop", new Voice("espeak-ng", "en-us", "espeak-ng:default"), 1, 0)));
+        for (int i = 0; i < 2; i++) {
+            String variant = RandomEspeakVariants.name(i);
+            Voice voice = new Voice("espeak-ng", "en-us+" + variant, VoiceSplit.TRAINING_ONLY_POOL + ":" + variant);
+            assertTrue(synth.voices().contains(voice), voice.toString());
+            byte[] wav = synth.speak("stop", voice, 1, 0);
+            assertTrue(wav.length > 10_000, voice + " said nothing");
+            assertTrue(sounds.add(java.util.Arrays.toString(wav)), voice + " sounds like another voice: its variant was not read");
+        }
+        // the same seed writes the same variants
+        Path again = dir.resolve("variants-again");
+        EspeakSynth.withRandomVariants(again, 2, 5);
+        for (int i = 0; i < 2; i++) {
+            Path v = Path.of("espeak-ng-data", "voices", "!v", RandomEspeakVariants.name(i));
+            assertEquals(Files.readString(dir.resolve("variants").resolve(v)), Files.readString(again.resolve(v)));
+        }
+    }
+
     /** RMS of the loudest 50 ms window. */
     private static double loudest(float[] x) {
         int w = 800;
@@ -197,5 +242,7 @@ class SpeechSetsTest {
         assertEquals(2, Main.run("datagen", "--out", dir.resolve("x").toString(), "--size", "huge"));
         assertEquals(2, Main.run("datagen", "--out", dir.resolve("x").toString(), "--engines", "say"));
         assertEquals(2, Main.run("datagen", "--out", dir.resolve("x").toString(), "--count", "commands=0"));
+        assertEquals(2, Main.run("datagen", "--out", dir.resolve("x").toString(), "--sets", "commands", "--random-voices", "-1"));
+        assertEquals(2, Main.run("datagen", "--out", dir.resolve("x").toString(), "--sets", "commands", "--engines", "flite", "--random-voices", "2"));
     }
 }
