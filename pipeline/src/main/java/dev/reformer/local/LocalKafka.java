@@ -91,6 +91,22 @@ public final class LocalKafka implements AutoCloseable {
         return kafka;
     }
 
+    /**
+     * Leaves stopping the broker to {@link #close} when this JVM exits (Ctrl-C): for a caller whose clients must stop
+     * first (the demo closes Flink, whose tasks still talk to the broker, then the broker). If this JVM dies without
+     * closing, the broker still stops itself ({@link BrokerMain} watches its starter).
+     */
+    public LocalKafka closedByCaller() {
+        if (stopAtExit != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopAtExit);
+            } catch (IllegalStateException exiting) {
+                // already shutting down: the hook runs anyway
+            }
+        }
+        return this;
+    }
+
     public String bootstrapServers() {
         return bootstrapServers;
     }
