@@ -116,7 +116,8 @@ public final class ResultsBoard implements AutoCloseable {
         if (audio && r.path("final").asBoolean(false) && r.has("ending") && !r.path("ending").asText().equals("speech_end")) ended.add(key);
     }
 
-    private static String describe(JsonNode r) {
+    /** One result as a line for people: stream, model, window, what was heard, input kind and latency. */
+    public static String describe(JsonNode r) {
         String stream = r.path("stream").asText(), kind = r.path("kind").asText();
         String where = r.has("window") ? String.format(Locale.ROOT, " %.1f-%.1f s", r.path("window").path("start_s").asDouble(),
                 r.path("window").path("end_s").asDouble()) : "";

@@ -47,8 +47,9 @@ class VerifyHfCommandTest {
     }
 
     @Test
-    void aPlannedCommandSaysItIsNotBuiltYet() {
-        assertEquals(2, Main.run("demo"));
+    void theDemoWithoutItsSamplesSaysWhereToRunIt() {
+        assertEquals(2, Main.run("demo", "--samples", "no-such-samples"));
+        assertEquals(2, Main.run("demo", "--speed", "0"));
     }
 
     @Test
