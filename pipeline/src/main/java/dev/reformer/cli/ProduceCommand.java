@@ -15,14 +15,17 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = {"Sends your own files to the job's input topics, as docs/PROTOCOL.md says: a .wav file as one audio stream",
-                "(100 ms chunks numbered by seq, eos on the last) at real-time pace, any other file as text, one message per",
-                "line (or the whole file with --whole-file). The stream id is the file's name without its extension."},
+                "(100 ms chunks numbered by seq, eos on the last) at real-time pace, a .jsonl file as one message per line's \"text\"",
+                "(stream id: its \"stream\"), any other file as text, one message per line (or the whole file with --whole-file).",
+                "The stream id is the file's name without its extension unless --stream or the line says otherwise."},
         footer = {"", "Examples:",
                 "  ./reformer produce --bootstrap-servers 127.0.0.1:9092 my-recording.wav",
                 "  ./reformer produce --speed 0 a.wav b.wav messages.txt      # as fast as Kafka takes them",
                 "  ./reformer produce --whole-file --stream mail-7 email.txt",
+                "  ./reformer produce samples/audio/*.wav samples/text.jsonl  # the demo's samples",
                 "  ./reformer consume --bootstrap-servers 127.0.0.1:9092     # the answers"})
 final class ProduceCommand implements Callable<Integer> {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     @Parameters(paramLabel = "FILE", arity = "1..*", description = "WAV files (audio streams) and text files (messages).")
     List<Path> files;
@@ -70,6 +73,14 @@ final class ProduceCommand implements Callable<Integer> {
                 if (f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wav")) {
                     audioSeconds = Math.max(audioSeconds, replayer.audio(id, Files.readAllBytes(f), 0));
                     streams++;
+                } else if (f.getFileName().toString().endsWith(".jsonl") && !wholeFile) {
+                    // a manifest: each line's "text", as its "stream" (else the file's name)
+                    List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+                    for (int i = 0; i < lines.size(); i++, messages++) {
+                        com.fasterxml.jackson.databind.JsonNode line = JSON.readTree(lines.get(i));
+                        if (!line.path("text").isTextual()) throw new IllegalArgumentException(f + " line " + (i + 1) + " has no \"text\"");
+                        replayer.text(stream != null ? stream : line.path("stream").asText(id), line.get("text").asText(), i, messages * messageGap);
+                    }
                 } else {
                     List<String> texts = wholeFile ? List.of(Files.readString(f, StandardCharsets.UTF_8))
                             : Files.readAllLines(f, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();

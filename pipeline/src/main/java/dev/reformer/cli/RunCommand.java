@@ -115,9 +115,20 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--web-ui-port", defaultValue = "8081", description = "Local run: port of the Flink web UI on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int webUiPort;
 
+    @Option(names = "--application",
+            description = "Inside Flink's application mode (a standalone-job JobManager, the Kubernetes operator): the cluster runs this"
+                    + " main; use the environment it gives (entry class dev.reformer.cli.ApplicationMain adds this).")
+    boolean application;
+
     @Override
     public Integer call() throws Exception {
         JobSettings settings = settings();
+        if (application) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ReformerJob.flinkConfiguration(settings));
+            ReformerJob.build(env, settings);
+            env.execute("reformer");
+            return 0;
+        }
         if (cluster != null) {
             if (jobJar == null || !Files.isRegularFile(jobJar)) {
                 System.err.println("error: --cluster needs --job-jar FILE (build it with: mvn -Pjob-jar -DskipTests package)");

@@ -103,6 +103,16 @@ class ProduceConsumeTest {
         assertEquals(List.of("hello there", "wie geht's?"), text.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList());
         assertEquals(List.of("0", "1"), text.stream().map(r -> header(r, "seq")).toList());
         assertEquals("chat", new String(text.get(0).key(), StandardCharsets.UTF_8));
+
+        // a manifest: each line's text, under its stream id
+        Path manifest = dir.resolve("messages.jsonl");
+        Files.writeString(manifest, "{\"stream\": \"mail-1\", \"text\": \"cheap pills\", \"label\": \"spam\"}\n{\"text\": \"bonjour\"}\n");
+        assertEquals(0, Main.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--speed", "0", manifest.toString()));
+        List<ConsumerRecord<byte[], byte[]>> all = read("text-in", 4);
+        assertEquals(List.of("mail-1=cheap pills", "messages=bonjour"), all.subList(2, 4).stream()
+                .map(r -> new String(r.key(), StandardCharsets.UTF_8) + "=" + new String(r.value(), StandardCharsets.UTF_8)).toList());
+        Files.writeString(manifest, "{\"label\": \"spam\"}\n");
+        assertEquals(2, Main.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), manifest.toString()), "a line without text is refused");
     }
 
     @Test
