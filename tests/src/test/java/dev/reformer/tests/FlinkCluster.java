@@ -91,6 +91,13 @@ final class FlinkCluster implements AutoCloseable {
         return p;
     }
 
+    /** kill -9 of a process this cluster started (a TaskManager): no shutdown, as when a machine dies. */
+    void killHard(Process p) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-9", Long.toString(p.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) throw new IllegalStateException("kill -9 " + p.pid() + " failed");
+        if (!p.waitFor(10, TimeUnit.SECONDS)) throw new IllegalStateException("process " + p.pid() + " survived kill -9");
+    }
+
     JsonNode get(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());

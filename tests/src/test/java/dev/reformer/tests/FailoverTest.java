@@ -1,0 +1,153 @@
+package dev.reformer.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reformer.cli.Main;
+import dev.reformer.local.LocalKafka;
+import dev.reformer.model.train.Example;
+import dev.reformer.task.TaskModel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * A TaskManager dies mid-stream and nothing is lost or doubled: a Kafka broker process, a Flink JobManager and two
+ * TaskManagers (one slot each, the job at parallelism 2 across both), each its own JVM from the project's jars; the job
+ * goes over REST; 10,000 messages stream in; after 4,000 one TaskManager is killed with kill -9 and a replacement
+ * started. A read_committed reader must see every message's result exactly once, each the model's answer. Every process
+ * is stopped at the end, also when the test fails (FlinkCluster and LocalKafka close them).
+ */
+class FailoverTest {
+    private static final Path SPAM_MODEL = Path.of("..", "models", "spam").toAbsolutePath().normalize();
+    private static final Path JOB_JAR = Path.of("..", "pipeline", "target", "reformer-pipeline-0.1.0-SNAPSHOT.jar").toAbsolutePath().normalize();
+    private static final int MESSAGES = 10_000, KILL_AFTER = 4_000, PER_SECOND = 400;
+
+    @TempDir
+    Path work;
+
+    private static String text(int i) {
+        return i % 2 == 0 ? "Hi Sam, the meeting moved to Thursday at " + (i % 12 + 1) + " pm; the notes are attached. Message " + i
+                : "WINNER!!! You have been selected for a FREE prize #" + i + ". Click http://win.example now to claim $" + (i % 90 + 10) + "00 cash!!!";
+    }
+
+    @Test
+    void killingATaskManagerMidStreamLosesAndDoublesNothing() throws Exception {
+        assertTrue(Files.isRegularFile(JOB_JAR), "the pipeline jar is built before this module's tests: " + JOB_JAR);
+        try (LocalKafka kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS)) {
+            Properties client = new Properties();
+            client.put("bootstrap.servers", kafka.bootstrapServers());
+            try (Admin admin = Admin.create(client)) {
+                admin.createTopics(List.of(new NewTopic("text-in", 2, (short) 1), new NewTopic("results", 2, (short) 1),
+                        new NewTopic("dead-letters", 1, (short) 1), new NewTopic("models-control", 1, (short) 1))).all().get();
+            }
+            try (FlinkCluster flink = new FlinkCluster(work, 1)) {
+                flink.addTaskManager();
+                Process doomed = flink.addTaskManager();
+                assertEquals(0, Main.run("run", "--cluster", "127.0.0.1:" + flink.restPort, "--job-jar", JOB_JAR.toString(),
+                        "--text-model", SPAM_MODEL.toString(), "--bootstrap-servers", kafka.bootstrapServers(),
+                        "--parallelism", "2", "--checkpoint-interval-ms", "1000"));
+                String jobId = flink.get("/jobs").path("jobs").get(0).path("id").asText();
+                awaitAllTasksRunning(flink, jobId);
+
+                try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client, new ByteArraySerializer(), new ByteArraySerializer())) {
+                    long start = System.nanoTime();
+                    for (int i = 0; i < MESSAGES; i++) {
+                        if (i == KILL_AFTER) {
+                            producer.flush();
+                            flink.killHard(doomed);
+                            flink.addTaskManager();   // the replacement, while messages keep coming
+                        }
+                        long due = start + (long) (i * 1e9 / PER_SECOND);
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+                        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("text-in", ("inbox-" + i % 16).getBytes(StandardCharsets.UTF_8),
+                                text(i).getBytes(StandardCharsets.UTF_8));
+                        r.headers().add("seq", String.valueOf(i).getBytes(StandardCharsets.UTF_8));
+                        producer.send(r);
+                    }
+                }
+
+                List<JsonNode> all = readCommitted(client, MESSAGES, Duration.ofSeconds(300));
+                TreeMap<Long, Integer> timesSeen = new TreeMap<>();
+                for (JsonNode r : all) timesSeen.merge(r.get("seq").asLong(), 1, Integer::sum);
+                List<Long> doubled = timesSeen.entrySet().stream().filter(e -> e.getValue() > 1).map(java.util.Map.Entry::getKey).limit(20).toList();
+                assertTrue(doubled.isEmpty(), "results seen twice, e.g. seq " + doubled);
+                List<Long> missing = new ArrayList<>();
+                for (long i = 0; i < MESSAGES && missing.size() < 20; i++) if (!timesSeen.containsKey(i)) missing.add(i);
+                assertTrue(missing.isEmpty(), "messages without a result (" + (MESSAGES - timesSeen.size()) + "), e.g. seq " + missing);
+                assertEquals(MESSAGES, all.size());
+
+                // the restart happened: the job's exception history holds the lost TaskManager
+                JsonNode exceptions = flink.get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries");
+                assertTrue(exceptions.size() > 0, "the job restarted after the kill: " + exceptions);
+                assertEquals("RUNNING", flink.get("/jobs/" + jobId).path("state").asText());
+
+                // and the answers are the model's: a sample from before and after the kill, against the model run offline
+                TaskModel model = TaskModel.load(SPAM_MODEL, DataType.FLOAT);
+                for (JsonNode r : all) {
+                    int seq = r.get("seq").asInt();
+                    if (seq % 500 != 0) continue;
+                    assertEquals("inbox-" + seq % 16, r.get("stream").asText());
+                    double[] offline = model.classify(List.of(Example.tokens(model.encodeText(text(seq)), 0)))[0];
+                    int best = 0;
+                    for (int k = 1; k < offline.length; k++) if (offline[k] > offline[best]) best = k;
+                    assertEquals(model.labels().get(best), r.get("label").asText(), "message " + seq);
+                }
+                flink.cancelAll();
+            }
+        }
+    }
+
+    private static void awaitAllTasksRunning(FlinkCluster flink, String jobId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            JsonNode vertices = flink.get("/jobs/" + jobId).path("vertices");
+            boolean running = vertices.size() > 0;
+            for (JsonNode v : vertices) running &= v.path("status").asText().equals("RUNNING");
+            if (running) return;
+            if (System.nanoTime() > deadline) throw new IllegalStateException("the job's tasks did not all start: " + vertices);
+            Thread.sleep(500);
+        }
+    }
+
+    /** Reads the results topic with read_committed until n results came or the time is up, then 5 s more (a double would show). */
+    private static List<JsonNode> readCommitted(Properties client, int n, Duration timeout) throws Exception {
+        Properties p = new Properties();
+        p.putAll(client);
+        p.put("group.id", "failover-test-" + System.nanoTime());
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        List<JsonNode> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of("results"));
+            long end = System.nanoTime() + timeout.toNanos();
+            while (out.size() < n && System.nanoTime() < end) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
+            }
+            long settle = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < settle) for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
+        }
+        return out;
+    }
+}
