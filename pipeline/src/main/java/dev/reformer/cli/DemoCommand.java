@@ -65,7 +65,7 @@ final class DemoCommand implements Callable<Integer> {
     Path modelsDir;
 
     @Option(names = "--web-ui-port", defaultValue = "8081",
-            description = "Port of Flink's web UI on 127.0.0.1; a free one is taken when it is in use (default: ${DEFAULT-VALUE}).")
+            description = "Port of Flink's web UI on 127.0.0.1; a free one is taken when it is in use, or when 0 (default: ${DEFAULT-VALUE}).")
     int webUiPort;
 
     @Option(names = "--summary", paramLabel = "FILE", description = "Also write the summary as JSON.")
@@ -178,7 +178,7 @@ final class DemoCommand implements Callable<Integer> {
                             replayer.text(t.stream(), t.text(), r, length * i / samples.text().size());
                         }
                         boolean done = replayer.play(speed, () -> stop.get() || System.nanoTime() > deadline);
-                        if (r == 0) playedOnce.set(true);
+                        if (r == 0 && done) playedOnce.set(true);
                         if (!done || durationSeconds == 0) break;
                         TimeUnit.MILLISECONDS.sleep((long) (1000 / speed));   // a pause between rounds
                     }
@@ -189,7 +189,7 @@ final class DemoCommand implements Callable<Integer> {
             player.setDaemon(true);
             player.start();
             long lastDraw = 0, playedAt = 0;
-            while (!stop.get()) {
+            while (!ctrlC.get()) {
                 board.poll(Duration.ofMillis(200), noUi ? System.out : null);
                 long now = System.nanoTime();
                 if (!noUi && now - lastDraw > 500_000_000L) {
@@ -197,10 +197,13 @@ final class DemoCommand implements Callable<Integer> {
                     board.render(System.out, String.format(Locale.ROOT, "Reformer demo: %.0f s%s · Flink web UI http://127.0.0.1:%d · Kafka %s · Ctrl-C stops",
                             (now - t0) / 1e9, durationSeconds > 0 ? " of " + durationSeconds : "", port, s.bootstrapServers()));
                 }
-                if (durationSeconds > 0 && now > deadline) break;
                 if (playedOnce.get() && playedAt == 0) playedAt = now;
-                if (durationSeconds == 0 && playedOnce.get() && board.complete(JOBS.size(), JOBS.size())) break;
-                if (durationSeconds == 0 && playedAt != 0 && now - playedAt > ANSWER_WAIT.toNanos()) {
+                // the summary scores each sample's first playing: when the time is up, its answers are awaited (a busy
+                // machine answers late); a duration shorter than one playing has nothing more to wait for
+                boolean timeUp = durationSeconds > 0 ? now > deadline : playedOnce.get();
+                if (!timeUp) continue;
+                if (!playedOnce.get() || board.complete(JOBS.size(), JOBS.size())) break;
+                if (now - Math.max(playedAt, durationSeconds > 0 ? deadline : 0) > ANSWER_WAIT.toNanos()) {
                     say("some answers did not come within " + ANSWER_WAIT.toSeconds() + " s after the last sample; the summary says which");
                     break;
                 }
@@ -248,10 +251,10 @@ final class DemoCommand implements Callable<Integer> {
         return true;
     }
 
-    /** port when it is free on 127.0.0.1, else one the system picks. */
+    /** port when it is free on 127.0.0.1, else (or for 0) one the system picks. */
     private static int freeOr(int port) throws IOException {
         try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return port;
+            return s.getLocalPort();   // port, or for 0 the one the system picked
         } catch (IOException inUse) {
             try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 System.err.println("port " + port + " is in use; Flink's web UI takes " + s.getLocalPort());

@@ -10,7 +10,12 @@ import dev.reformer.cli.Main;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +56,43 @@ class DemoTest {
         String[] kafka = s.get("kafka").asText().split(":");
         assertFalse(listening(kafka[0], Integer.parseInt(kafka[1])), "Kafka still listens on " + s.get("kafka"));
         assertFalse(listening("127.0.0.1", s.get("web_ui_port").asInt()), "Flink's web UI still listens on " + s.get("web_ui_port"));
+    }
+
+    @Test
+    void ctrlCStopsEverythingAndLeavesNoProcessOrPort() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process demo = new ProcessBuilder(javaBin, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                "dev.reformer.cli.Main", "demo", "--no-ui", "--web-ui-port", "0", "--samples", ROOT.resolve("samples").toString(),
+                "--models", ROOT.resolve("models").toString())
+                .redirectErrorStream(true).redirectOutput(work.resolve("demo.out").toFile()).start();
+        try {
+            // wait for the first answers: Kafka, Flink, both jobs and the replay are all up
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            String out = "";
+            while (!out.contains("(audio,") && System.nanoTime() < deadline && demo.isAlive()) {
+                Thread.sleep(500);
+                out = Files.readString(work.resolve("demo.out"));
+            }
+            assertTrue(out.contains("(audio,"), "the demo answered nothing within 3 minutes:\n" + out);
+            Matcher kafka = Pattern.compile("Kafka at ([0-9.]+):(\\d+)").matcher(out);
+            Matcher web = Pattern.compile("web UI http://127.0.0.1:(\\d+)").matcher(out);
+            assertTrue(kafka.find() && web.find(), out);
+            List<ProcessHandle> children = demo.descendants().toList();
+            assertFalse(children.isEmpty(), "the broker runs as the demo's child process");
+
+            new ProcessBuilder("kill", "-INT", Long.toString(demo.pid())).start().waitFor();   // Ctrl-C
+            assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "the demo did not stop within 60 s of Ctrl-C");
+            assertEquals(130, demo.exitValue());
+            for (ProcessHandle child : children) {
+                child.onExit().get(30, TimeUnit.SECONDS);
+                assertFalse(child.isAlive(), "left running: " + child.info().commandLine().orElse(Long.toString(child.pid())));
+            }
+            assertFalse(listening(kafka.group(1), Integer.parseInt(kafka.group(2))), "Kafka still listens");
+            assertFalse(listening("127.0.0.1", Integer.parseInt(web.group(1))), "Flink's web UI still listens");
+        } finally {
+            demo.descendants().forEach(ProcessHandle::destroyForcibly);
+            demo.destroyForcibly();
+        }
     }
 
     private static boolean listening(String host, int port) {
