@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reformer.cli.Main;
 import dev.reformer.local.LocalKafka;
 import dev.reformer.model.train.Example;
@@ -20,11 +19,8 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +70,7 @@ class ClusterSubmitTest {
                     }
                 }
                 Map<Long, JsonNode> bySeq = new HashMap<>();
-                List<JsonNode> all = readCommitted(client, texts.size(), Duration.ofSeconds(120));
+                List<JsonNode> all = CommittedResults.read(client, texts.size(), Duration.ofSeconds(120), Duration.ofSeconds(3));
                 for (JsonNode r : all) bySeq.put(r.get("seq").asLong(), r);
                 assertEquals(texts.size(), all.size(), "one result per message, none twice: " + all);
                 assertEquals(texts.size(), bySeq.size(), "every message has its result");
@@ -94,27 +90,5 @@ class ClusterSubmitTest {
                 flink.cancelAll();
             }
         }
-    }
-
-    /** Reads the results topic with read_committed until n results came or the time is up. */
-    private static List<JsonNode> readCommitted(Properties client, int n, Duration timeout) throws Exception {
-        Properties p = new Properties();
-        p.putAll(client);
-        p.put("group.id", "cluster-test-" + System.nanoTime());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
-        List<JsonNode> out = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of("results"));
-            long end = System.nanoTime() + timeout.toNanos();
-            while (out.size() < n && System.nanoTime() < end) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
-            }
-            // a little longer: a result delivered twice would show up now
-            long settle = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            while (System.nanoTime() < settle) for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
-        }
-        return out;
     }
 }

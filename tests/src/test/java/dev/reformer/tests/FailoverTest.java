@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reformer.cli.Main;
 import dev.reformer.local.LocalKafka;
 import dev.reformer.model.train.Example;
@@ -20,11 +19,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,7 +83,7 @@ class FailoverTest {
                     }
                 }
 
-                List<JsonNode> all = readCommitted(client, MESSAGES, Duration.ofSeconds(300));
+                List<JsonNode> all = CommittedResults.read(client, MESSAGES, Duration.ofSeconds(300), Duration.ofSeconds(5));
                 TreeMap<Long, Integer> timesSeen = new TreeMap<>();
                 for (JsonNode r : all) timesSeen.merge(r.get("seq").asLong(), 1, Integer::sum);
                 List<Long> doubled = timesSeen.entrySet().stream().filter(e -> e.getValue() > 1).map(java.util.Map.Entry::getKey).limit(20).toList();
@@ -128,26 +124,5 @@ class FailoverTest {
             if (System.nanoTime() > deadline) throw new IllegalStateException("the job's tasks did not all start: " + vertices);
             Thread.sleep(500);
         }
-    }
-
-    /** Reads the results topic with read_committed until n results came or the time is up, then 5 s more (a double would show). */
-    private static List<JsonNode> readCommitted(Properties client, int n, Duration timeout) throws Exception {
-        Properties p = new Properties();
-        p.putAll(client);
-        p.put("group.id", "failover-test-" + System.nanoTime());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
-        List<JsonNode> out = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of("results"));
-            long end = System.nanoTime() + timeout.toNanos();
-            while (out.size() < n && System.nanoTime() < end) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
-            }
-            long settle = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (System.nanoTime() < settle) for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
-        }
-        return out;
     }
 }

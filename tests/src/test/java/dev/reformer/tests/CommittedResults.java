@@ -1,0 +1,37 @@
+package dev.reformer.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** The results topic as a user of the job reads it: read_committed, from the beginning, in a group of its own. */
+final class CommittedResults {
+    private CommittedResults() {}
+
+    /** Every committed result until n came or the time is up, then settle longer (a result delivered twice would show then). */
+    static List<JsonNode> read(Properties client, int n, Duration timeout, Duration settle) throws Exception {
+        Properties p = new Properties();
+        p.putAll(client);
+        p.put("group.id", "results-reader-" + System.nanoTime());
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        List<JsonNode> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of("results"));
+            long end = System.nanoTime() + timeout.toNanos();
+            while (out.size() < n && System.nanoTime() < end) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
+            }
+            long settled = System.nanoTime() + settle.toNanos();
+            while (System.nanoTime() < settled) for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
+        }
+        return out;
+    }
+}
