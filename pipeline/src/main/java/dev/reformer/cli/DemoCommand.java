@@ -134,11 +134,7 @@ final class DemoCommand implements Callable<Integer> {
             try (MiniCluster flink = startFlink(port)) {
                 List<JobClient> jobs = new ArrayList<>();
                 for (DemoJob j : JOBS) {
-                    JobSettings s = new JobSettings(base.bootstrapServers(), base.audioTopic(), base.textTopic(), base.resultsTopic(),
-                            base.deadLetterTopic(), base.controlTopic(), "demo-" + j.name(), base.kafkaProperties(),
-                            modelsDir.resolve(j.audioModel()).toString(), modelsDir.resolve(j.textModel()).toString(), base.windowFrames(),
-                            base.hopFrames(), base.batchSize(), base.batchDeadlineMs(), base.idleTimeoutMs(), base.maxReorder(),
-                            base.maxRecordBytes(), 1, base.checkpointIntervalMs(), null, "hashmap", "demo-" + j.name(), base.transactionTimeoutMs());
+                    JobSettings s = base.forJob("demo-" + j.name(), modelsDir.resolve(j.audioModel()).toString(), modelsDir.resolve(j.textModel()).toString());
                     StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment("127.0.0.1", port, ReformerJob.flinkConfiguration(s));
                     ReformerJob.build(env, s);
                     jobs.add(env.executeAsync("demo " + j.name() + ": audio " + j.audioModel() + ", text " + j.textModel()));

@@ -81,6 +81,13 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
                 recordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
     }
 
+    /** Another job on the same topics: its own models, consumer group and transactional ids (both named after it). */
+    public JobSettings forJob(String name, String audio, String text) {
+        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, name,
+                kafkaProperties, audio, text, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
+                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, name, transactionTimeoutMs);
+    }
+
     public JobSettings withParallelism(int p) {
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
                 kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
