@@ -101,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
     Path latencies;
 
     @Option(names = "--kafka", defaultValue = "process", paramLabel = "process|jvm",
-            description = "pipeline: run the Kafka broker as its own process, as in production, or inside the bench's JVM (default: ${DEFAULT-VALUE}).")
+            description = "pipeline: run the Kafka broker as its own process, as in production, or inside the bench's JVM (Kafka's test kit, which listens on every interface, not only 127.0.0.1) (default: ${DEFAULT-VALUE}).")
     String kafka;
 
     @Option(names = "--audio-model", paramLabel = "DIR", description = "pipeline: the audio model to serve, e.g. models/commands (default: an untrained one of the default train size).")

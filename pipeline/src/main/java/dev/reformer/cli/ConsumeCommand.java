@@ -66,18 +66,26 @@ final class ConsumeCommand implements Callable<Integer> {
         long printed = 0, lastSeen = System.nanoTime();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(resultsTopic, deadLetterTopic));
+            // from "now" means from when the partitions are assigned: wait for that before saying so
+            List<ConsumerRecord<byte[], byte[]>> first = new java.util.ArrayList<>();
+            long assignDeadline = System.nanoTime() + 30_000_000_000L;
+            while (consumer.assignment().isEmpty() && System.nanoTime() < assignDeadline) consumer.poll(Duration.ofMillis(100)).forEach(first::add);
+            if (consumer.assignment().isEmpty()) {
+                System.err.println("error: no partitions of " + resultsTopic + " or " + deadLetterTopic + " at " + bootstrapServers
+                        + " within 30 s; check --bootstrap-servers and that the job (or the demo) created the topics");
+                return 1;
+            }
             System.err.println("reading " + resultsTopic + " and " + deadLetterTopic + " at " + bootstrapServers + (fromBeginning ? " from the beginning" : "")
                     + " (Ctrl-C stops)");
             while (max == 0 || printed < max) {
-                var records = consumer.poll(Duration.ofMillis(200));
-                if (records.isEmpty()) {
-                    if (idleSeconds > 0 && System.nanoTime() - lastSeen > idleSeconds * 1e9) break;
-                    continue;
-                }
-                lastSeen = System.nanoTime();
+                List<ConsumerRecord<byte[], byte[]>> records = new java.util.ArrayList<>(first);
+                first.clear();
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                boolean shown = false;
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
                     if (stream != null && !stream.equals(key)) continue;
+                    shown = true;
                     String value = new String(r.value(), StandardCharsets.UTF_8);
                     if (json) {
                         System.out.println(value);
@@ -89,6 +97,8 @@ final class ConsumeCommand implements Callable<Integer> {
                     if (max > 0 && ++printed >= max) break;
                 }
                 System.out.flush();
+                if (shown) lastSeen = System.nanoTime();   // --idle-seconds counts what is shown (--stream)
+                else if (idleSeconds > 0 && System.nanoTime() - lastSeen > idleSeconds * 1e9) break;
             }
         }
         return 0;

@@ -143,20 +143,27 @@ final class DemoCommand implements Callable<Integer> {
                 awaitRunning(flink, jobs);
                 say(String.format(Locale.ROOT, "replaying %d audio streams and %d messages at %sx real time%s ...", samples.audio().size(),
                         samples.text().size(), speed, durationSeconds > 0 ? " for " + durationSeconds + " s" : ", each once"));
-                ObjectNode summary = replay(samples, client, base, port);
+                ObjectNode summary = replay(samples, client, base, port, jobs);
                 summary.put("kafka", kafka.bootstrapServers()).put("web_ui_port", port);
-                if (!ctrlC.get()) for (JobClient job : jobs) job.cancel().get(30, TimeUnit.SECONDS);   // else closing the cluster cancels them
+                String failed = failedJob(jobs);
+                if (!ctrlC.get()) {   // on Ctrl-C closing the cluster cancels them
+                    for (JobClient job : jobs) if (!job.getJobStatus().get(30, TimeUnit.SECONDS).isGloballyTerminalState()) job.cancel().get(30, TimeUnit.SECONDS);
+                }
                 System.out.println();
                 System.out.print(ResultsBoard.describeSummary(summary));
                 System.out.printf(Locale.ROOT, "demo took %.0f s; stopping Flink and Kafka.%n", (System.nanoTime() - started) / 1e9);
                 if (summaryFile != null) Files.writeString(summaryFile, Manifest.pretty(summary));
+                if (failed != null) {
+                    System.err.println("error: " + failed + "; the Flink log above says why");
+                    return 1;
+                }
             }
         }
         return ctrlC.get() ? 130 : 0;
     }
 
     /** Replays the samples (a player thread) and shows what comes back until the time is up or every sample is answered. */
-    private ObjectNode replay(Samples samples, Properties client, JobSettings s, int port) throws Exception {
+    private ObjectNode replay(Samples samples, Properties client, JobSettings s, int port, List<JobClient> jobs) throws Exception {
         List<byte[]> wavs = new ArrayList<>();
         for (Samples.AudioSample a : samples.audio()) wavs.add(Files.readAllBytes(a.wav()));
         AtomicBoolean playedOnce = new AtomicBoolean();
@@ -184,10 +191,18 @@ final class DemoCommand implements Callable<Integer> {
             }, "demo replay");
             player.setDaemon(true);
             player.start();
-            long lastDraw = 0, playedAt = 0;
+            long lastDraw = 0, playedAt = 0, lastCheck = 0;
             while (!ctrlC.get()) {
                 board.poll(Duration.ofMillis(200), noUi ? System.out : null);
                 long now = System.nanoTime();
+                if (now - lastCheck > 1_000_000_000L) {   // a job that failed, or keeps restarting, answers nothing more
+                    lastCheck = now;
+                    String failed = failedJob(jobs);
+                    if (failed != null) {
+                        say(failed);
+                        break;
+                    }
+                }
                 if (!noUi && now - lastDraw > 500_000_000L) {
                     lastDraw = now;
                     board.render(System.out, String.format(Locale.ROOT, "Reformer demo: %.0f s%s · Flink web UI http://127.0.0.1:%d · Kafka %s · Ctrl-C stops",
@@ -209,6 +224,17 @@ final class DemoCommand implements Callable<Integer> {
             board.poll(Duration.ofMillis(500), noUi ? System.out : null);
             return board.summary();
         }
+    }
+
+    /** "job X failed" or "job X is restarting", or null while every job runs. */
+    private static String failedJob(List<JobClient> jobs) throws Exception {
+        for (JobClient job : jobs) {
+            JobStatus status = job.getJobStatus().get(30, TimeUnit.SECONDS);
+            if (status == JobStatus.FAILED || status == JobStatus.FAILING || status == JobStatus.RESTARTING) {
+                return "job " + job.getJobID() + " is " + status.name().toLowerCase(Locale.ROOT);
+            }
+        }
+        return null;
     }
 
     private static MiniCluster startFlink(int port) throws Exception {

@@ -49,7 +49,7 @@ final class ProduceCommand implements Callable<Integer> {
             description = "Audio pace: 1 = real time, 2 = twice as fast, 0 = as fast as possible; files are sent side by side (default: ${DEFAULT-VALUE}).")
     double speed;
 
-    @Option(names = "--messages-per-second", defaultValue = "10", description = "Text pace (default: ${DEFAULT-VALUE}; 0 = as fast as possible).")
+    @Option(names = "--messages-per-second", defaultValue = "10", description = "Text pace, in real time whatever --speed (default: ${DEFAULT-VALUE}; 0 = as fast as possible; --speed 0 sends text at once too).")
     double messagesPerSecond;
 
     @Option(names = "--whole-file", description = "Text: send each file as one message instead of one message per line.")
@@ -62,15 +62,22 @@ final class ProduceCommand implements Callable<Integer> {
         Properties kafka = new Properties();
         kafka.put("bootstrap.servers", bootstrapServers);
         kafka.putAll(kafkaProperty);
-        // text is timed in the audio's clock: a message every 1/rate seconds of audio time, so --speed scales both
+        // audio keeps its own clock divided by --speed; text goes at --messages-per-second whatever --speed, except that
+        // --speed 0 sends everything at once
         double pace = speed == 0 ? Double.POSITIVE_INFINITY : speed;
         double messageGap = messagesPerSecond == 0 ? 0 : (pace == Double.POSITIVE_INFINITY ? 0 : pace / messagesPerSecond);
         try (Replayer replayer = new Replayer(kafka, audioTopic, textTopic)) {
             double audioSeconds = 0;
             int streams = 0, messages = 0;
+            java.util.Set<String> audioStreams = new java.util.HashSet<>();
             for (Path f : files) {
                 String id = stream != null ? stream : f.getFileName().toString().replaceFirst("\\.[^.]*$", "");
                 if (f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wav")) {
+                    // two files as one stream would interleave their chunks under the same seq numbers
+                    if (!audioStreams.add(id)) {
+                        throw new IllegalArgumentException("two WAV files would be stream '" + id + "'; give each its own name"
+                                + (stream != null ? " (leave out --stream, or send them one command at a time)" : ""));
+                    }
                     audioSeconds = Math.max(audioSeconds, replayer.audio(id, Files.readAllBytes(f), 0));
                     streams++;
                 } else if (f.getFileName().toString().endsWith(".jsonl") && !wholeFile) {

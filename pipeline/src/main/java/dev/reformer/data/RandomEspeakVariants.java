@@ -34,10 +34,12 @@ final class RandomEspeakVariants {
     }
 
     /**
-     * (Re)builds dir/espeak-ng-data with count made-up variants, the same files for the same seed, and returns dir (what
-     * espeak-ng's --path takes).
+     * (Re)builds dir/seed-S-N/espeak-ng-data with count made-up variants, the same files for the same seed, and returns
+     * that folder (what espeak-ng's --path takes).
      */
     static Path write(Path dir, int count, long seed) throws IOException {
+        // a folder per seed and count: two runs sharing a cache must not rebuild each other's variants mid-run
+        dir = dir.resolve("seed-" + seed + "-" + count);
         Path system = systemDataFolder(), data = dir.resolve("espeak-ng-data");
         deleteTree(data);
         Path variants = data.resolve("voices").resolve("!v");

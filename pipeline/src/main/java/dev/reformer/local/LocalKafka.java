@@ -15,10 +15,12 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /**
- * A one-node KRaft Kafka broker on 127.0.0.1 for the bench, the demo and tests: either inside this JVM (Kafka's
- * test kit, up in about 4 s) or as its own process started from the kafka_2.13 jars on this JVM's classpath, as a
- * production broker runs (its own heap, collector and JIT compiler; Kafka's own start script's JVM flags). Topics
- * and transactions need no more than one replica. {@link #close} stops and deletes it.
+ * A one-node KRaft Kafka broker for the bench, the demo and tests: as its own process started from the kafka_2.13 jars
+ * on this JVM's classpath, listening on 127.0.0.1 only, as a production broker runs (its own heap, collector and JIT
+ * compiler; Kafka's own start script's JVM flags); or inside this JVM (Kafka's test kit, up in about 4 s), which
+ * listens on every interface (the kit binds its sockets to the wildcard address, with no setting to change it), so
+ * only the bench offers it (`--kafka jvm`). Topics and transactions need no more than one replica. {@link #close}
+ * stops and deletes it.
  */
 public final class LocalKafka implements AutoCloseable {
     /** Where the broker runs. */
@@ -43,6 +45,7 @@ public final class LocalKafka implements AutoCloseable {
         return placement == Placement.IN_THIS_JVM ? inThisJvm() : ownProcess(Files.createTempDirectory("reformer-kafka-"));
     }
 
+    /** Kafka's test kit in this JVM: note that it listens on every interface, not only 127.0.0.1. */
     public static LocalKafka inThisJvm() throws Exception {
         KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
                 .setNumBrokerNodes(1).setNumControllerNodes(1).build())

@@ -194,6 +194,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
                 end.put("stream", w.streamId).put("input", "audio").put("kind", "end").put("final", true).put("windows", w.index)
                         .put("ending", w.ending);
                 end.put("source_timestamp", w.sourceTimestamp);
+                end.putObject("model").put("name", audio.ref().name()).put("version", audio.ref().version());
                 results.add(end);
                 continue;
             }

@@ -65,7 +65,7 @@ class ReformerJobTest {
         assertEquals(0, Main.run("train", "--train", TrainCommandTest.manifest(data, "t.jsonl", 1, 48).toString(),
                 "--validation", TrainCommandTest.manifest(data, "v.jsonl", 2, 16).toString(), "--out", textModel.toString(),
                 "--epochs", "2", "--max-length", "128"));
-        kafka = LocalKafka.inThisJvm();
+        kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS);   // on 127.0.0.1 (the in-JVM test kit binds every interface)
     }
 
     @AfterAll
