@@ -109,7 +109,7 @@ final class RunCommand implements Callable<Integer> {
     String cluster;
 
     @Option(names = "--job-jar", paramLabel = "FILE",
-            description = "With --cluster: the job jar (mvn -Pjob-jar package builds pipeline/target/reformer-job.jar; ND4J stays on the cluster).")
+            description = "With --cluster: the job jar (mvn package builds pipeline/target/reformer-job.jar; ND4J stays on the cluster).")
     Path jobJar;
 
     @Option(names = "--web-ui-port", defaultValue = "8081", description = "Local run: port of the Flink web UI on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
@@ -131,7 +131,7 @@ final class RunCommand implements Callable<Integer> {
         }
         if (cluster != null) {
             if (jobJar == null || !Files.isRegularFile(jobJar)) {
-                System.err.println("error: --cluster needs --job-jar FILE (build it with: mvn -Pjob-jar -DskipTests package)");
+                System.err.println("error: --cluster needs --job-jar FILE (build it with: mvn -B -DskipTests package; it is pipeline/target/reformer-job.jar)");
                 return 2;
             }
             String[] hostPort = cluster.split(":");

@@ -41,6 +41,21 @@ class ClusterSubmitTest {
     @Test
     void aJobSubmittedOverRestClassifiesEveryMessageOnceAsOffline() throws Exception {
         assertTrue(Files.isRegularFile(JOB_JAR), "the pipeline jar is built before this module's tests: " + JOB_JAR);
+        classifiesEveryMessageOnce(JOB_JAR, System.getProperty("java.class.path"));
+    }
+
+    /**
+     * The deployment of docs/DEPLOYMENT.md: the shaded reformer-job.jar on a cluster whose classpath is Flink's own jars
+     * plus target/flink-lib (ND4J, parent-first), as docker-compose.yml and deploy/Dockerfile lay it out.
+     */
+    @Test
+    void theShadedJobJarRunsOnAClusterWithNd4jInItsLib() throws Exception {
+        Path shaded = JOB_JAR.resolveSibling("reformer-job.jar"), flinkLib = JOB_JAR.resolveSibling("flink-lib");
+        assertTrue(Files.isRegularFile(shaded) && Files.isDirectory(flinkLib), "the pipeline module's package phase writes " + shaded + " and " + flinkLib);
+        classifiesEveryMessageOnce(shaded, FlinkCluster.distributionClasspath(flinkLib));
+    }
+
+    private void classifiesEveryMessageOnce(Path jobJar, String clusterClasspath) throws Exception {
         try (LocalKafka kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS)) {   // as in production: its own JVM
             Properties client = new Properties();
             client.put("bootstrap.servers", kafka.bootstrapServers());
@@ -48,9 +63,9 @@ class ClusterSubmitTest {
                 admin.createTopics(List.of(new NewTopic("text-in", 2, (short) 1), new NewTopic("results", 2, (short) 1),
                         new NewTopic("dead-letters", 1, (short) 1), new NewTopic("models-control", 1, (short) 1))).all().get();
             }
-            try (FlinkCluster flink = new FlinkCluster(work, 2)) {
+            try (FlinkCluster flink = new FlinkCluster(work, 2, clusterClasspath)) {
                 flink.addTaskManager();
-                assertEquals(0, Main.run("run", "--cluster", "127.0.0.1:" + flink.restPort, "--job-jar", JOB_JAR.toString(),
+                assertEquals(0, Main.run("run", "--cluster", "127.0.0.1:" + flink.restPort, "--job-jar", jobJar.toString(),
                         "--text-model", SPAM_MODEL.toString(), "--bootstrap-servers", kafka.bootstrapServers(),
                         "--parallelism", "2", "--checkpoint-interval-ms", "1000", "--batch-deadline-ms", "20"));
                 JsonNode jobs = flink.get("/jobs").path("jobs");

@@ -43,9 +43,17 @@ final class FlinkCluster implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private int taskManagers;
 
-    /** Starts the JobManager and waits for its REST endpoint. */
+    private final String classpath;
+
+    /** Starts the JobManager on this JVM's classpath and waits for its REST endpoint. */
     FlinkCluster(Path work, int slotsPerTaskManager) throws Exception {
+        this(work, slotsPerTaskManager, System.getProperty("java.class.path"));
+    }
+
+    /** Starts the JobManager on the given classpath (every process of the cluster takes it) and waits for its REST endpoint. */
+    FlinkCluster(Path work, int slotsPerTaskManager, String classpath) throws Exception {
         this.work = work;
+        this.classpath = classpath;
         this.configDir = Files.createDirectories(work.resolve("conf"));
         this.restPort = freePort();
         Files.writeString(configDir.resolve("config.yaml"), String.join("\n",
@@ -116,7 +124,6 @@ final class FlinkCluster implements AutoCloseable {
 
     private Process start(String name, String resourceQuery, String mainClass, String... args) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classpath = System.getProperty("java.class.path");
         // the JVM memory flags and -D settings Flink's own scripts would pass
         Process query = new ProcessBuilder(java, "-cp", classpath, "org.apache.flink.runtime.util.bash.BashJavaUtils", resourceQuery,
                 "--configDir", configDir.toString()).redirectErrorStream(true).start();
@@ -135,6 +142,28 @@ final class FlinkCluster implements AutoCloseable {
         Process p = builder.start();
         processes.add(p);
         return p;
+    }
+
+    /**
+     * What a Flink distribution's lib/ holds, as docs/DEPLOYMENT.md lays the cluster out: Flink and its own
+     * dependencies from this JVM's classpath (not the project, not Kafka or the connector, not ND4J), plus ND4J and
+     * what it needs from pipeline/target/flink-lib. The job must then bring everything else in its shaded jar.
+     */
+    static String distributionClasspath(Path flinkLib) throws IOException {
+        List<String> entries = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            String e = entry.replace('\\', '/');
+            boolean notInFlinkLib = e.contains("/dev/reformer/") || e.contains("/reformer-") || e.endsWith("classes")
+                    || e.contains("/org/nd4j/") || e.contains("/org/bytedeco/") || e.contains("/org/apache/kafka/")
+                    || e.contains("/flink-connector-kafka/") || e.contains("/flink-connector-base/") || e.contains("/info/picocli/")
+                    || e.contains("/com/fasterxml/jackson/") || e.contains("/com/alphacephei/") || e.contains("/net/sf/")
+                    || e.contains("/org/junit/") || e.contains("/org/opentest4j/");
+            if (!notInFlinkLib) entries.add(entry);
+        }
+        try (var jars = Files.list(flinkLib)) {
+            jars.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(p -> entries.add(p.toString()));
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     private static int freePort() throws IOException {
