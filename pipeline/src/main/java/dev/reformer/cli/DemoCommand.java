@@ -117,6 +117,13 @@ final class DemoCommand implements Callable<Integer> {
 
     private int run(Samples samples) throws Exception {
         long started = System.nanoTime();
+        // the demo ends by cancelling its jobs, which aborts the checkpoint in flight: Flink logs that as a warning with
+        // a stack trace, and its RPC threads warn that they are shut down; at the end of a demo both read like a crash.
+        // slf4j-simple reads a logger's level when the logger is made, and these are made when the jobs start
+        for (String expectedAtShutdown : List.of("org.apache.flink.runtime.checkpoint.CheckpointFailureManager",
+                "org.apache.flink.runtime.rpc.RpcEndpoint$MainThreadExecutor")) {
+            System.setProperty("org.slf4j.simpleLogger.log." + expectedAtShutdown, "error");
+        }
         say("starting Kafka (a KRaft broker process, one node, on 127.0.0.1) ...");
         try (LocalKafka kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS).closedByCaller()) {
             Properties client = new Properties();

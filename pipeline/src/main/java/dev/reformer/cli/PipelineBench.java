@@ -3,6 +3,7 @@ package dev.reformer.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reformer.audio.FeatureConfig;
+import dev.reformer.eval.Scores;
 import dev.reformer.local.LocalKafka;
 import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
@@ -137,7 +138,7 @@ final class PipelineBench {
                         System.err.println("  each message's latency: " + csv);
                     }
                     table.append(String.format(Locale.ROOT, "| %s | %.0fx | %.0f | %.0f | %.0f |%n", label, audioFactor, textRate,
-                            percentile(latency, 0.5), percentile(latency, 0.99)));
+                            Scores.percentile(latency, 0.5), Scores.percentile(latency, 0.99)));
                 } finally {
                     job.cancel().get();
                 }
@@ -271,11 +272,6 @@ final class PipelineBench {
         TaskModel.create(config, TaskModel.Task.CLASSIFICATION, labels, TaskModel.SymbolUnit.CHARACTER, input, model, 1).save(dir);
     }
 
-    static double percentile(double[] sorted, double q) {
-        if (sorted.length == 0) return Double.NaN;
-        return sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))];
-    }
-
     /** Results read as they commit; the time each awaited count was reached. */
     static final class Results implements AutoCloseable {
         private final KafkaConsumer<byte[], byte[]> consumer;
@@ -322,7 +318,7 @@ final class PipelineBench {
             StringBuilder out = new StringBuilder();
             for (var e : bySecond.entrySet()) {
                 double[] sorted = e.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                out.append(String.format(Locale.ROOT, "%s%.0f/%.0f", out.length() == 0 ? "" : ", ", percentile(sorted, 0.5), sorted[sorted.length - 1]));
+                out.append(String.format(Locale.ROOT, "%s%.0f/%.0f", out.length() == 0 ? "" : ", ", Scores.percentile(sorted, 0.5), sorted[sorted.length - 1]));
             }
             return out.toString();
         }

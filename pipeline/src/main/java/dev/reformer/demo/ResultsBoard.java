@@ -42,7 +42,6 @@ public final class ResultsBoard implements AutoCloseable {
     private final List<JsonNode> scored = new ArrayList<>();
     /** (stream, model) pairs whose first playing has ended. */
     private final Set<String> ended = new HashSet<>();
-    private final List<Long> audioLatency = new ArrayList<>(), textLatency = new ArrayList<>();
     private final List<String> deadLetters = new ArrayList<>();
     private int results;
 
@@ -89,10 +88,7 @@ public final class ResultsBoard implements AutoCloseable {
         StreamLine line = lines.computeIfAbsent(stream, s -> new StreamLine());
         boolean audio = r.path("input").asText().equals("audio");
         long latency = r.path("latency_ms").asLong(-1);
-        if (latency >= 0 && !kind.equals("end")) {
-            line.latencyMs = latency;
-            (audio ? audioLatency : textLatency).add(latency);
-        }
+        if (latency >= 0 && !kind.equals("end")) line.latencyMs = latency;
         switch (kind) {
             case "label" -> {
                 String label = r.path("label").asText();
@@ -163,73 +159,84 @@ public final class ResultsBoard implements AutoCloseable {
     /** The samples' expected answers against the job's, as JSON (also what the summary prints). */
     public ObjectNode summary() {
         ObjectNode s = JSON.createObjectNode();
-        // commands: the most confident non-silence label of the windows that hold the middle of the word
-        int words = 0, wordsRight = 0;
-        List<String> refs = new ArrayList<>(), hyps = new ArrayList<>();
         var misses = s.putArray("misses");
+        int words = 0, wordsRight = 0, exact = 0;
+        List<String> refs = new ArrayList<>(), hyps = new ArrayList<>();
         for (Samples.AudioSample a : samples.audio()) {
             List<JsonNode> mine = scored.stream().filter(r -> r.path("stream").asText().equals(a.stream())).toList();
+            boolean labelled = mine.stream().anyMatch(r -> r.path("kind").asText().equals("label"));
+            boolean transcribed = mine.stream().anyMatch(r -> r.path("kind").asText().equals("final"));
             for (Samples.Segment seg : a.segments()) {
-                if (seg.kind().equals("command") || seg.kind().equals("unknown")) {
-                    double mid = (seg.start() + seg.end()) / 2;
-                    String heard = "silence";
-                    double best = -1;
-                    boolean anyWindow = false;
-                    for (JsonNode r : mine) {
-                        if (!r.path("kind").asText().equals("label")) continue;
-                        JsonNode w = r.path("window");
-                        if (w.path("start_s").asDouble() > mid || w.path("end_s").asDouble() < mid) continue;
-                        anyWindow = true;
-                        String label = r.path("label").asText();
-                        if (!label.equals("silence") && r.path("confidence").asDouble() > best) {
-                            best = r.path("confidence").asDouble();
-                            heard = label;
-                        }
-                    }
-                    if (!anyWindow) continue;   // no label model for audio
+                boolean word = seg.kind().equals("command") || seg.kind().equals("unknown");
+                if (word && labelled) {
+                    String heard = heardLabel(mine, seg);
                     words++;
                     if (heard.equals(seg.label())) wordsRight++;
                     else misses.add(String.format(Locale.ROOT, "%s %.1f s: said \"%s\" (%s), heard %s", a.stream(), seg.start(), seg.text(), seg.label(), heard));
-                } else if (seg.kind().equals("digits")) {
-                    // the utterance's final transcript comes with the window where the detector heard its speech end:
-                    // near the segment's end (a quiet last syllable can end it a little early)
-                    String heard = null;
-                    double nearest = Double.MAX_VALUE;
-                    for (JsonNode r : mine) {
-                        if (!r.path("kind").asText().equals("final")) continue;
-                        double end = r.path("window").path("end_s").asDouble();
-                        if (end >= seg.end() - 0.5 && end <= seg.end() + 1.0 && Math.abs(end - seg.end()) < nearest) {
-                            nearest = Math.abs(end - seg.end());
-                            heard = r.path("text").asText();
-                        }
-                    }
-                    if (mine.stream().noneMatch(r -> r.path("kind").asText().equals("final"))) continue;   // no transcriber
+                } else if (seg.kind().equals("digits") && transcribed) {
+                    String heard = heardTranscript(mine, seg);
                     refs.add(seg.text());
-                    hyps.add(heard == null ? "" : heard);
-                    if (!seg.text().equals(heard)) {
-                        misses.add(String.format(Locale.ROOT, "%s %.1f s: said \"%s\", transcribed \"%s\"", a.stream(), seg.start(), seg.text(), heard == null ? "" : heard));
-                    }
+                    hyps.add(heard);
+                    if (Scores.words(seg.text()).equals(Scores.words(heard))) exact++;
+                    else misses.add(String.format(Locale.ROOT, "%s %.1f s: said \"%s\", transcribed \"%s\"", a.stream(), seg.start(), seg.text(), heard));
                 }
             }
         }
         s.putObject("commands").put("words", words).put("right", wordsRight);
         Scores.ErrorRate wer = Scores.wordErrorRate(refs, hyps);
-        int exact = 0;
-        for (int i = 0; i < refs.size(); i++) if (refs.get(i).equals(hyps.get(i))) exact++;
         s.putObject("digits").put("strings", refs.size()).put("exact", exact).put("word_errors", wer.errors()).put("words", wer.referenceUnits());
-        int texts = 0, textsRight = 0;
+        int textsRight = 0;
         for (Samples.TextSample t : samples.text()) {
             String heard = scored.stream().filter(r -> r.path("stream").asText().equals(t.stream()) && r.path("model").path("name").asText().equals(t.model()))
                     .map(r -> r.path("label").asText()).findFirst().orElse("(no answer)");
-            texts++;
             if (heard.equals(t.expected())) textsRight++;
             else misses.add(t.stream() + ": " + t.model() + " expected " + t.expected() + ", answered " + heard);
         }
-        s.putObject("text").put("messages", texts).put("right", textsRight);
-        s.putObject("latency_ms").put("audio_p50", percentile(audioLatency, 0.5)).put("audio_p99", percentile(audioLatency, 0.99))
-                .put("text_p50", percentile(textLatency, 0.5)).put("text_p99", percentile(textLatency, 0.99));
+        s.putObject("text").put("messages", samples.text().size()).put("right", textsRight);
+        s.putObject("latency_ms").put("audio_p50", latency("audio", 0.5)).put("audio_p99", latency("audio", 0.99))
+                .put("text_p50", latency("text", 0.5)).put("text_p99", latency("text", 0.99));
         s.put("results", results).put("dead_letters", deadLetters.size());
         return s;
+    }
+
+    /** A spoken word's label: the most confident non-silence label of the windows that hold the middle of the word. */
+    private static String heardLabel(List<JsonNode> results, Samples.Segment seg) {
+        double mid = (seg.start() + seg.end()) / 2, best = -1;
+        String heard = "silence";
+        for (JsonNode r : results) {
+            JsonNode w = r.path("window");
+            if (!r.path("kind").asText().equals("label") || w.path("start_s").asDouble() > mid || w.path("end_s").asDouble() < mid) continue;
+            if (!r.path("label").asText().equals("silence") && r.path("confidence").asDouble() > best) {
+                best = r.path("confidence").asDouble();
+                heard = r.path("label").asText();
+            }
+        }
+        return heard;
+    }
+
+    /**
+     * A digit string's transcript: the final one whose window ends nearest the segment's end (it comes with the window
+     * where the detector heard the speech end; a quiet last syllable can end it a little early); "" when none does.
+     */
+    private static String heardTranscript(List<JsonNode> results, Samples.Segment seg) {
+        String heard = "";
+        double nearest = Double.MAX_VALUE;
+        for (JsonNode r : results) {
+            double end = r.path("window").path("end_s").asDouble();
+            if (!r.path("kind").asText().equals("final") || end < seg.end() - 0.5 || end > seg.end() + 1.0) continue;
+            if (Math.abs(end - seg.end()) < nearest) {
+                nearest = Math.abs(end - seg.end());
+                heard = r.path("text").asText();
+            }
+        }
+        return heard;
+    }
+
+    /** A latency percentile (ms) of the first playing's results of one input kind; -1 without any. */
+    private long latency(String input, double q) {
+        double[] sorted = scored.stream().filter(r -> r.path("input").asText().equals(input) && !r.path("kind").asText().equals("end"))
+                .mapToDouble(r -> r.path("latency_ms").asDouble(-1)).filter(ms -> ms >= 0).sorted().toArray();
+        return sorted.length == 0 ? -1 : (long) Scores.percentile(sorted, q);
     }
 
     /** The summary as lines for people. */
@@ -253,13 +260,6 @@ public final class ResultsBoard implements AutoCloseable {
             s.get("misses").forEach(m -> b.append("    ").append(m.asText()).append('\n'));
         }
         return b.toString();
-    }
-
-    private static long percentile(List<Long> values, double q) {
-        if (values.isEmpty()) return -1;
-        List<Long> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        return sorted.get((int) Math.min(sorted.size() - 1, Math.floor(q * sorted.size())));
     }
 
     @Override

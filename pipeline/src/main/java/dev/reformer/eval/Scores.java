@@ -120,6 +120,12 @@ public final class Scores {
     }
 
     /** Share of hypotheses equal to their reference after normalising white space and case. */
+    /** The value below which a share q of sorted values lie (the nearest rank at or above q); NaN without values. */
+    public static double percentile(double[] sorted, double q) {
+        if (sorted.length == 0) return Double.NaN;
+        return sorted[Math.min(sorted.length - 1, (int) Math.floor(q * sorted.length))];
+    }
+
     public static double exactMatch(List<String> references, List<String> hypotheses) {
         int same = 0;
         for (int i = 0; i < references.size(); i++) if (words(references.get(i)).equals(words(hypotheses.get(i)))) same++;
