@@ -30,7 +30,7 @@ public final class ResultsBoard implements AutoCloseable {
     /** What one stream shows now. */
     private static final class StreamLine {
         String heard = "", transcript = "", partial = "";
-        final Map<String, String> answers = new LinkedHashMap<>();   // text: model -> "label 0.97"
+        final Map<String, String> answers = new java.util.TreeMap<>();   // text: model -> "label 0.97", in a steady order
         long latencyMs;
     }
 
