@@ -84,6 +84,11 @@ public final class PcmDecoder {
         if (pending.length < need) pending = new byte[need];
     }
 
+    /** Whether this decoder reads a WAV header (rather than raw samples of a declared format). */
+    public boolean isWav() {
+        return wav;
+    }
+
     public boolean formatKnown() {
         return sampleRate > 0;
     }

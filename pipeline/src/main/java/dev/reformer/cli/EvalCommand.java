@@ -1,5 +1,7 @@
 package dev.reformer.cli;
 
+import dev.reformer.audio.AudioException;
+import dev.reformer.audio.AudioFiles;
 import dev.reformer.data.Manifest;
 import dev.reformer.eval.CommandLabels;
 import dev.reformer.eval.Outcome;
@@ -10,9 +12,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import javax.sound.sampled.AudioFileFormat;
-import javax.sound.sampled.AudioSystem;
-import javax.sound.sampled.UnsupportedAudioFileException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +89,7 @@ final class EvalCommand implements Callable<Integer> {
         if (!Files.isDirectory(modelDir)) throw new IllegalArgumentException("--model " + modelDir + " is not a directory; give one that ./reformer train wrote");
         TaskModel model = TaskModel.load(modelDir, DataType.FLOAT);
         List<Manifest.Row> rows = Manifest.read(manifest);
-        Manifest.Kind kind = Manifest.kindOf(rows, manifest);
+        Manifest.Kind kind = kindFor(model);
         checkFits(model, kind, rows);
         Path folder = manifest.toAbsolutePath().getParent();
         Path train = trainManifest != null ? trainManifest : folder.resolve("train.jsonl");
@@ -110,7 +109,7 @@ final class EvalCommand implements Callable<Integer> {
         if (baselines) outcomes.addAll(baselines(model, rows, kind, audioSeconds, train, validation));
         List<String> commandLine = new ArrayList<>(List.of("reformer"));   // the parse result's arguments start with "eval"
         commandLine.addAll(spec.commandLine().getParseResult().originalArgs());
-        EvalReport report = new EvalReport(modelDir, manifest, kind, audioSeconds, outcomes, commandLine);
+        EvalReport report = new EvalReport(modelDir, manifest, kind, audioSeconds, outcomes, commandLine, rows, truth);
         report.write(outDir);
         if (results != null) report.insertInto(results);
         if (card) ModelCard.update(modelDir, model, report.section(), outDir);
@@ -143,10 +142,12 @@ final class EvalCommand implements Callable<Integer> {
 
     /** The manifest must be the kind the model does, with labels it knows; else an error that says which. */
     static void checkFits(TaskModel model, Manifest.Kind kind, List<Manifest.Row> rows) {
-        Manifest.Kind expected = !model.input().audio() ? Manifest.Kind.TEXT_LABEL
-                : model.task() == TaskModel.Task.CLASSIFICATION ? Manifest.Kind.AUDIO_LABEL : Manifest.Kind.AUDIO_TRANSCRIPT;
-        if (kind != expected) throw new IllegalArgumentException(rows.get(0).file() + " holds " + kind.description
-                + ", but the model was trained on " + expected.description + "; give a manifest of " + expected.description);
+        try {
+            Manifest.requireKind(rows, kind);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + ": the model was trained on " + kind.description
+                    + "; give a manifest of " + kind.description);
+        }
         if (model.task() == TaskModel.Task.CLASSIFICATION) {
             Set<String> unknown = new TreeSet<>();
             for (Manifest.Row r : rows) if (!model.labels().contains(r.label())) unknown.add(r.label());
@@ -155,15 +156,20 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    /** Seconds of audio of every row, from the WAV headers. */
+    /** What the model reads: text, audio with labels, or audio with transcripts. */
+    static Manifest.Kind kindFor(TaskModel model) {
+        return !model.input().audio() ? Manifest.Kind.TEXT_LABEL
+                : model.task() == TaskModel.Task.CLASSIFICATION ? Manifest.Kind.AUDIO_LABEL : Manifest.Kind.AUDIO_TRANSCRIPT;
+    }
+
+    /** Seconds of audio of every row, from the WAV or FLAC headers. */
     static double audioSeconds(List<Manifest.Row> rows) throws IOException {
         double total = 0;
         for (Manifest.Row r : rows) {
             try {
-                AudioFileFormat format = AudioSystem.getAudioFileFormat(r.audio().toFile());
-                total += format.getFrameLength() / (double) format.getFormat().getFrameRate();
-            } catch (UnsupportedAudioFileException e) {
-                throw new IllegalArgumentException(r.where() + r.audio() + " is not a WAV file: " + e.getMessage());
+                total += AudioFiles.seconds(r.audio());
+            } catch (AudioException e) {
+                throw new IllegalArgumentException(r.where() + r.audio() + ": " + e.getMessage());
             }
         }
         return total;

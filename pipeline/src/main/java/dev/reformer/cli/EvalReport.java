@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reformer.data.Manifest;
+import dev.reformer.eval.Breakdown;
 import dev.reformer.eval.Outcome;
 import dev.reformer.eval.ResultsSection;
 
@@ -25,8 +26,13 @@ final class EvalReport {
     private final double audioSeconds;
     private final List<Outcome> outcomes;
     private final List<String> commandLine;
+    private final Breakdown bySource, bySpeaker;
 
-    EvalReport(Path model, Path manifest, Manifest.Kind kind, double audioSeconds, List<Outcome> outcomes, List<String> commandLine) {
+    EvalReport(Path model, Path manifest, Manifest.Kind kind, double audioSeconds, List<Outcome> outcomes, List<String> commandLine,
+               List<Manifest.Row> rows, List<String> truth) {
+        this.bySource = Breakdown.of("source", rows.stream().map(r -> r.source() != null ? r.source() : "-").toList(), truth, outcomes, 1);
+        this.bySpeaker = Breakdown.of("speaker", rows.stream().map(r -> r.voice() != null ? r.voice() : "-").toList(), truth, outcomes,
+                Breakdown.MIN_ROWS_SHOWN);
         this.model = model;
         this.manifest = manifest;
         this.kind = kind;
@@ -67,6 +73,8 @@ final class EvalReport {
             o.details().forEach(s::putPOJO);
             s.putPOJO("outputs", o.outputs());
         }
+        root.putPOJO("by_source", bySource.asJson());
+        root.putPOJO("by_speaker", bySpeaker.asJson());
         Files.writeString(dir.resolve("eval.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
         Files.writeString(dir.resolve("results.md"), section());
         if (ours.confusion() != null) {
@@ -88,7 +96,8 @@ final class EvalReport {
         String note = String.format(Locale.ROOT, "%d rows (%s%s), %s; %d cores. Timed after one warm-up batch; `./reformer eval` wrote this.",
                 outcomes.get(0).outputs().size(), kind.description, kind.audio ? String.format(Locale.ROOT, ", %.1f s of audio", audioSeconds) : "",
                 OffsetDateTime.now(ZoneOffset.UTC).toLocalDate(), Runtime.getRuntime().availableProcessors());
-        return ResultsSection.markdown(model.toString(), manifest.toString(), note, speedUnit(), rows);
+        String breakdowns = bySource.groups() > 1 || bySpeaker.groups() > 1 ? bySource.markdown() + bySpeaker.markdown() : "";
+        return ResultsSection.markdown(model.toString(), manifest.toString(), note, speedUnit(), rows, breakdowns);
     }
 
     /** The printed table: one line per system. */

@@ -1,6 +1,7 @@
 package dev.reformer.cli;
 
 import dev.reformer.audio.AudioException;
+import dev.reformer.audio.AudioFiles;
 import dev.reformer.audio.FeatureConfig;
 import dev.reformer.audio.PcmDecoder;
 import dev.reformer.audio.StreamingFeatureExtractor;
@@ -25,13 +26,13 @@ import picocli.CommandLine.Parameters;
                 + " decode, resample to 16 kHz, 25 ms windows every 10 ms, 80 log-mel bands (or MFCCs).",
                 "Prints the source format, the shape and statistics of the frames, and the speech segments found by"
                         + " voice activity; --out writes the frames."},
-        footer = {"", "Accepted input: WAV (PCM 8/16/24/32-bit, float 32-bit, WAVE_FORMAT_EXTENSIBLE, any channel count),"
+        footer = {"", "Accepted input: WAV (PCM 8/16/24/32-bit, float 32-bit, WAVE_FORMAT_EXTENSIBLE, any channel count), FLAC (8/16/24-bit),"
                 + " or raw s16le / f32le with --encoding, --rate and --channels.",
                 "", "Examples:", "  ./reformer features audio-frontend/src/test/resources/speech/goforward-16k.wav",
                 "  ./reformer features talk.raw --encoding s16le --rate 8000 --channels 1 --out talk.npy"})
 final class FeaturesCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "IN", description = "Audio file (WAV, or raw PCM with --encoding).")
+    @Parameters(paramLabel = "IN", description = "Audio file (WAV or FLAC, or raw PCM with --encoding).")
     Path input;
 
     @Option(names = "--out", paramLabel = "FILE",
@@ -56,7 +57,7 @@ final class FeaturesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (!Files.isReadable(input)) {
-            System.err.println("error: cannot read " + input + "; give the path of a WAV or raw PCM file");
+            System.err.println("error: cannot read " + input + "; give the path of a WAV, FLAC or raw PCM file");
             return 2;
         }
         if (out != null && !(out.toString().endsWith(".npy") || out.toString().endsWith(".csv"))) {
@@ -68,7 +69,9 @@ final class FeaturesCommand implements Callable<Integer> {
         PcmDecoder decoder;
         try {
             decoder = PcmDecoder.of(PcmDecoder.Encoding.parse(encoding), rate, channels);
-            result = StreamingFeatureExtractor.extractAll(config, decoder, Files.readAllBytes(input));
+            byte[] bytes = Files.readAllBytes(input);
+            if (decoder.isWav() && AudioFiles.isFlac(bytes)) bytes = AudioFiles.flacToWav(bytes);
+            result = StreamingFeatureExtractor.extractAll(config, decoder, bytes);
         } catch (AudioException e) {
             System.err.println("error: " + input + ": " + e.getMessage() + " [" + e.kind() + "]");
             return 1;

@@ -1,5 +1,6 @@
 package dev.reformer.cli;
 
+import dev.reformer.audio.AudioFiles;
 import dev.reformer.demo.Replayer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "produce", mixinStandardHelpOptions = true,
-        description = {"Sends your own files to the job's input topics, as docs/PROTOCOL.md says: a .wav file as one audio stream",
+        description = {"Sends your own files to the job's input topics, as docs/PROTOCOL.md says: a .wav or .flac file as one audio stream",
                 "(100 ms chunks numbered by seq, eos on the last) at real-time pace, a .jsonl file as one message per line's \"text\"",
                 "(stream id: its \"stream\"), any other file as text, one message per line (or the whole file with --whole-file).",
                 "The stream id is the file's name without its extension unless --stream or the line says otherwise."},
@@ -27,7 +28,7 @@ import picocli.CommandLine.Parameters;
 final class ProduceCommand implements Callable<Integer> {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    @Parameters(paramLabel = "FILE", arity = "1..*", description = "WAV files (audio streams) and text files (messages).")
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "WAV or FLAC files (audio streams; FLAC is sent as the WAV it decodes to) and text files (messages).")
     List<Path> files;
 
     @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
@@ -55,6 +56,15 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--whole-file", description = "Text: send each file as one message instead of one message per line.")
     boolean wholeFile;
 
+    /** A WAV as it is, a FLAC as the WAV it decodes to; a file that does not decode is named with the reason. */
+    private static byte[] audioBytes(Path file) throws java.io.IOException {
+        try {
+            return AudioFiles.readAsWav(file);
+        } catch (dev.reformer.audio.AudioException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (speed < 0 || messagesPerSecond < 0) throw new IllegalArgumentException("--speed and --messages-per-second must not be negative");
@@ -72,13 +82,13 @@ final class ProduceCommand implements Callable<Integer> {
             java.util.Set<String> audioStreams = new java.util.HashSet<>();
             for (Path f : files) {
                 String id = stream != null ? stream : f.getFileName().toString().replaceFirst("\\.[^.]*$", "");
-                if (f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wav")) {
+                if (AudioFiles.isAudioFileName(f.getFileName().toString())) {
                     // two files as one stream would interleave their chunks under the same seq numbers
                     if (!audioStreams.add(id)) {
-                        throw new IllegalArgumentException("two WAV files would be stream '" + id + "'; give each its own name"
+                        throw new IllegalArgumentException("two audio files would be stream '" + id + "'; give each its own name"
                                 + (stream != null ? " (leave out --stream, or send them one command at a time)" : ""));
                     }
-                    audioSeconds = Math.max(audioSeconds, replayer.audio(id, Files.readAllBytes(f), 0));
+                    audioSeconds = Math.max(audioSeconds, replayer.audio(id, audioBytes(f), 0));
                     streams++;
                 } else if (f.getFileName().toString().endsWith(".jsonl") && !wholeFile) {
                     // a manifest: each line's "text", as its "stream" (else the file's name)

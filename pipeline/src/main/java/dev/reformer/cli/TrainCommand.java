@@ -48,19 +48,37 @@ import java.util.concurrent.Callable;
                         + " ./reformer run serves), metrics.json, loss.png, accuracy.png, and checkpoint/ from which the same"
                         + " command resumes exactly where it stopped."},
         footer = {"", "Examples:", "  ./reformer train --train data/spam/train.jsonl --validation data/spam/val.jsonl --out models/spam --epochs 10",
-                "  ./reformer train --train data/digits/train.jsonl --validation data/digits/val.jsonl --out models/digits --frame-stack 3"})
+                "  ./reformer train --train data/digits/train.jsonl --validation data/digits/val.jsonl --out models/digits --frame-stack 3",
+                "  ./reformer train --init models/commands --train data/commands/train.jsonl,data/real-commands/train.jsonl \\",
+                "      --validation data/real-commands/val.jsonl --out /tmp/commands-real --epochs 10   # fine-tune on real speakers"})
 final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--train", required = true, paramLabel = "FILE", description = "Training manifest (JSONL).")
-    Path trainManifest;
+    @Option(names = "--train", required = true, paramLabel = "FILE", split = ",",
+            description = "Training manifest (JSONL); several (repeat the option, or comma-separated) are read as one, e.g. synthetic and real speech.")
+    List<Path> trainManifests;
 
-    @Option(names = "--validation", required = true, paramLabel = "FILE", description = "Validation manifest (JSONL).")
-    Path validationManifest;
+    @Option(names = "--validation", required = true, paramLabel = "FILE", split = ",",
+            description = "Validation manifest (JSONL); several are read as one, as for --train.")
+    List<Path> validationManifests;
+
+    /** The first manifest, for messages: every row's own messages name its file and line. */
+    private Path trainManifest, validationManifest;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the model, metrics, plots and checkpoint go.")
     Path out;
+
+    @Option(names = "--task", defaultValue = "auto", paramLabel = "auto|classification|transcription",
+            description = {"What to learn from audio rows (default: ${DEFAULT-VALUE}: classification when every row has a \"label\",",
+                    "else transcription of \"text\"). Rows may carry both; e.g. --task transcription on isolated digits labelled 0-9."})
+    String taskName;
+
+    @Option(names = "--init", paramLabel = "DIR",
+            description = {"Start from a model that ./reformer train wrote (its weights, config, labels or symbols and input settings,",
+                    "feature statistics included) instead of a fresh one: fine-tuning, e.g. a model trained on synthetic voices",
+                    "on real recordings. --config, --max-length, --frame-stack, --symbols and --bytes-per-position are the model's then."})
+    Path init;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "A config.json (ReformerConfig fields); for text vocab_size must be at least 258. Default: a small model.")
@@ -110,6 +128,10 @@ final class TrainCommand implements Callable<Integer> {
             + " (vocal tract length perturbation); against overfitting to the training voices and speech engines.")
     boolean voiceAugment;
 
+    @Option(names = "--centre", description = {"Audio: subtract each band's mean over the clip (in serving: over the window) before",
+            "standardising: per-utterance mean normalisation, which takes out a microphone's or room's colouring. Stored in the model."})
+    boolean centred;
+
     @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay on matrices (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
@@ -133,19 +155,19 @@ final class TrainCommand implements Callable<Integer> {
         if (bytesPerPosition < 1 || bytesPerPosition > 64) throw new IllegalArgumentException("--bytes-per-position " + bytesPerPosition + " must be 1..64");
         if (ngramBuckets < 0 || ngramBuckets > 1 << 20) throw new IllegalArgumentException("--ngram-buckets " + ngramBuckets + " must be 0..1048576");
         if (frameStack < 1 || frameStack > 16) throw new IllegalArgumentException("--frame-stack " + frameStack + " must be 1..16");
-        List<Manifest.Row> trainRows = Manifest.read(trainManifest), validationRows = Manifest.read(validationManifest);
-        Manifest.Kind kind = Manifest.kindOf(trainRows, trainManifest);
-        if (Manifest.kindOf(validationRows, validationManifest) != kind) {
-            throw new IllegalArgumentException(validationManifest + " holds " + Manifest.kindOf(validationRows, validationManifest).description
-                    + " but " + trainManifest + " holds " + kind.description + "; both must be the same kind");
-        }
+        trainManifest = trainManifests.get(0);
+        validationManifest = validationManifests.get(0);
+        List<Manifest.Row> trainRows = readAll(trainManifests), validationRows = readAll(validationManifests);
+        TaskModel base = init != null ? TaskModel.load(init, DataType.FLOAT) : null;
+        Manifest.Kind kind = manifestKind(trainRows, base);
+        Manifest.requireKind(validationRows, kind);
         TaskModel.Task task = kind == Manifest.Kind.AUDIO_TRANSCRIPT ? TaskModel.Task.TRANSCRIPTION : TaskModel.Task.CLASSIFICATION;
-        TaskModel.SymbolUnit unit = switch (symbolUnit) {
+        TaskModel.SymbolUnit unit = base != null ? base.symbolUnit() : switch (symbolUnit) {
             case "characters" -> TaskModel.SymbolUnit.CHARACTER;
             case "words" -> TaskModel.SymbolUnit.WORD;
             default -> throw new IllegalArgumentException("--symbols " + symbolUnit + ": use characters or words");
         };
-        List<String> labels = task == TaskModel.Task.CLASSIFICATION
+        List<String> labels = base != null ? base.labels() : task == TaskModel.Task.CLASSIFICATION
                 ? new ArrayList<>(new TreeSet<>(trainRows.stream().map(Manifest.Row::label).toList()))
                 : symbols(trainRows, unit);
         if (task == TaskModel.Task.CLASSIFICATION && labels.size() < 2) {
@@ -153,25 +175,31 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         Map<Manifest.Row, float[][]> frames = new HashMap<>();
-        TaskModel.Input input = TaskModel.Input.bytes(maxLength, bytesPerPosition, ngramBuckets);
-        if (kind.audio) {
+        TaskModel.Input input = base != null ? base.input() : TaskModel.Input.bytes(maxLength, bytesPerPosition, ngramBuckets);
+        if (base != null && kind.audio) {
+            frames.putAll(AudioInput.frames(trainRows, input.features(), "training"));
+            frames.putAll(AudioInput.frames(validationRows, input.features(), "validation"));
+        } else if (kind.audio) {
             if (ngramBuckets > 0) throw new IllegalArgumentException("--ngram-buckets is for text; " + trainManifest + " holds " + kind.description);
             FeatureConfig features = FeatureConfig.logMel();
             frames.putAll(AudioInput.frames(trainRows, features, "training"));
             frames.putAll(AudioInput.frames(validationRows, features, "validation"));
             float[][] stats = meanAndStd(trainRows.stream().map(frames::get).toList(), features.dimension());
-            input = new TaskModel.Input(true, maxLength, features, frameStack, stats[0], stats[1]);
+            input = new TaskModel.Input(true, maxLength, features, frameStack, centred ? new float[stats[0].length] : stats[0],
+                    centred ? centredStd(trainRows.stream().map(frames::get).toList(), features.dimension()) : stats[1], 0, centred);
         }
-        ReformerConfig config = configFile != null ? ReformerConfig.read(configFile) : defaultConfig(maxLength, !input.audio() && !input.byteGroups());
+        ReformerConfig config = base != null ? base.config()
+                : configFile != null ? ReformerConfig.read(configFile) : defaultConfig(maxLength, !input.audio() && !input.byteGroups());
         if (!input.audio() && !input.byteGroups() && config.vocabSize() < TaskModel.BYTE_VOCABULARY) throw new IllegalArgumentException("config field vocab_size is "
                 + config.vocabSize() + "; byte input needs at least 258 (256 bytes + padding + 1 reserved)");
         if ((long) ngramBuckets * config.hiddenSize() > 1 << 24) throw new IllegalArgumentException("--ngram-buckets " + ngramBuckets
                 + " x hidden_size " + config.hiddenSize() + " is more than 16,777,216 weights (64 MB); use fewer buckets");
-        if (config.maxPositionEmbeddings() < maxLength) throw new IllegalArgumentException("config field max_position_embeddings is "
-                + config.maxPositionEmbeddings() + ", less than --max-length " + maxLength);
+        if (config.maxPositionEmbeddings() < input.maxLength()) throw new IllegalArgumentException("config field max_position_embeddings is "
+                + config.maxPositionEmbeddings() + ", less than --max-length " + input.maxLength());
         Rotations.Sequence rotations = new Rotations.Sequence(seed);
         ReformerModel model = new ReformerModel(config, Params.init(config, seed, DataType.FLOAT), rotations).dropoutSeed(seed);
         TaskModel taskModel = TaskModel.create(config, task, labels, unit, input, model, seed);
+        if (base != null) startFrom(base, taskModel);
 
         List<Example> train = examples(trainRows, frames, taskModel, trainManifest);
         List<Example> validation = examples(validationRows, frames, taskModel, validationManifest);
@@ -212,6 +240,44 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static List<Manifest.Row> readAll(List<Path> manifests) throws IOException {
+        List<Manifest.Row> rows = new ArrayList<>();
+        for (Path m : manifests) rows.addAll(Manifest.read(m));
+        return rows;
+    }
+
+    /** Classification or transcription, from --task, the --init model, or (auto) what every row carries. */
+    private Manifest.Kind manifestKind(List<Manifest.Row> rows, TaskModel base) {
+        Manifest.Kind found = Manifest.kindOf(rows, trainManifest);
+        if (!found.audio) return found;
+        String wanted = base != null ? base.task().name().toLowerCase(java.util.Locale.ROOT) : taskName;
+        Manifest.Kind kind = switch (wanted) {
+            case "auto" -> found;
+            case "classification" -> Manifest.Kind.AUDIO_LABEL;
+            case "transcription" -> Manifest.Kind.AUDIO_TRANSCRIPT;
+            default -> throw new IllegalArgumentException("--task " + wanted + ": use auto, classification or transcription");
+        };
+        if (base != null && !taskName.equals("auto") && !taskName.equals(wanted)) {
+            throw new IllegalArgumentException("--task " + taskName + ", but --init " + init + " is a " + wanted + " model; leave --task out");
+        }
+        Manifest.requireKind(rows, kind);
+        return kind;
+    }
+
+    /** Copies a trained model's weights into the fresh one (same config, labels and input, so the same tensors). */
+    private void startFrom(TaskModel base, TaskModel fresh) {
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> from = base.trainable().params();
+        fresh.trainable().params().forEach((name, tensor) -> {
+            org.nd4j.linalg.api.ndarray.INDArray source = from.get(name);
+            if (source == null || !java.util.Arrays.equals(source.shape(), tensor.shape())) {
+                throw new IllegalArgumentException("--init " + init + ": tensor " + name + " is " + (source == null ? "missing"
+                        : java.util.Arrays.toString(source.shape()) + ", the model needs " + java.util.Arrays.toString(tensor.shape())));
+            }
+            tensor.assign(source);
+        });
+        System.err.printf("starting from %s (%d tensors)%n", init, from.size());
+    }
+
     /**
      * A small default: d_model 64, 2 heads x 32, local and LSH layers alternating, chunk 64, dropout 0.05. byteIds:
      * its input is byte ids through word embeddings (else input vectors, which leave them unused: vocabulary 2).
@@ -233,6 +299,18 @@ final class TrainCommand implements Callable<Integer> {
         symbols.add("");
         symbols.addAll(units);
         return symbols;
+    }
+
+    /** Per-band standard deviation of the training frames around each clip's own band means (what --centre divides by). */
+    static float[] centredStd(List<float[][]> clips, int bands) {
+        List<float[][]> centredClips = new ArrayList<>();
+        for (float[][] frames : clips) {
+            float[] mean = meanAndStd(List.<float[][]>of(frames), bands)[0];
+            float[][] c = new float[frames.length][bands];
+            for (int f = 0; f < frames.length; f++) for (int b = 0; b < bands; b++) c[f][b] = frames[f][b] - mean[b];
+            centredClips.add(c);
+        }
+        return meanAndStd(centredClips, bands)[1];
     }
 
     /** Per-band mean and standard deviation over every frame of the training set. */

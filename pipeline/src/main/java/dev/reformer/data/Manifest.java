@@ -40,8 +40,11 @@ public final class Manifest {
         }
     }
 
-    /** One line: text and/or label, or an audio file (resolved against the manifest's folder). */
-    public record Row(Path file, int line, String text, String label, Path audio, String engine, String voice) {
+    /**
+     * One line: text and/or label, or an audio file (resolved against the manifest's folder). source: the corpus or
+     * engine it came from ("speech-commands", "fsdd-joined"; the engine when the line does not say), for breakdowns.
+     */
+    public record Row(Path file, int line, String text, String label, Path audio, String engine, String voice, String source) {
         /** "file:line: ", the start of every message about this row. */
         public String where() {
             return file + ":" + line + ": ";
@@ -82,19 +85,20 @@ public final class Manifest {
         boolean hasLabel = node.has("label") && !node.get("label").isNull();
         if (hasLabel && node.get("label").isContainerNode()) throw new IllegalArgumentException(where + "\"label\" must be a string or a number");
         if (node.has("text") && !node.get("text").isTextual()) throw new IllegalArgumentException(where + "\"text\" must be a string");
-        for (String field : new String[] {"engine", "voice"}) {
+        for (String field : new String[] {"engine", "voice", "source"}) {
             if (node.has(field) && !node.get(field).isTextual()) throw new IllegalArgumentException(where + "\"" + field + "\" must be a string");
         }
         String text = node.has("text") ? node.get("text").asText() : null;
         String label = hasLabel ? node.get("label").asText() : null;
         String engine = node.has("engine") ? node.get("engine").asText() : null;
         String voice = node.has("voice") ? node.get("voice").asText() : null;
+        String source = node.has("source") ? node.get("source").asText() : engine;
         if (audioNode == null) {
             if (text == null || label == null) {
                 throw new IllegalArgumentException(where + "text needs both \"text\" and \"label\" (missing "
                         + (text == null ? "\"text\"" : "\"label\"") + "); " + ACCEPTED);
             }
-            return new Row(file, lineNumber, text, label, null, engine, voice);
+            return new Row(file, lineNumber, text, label, null, engine, voice, source);
         }
         if (text == null && label == null) {
             throw new IllegalArgumentException(where + "audio needs a \"label\" (classification) or a \"text\" (transcription); " + ACCEPTED);
@@ -103,17 +107,38 @@ public final class Manifest {
         if (!Files.isRegularFile(audio)) {
             throw new IllegalArgumentException(where + "audio file " + audio + " does not exist (paths are relative to the manifest's folder)");
         }
-        return new Row(file, lineNumber, text, label, audio, engine, voice);
+        return new Row(file, lineNumber, text, label, audio, engine, voice, source);
     }
 
-    /** The one kind every row shares, or an error naming the first row that differs. */
+    /**
+     * What every row can serve: text, or audio with labels when every row has a label, else audio with transcripts when
+     * every row has a text. A row may carry both (a recording of "seven" labelled "7"); each task reads the field it
+     * needs. An error names the first row that fits neither, or a text row among audio rows.
+     */
     public static Kind kindOf(List<Row> rows, Path file) {
-        Kind kind = rows.get(0).kind();
+        Row first = rows.get(0);
         for (Row r : rows) {
-            if (r.kind() != kind) throw new IllegalArgumentException(r.where() + "is " + r.kind().description
-                    + ", but line " + rows.get(0).line() + " is " + kind.description + "; a manifest holds one kind");
+            if ((r.audio() == null) != (first.audio() == null)) throw new IllegalArgumentException(r.where() + "is "
+                    + (r.audio() == null ? "text" : "audio") + ", but line " + first.line() + " is " + (first.audio() == null ? "text" : "audio")
+                    + "; a manifest holds one kind");
         }
-        return kind;
+        if (first.audio() == null) return Kind.TEXT_LABEL;
+        Row unlabelled = rows.stream().filter(r -> r.label() == null).findFirst().orElse(null);
+        if (unlabelled == null) return Kind.AUDIO_LABEL;
+        requireKind(rows, Kind.AUDIO_TRANSCRIPT);
+        return Kind.AUDIO_TRANSCRIPT;
+    }
+
+    /** Checks that every row has the field a kind reads ("label" or "text"); the error names the first row without it. */
+    public static void requireKind(List<Row> rows, Kind kind) {
+        for (Row r : rows) {
+            String missing = kind == Kind.TEXT_LABEL ? (r.audio() != null ? "names an audio file" : null)
+                    : r.audio() == null ? "has no \"audio\""
+                    : kind == Kind.AUDIO_LABEL ? (r.label() == null ? "has no \"label\"" : null)
+                    : (r.text() == null ? "has no \"text\"" : null);
+            if (missing != null) throw new IllegalArgumentException(r.where() + missing + ", and every row of " + kind.description
+                    + " needs one; a manifest holds one kind");
+        }
     }
 
     /** A new, empty line with the fields in the order every manifest uses: audio, text, label, engine, voice. */

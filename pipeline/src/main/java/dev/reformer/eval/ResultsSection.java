@@ -23,11 +23,17 @@ public final class ResultsSection {
 
     /** The section, markers included, ending with a newline. */
     public static String markdown(String model, String manifest, String note, String speedHeading, List<Row> rows) {
+        return markdown(model, manifest, note, speedHeading, rows, "");
+    }
+
+    /** The same with more markdown (e.g. breakdowns by speaker) after the table. */
+    public static String markdown(String model, String manifest, String note, String speedHeading, List<Row> rows, String after) {
         StringBuilder md = new StringBuilder(markerOf(model, manifest)).append('\n');
         md.append("### ").append(model).append(" on ").append(manifest).append("\n\n");
         if (!note.isBlank()) md.append(note.strip()).append("\n\n");
         md.append("| system | metric | ").append(speedHeading).append(" |\n| --- | --- | --- |\n");
         for (Row r : rows) md.append("| ").append(cell(r.system())).append(" | ").append(cell(r.metric())).append(" | ").append(cell(r.speed())).append(" |\n");
+        if (!after.isBlank()) md.append('\n').append(after.strip()).append('\n');
         md.append("<!-- end reformer eval -->\n");
         return md.toString();
     }

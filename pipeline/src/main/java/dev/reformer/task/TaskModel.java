@@ -78,10 +78,17 @@ public final class TaskModel {
      * @param std       per feature band, divided by before stacking (audio only)
      * @param ngramBuckets text: buckets of the hashed character n-grams, words and word pairs added to each position
      *                  ({@code model.train.HashedNgrams}); 0 for none, and for audio
+     * @param centred   audio: each band's mean over the clip or window is subtracted first (per-utterance mean
+     *                  normalisation: a microphone's or room's colouring is a constant per band in log-mel, and goes)
      */
-    public record Input(boolean audio, int maxLength, FeatureConfig features, int stack, float[] mean, float[] std, int ngramBuckets) {
+    public record Input(boolean audio, int maxLength, FeatureConfig features, int stack, float[] mean, float[] std, int ngramBuckets,
+                        boolean centred) {
         public Input(boolean audio, int maxLength, FeatureConfig features, int stack, float[] mean, float[] std) {
-            this(audio, maxLength, features, stack, mean, std, 0);
+            this(audio, maxLength, features, stack, mean, std, 0, false);
+        }
+
+        public Input(boolean audio, int maxLength, FeatureConfig features, int stack, float[] mean, float[] std, int ngramBuckets) {
+            this(audio, maxLength, features, stack, mean, std, ngramBuckets, false);
         }
 
         public static Input bytes(int maxLength) {
@@ -177,15 +184,27 @@ public final class TaskModel {
     public float[][] audioPositions(float[][] frames, int from, int to) {
         int bands = input.features().dimension(), stack = input.stack();
         int positions = Math.min(input.maxLength(), (to - from) / stack);
+        for (int f = from; f < from + positions * stack; f++) {
+            if (frames[f].length != bands) throw new IllegalArgumentException("frame has " + frames[f].length + " values, the model's front-end gives " + bands);
+        }
+        float[] centre = input.centred() ? bandMeans(frames, from, from + positions * stack, bands) : input.mean();
         float[][] out = new float[positions][bands * stack];
         for (int p = 0; p < positions; p++) {
             for (int s = 0; s < stack; s++) {
                 float[] frame = frames[from + p * stack + s];
-                if (frame.length != bands) throw new IllegalArgumentException("frame has " + frame.length + " values, the model's front-end gives " + bands);
-                for (int b = 0; b < bands; b++) out[p][s * bands + b] = (frame[b] - input.mean()[b]) / input.std()[b];
+                for (int b = 0; b < bands; b++) out[p][s * bands + b] = (frame[b] - centre[b]) / input.std()[b];
             }
         }
         return out;
+    }
+
+    /** Each band's mean over frames [from, to): the clip's own centre, for a centred input. */
+    private static float[] bandMeans(float[][] frames, int from, int to, int bands) {
+        double[] sum = new double[bands];
+        for (int f = from; f < to; f++) for (int b = 0; b < bands; b++) sum[b] += frames[f][b];
+        float[] mean = new float[bands];
+        for (int b = 0; b < bands; b++) mean[b] = to > from ? (float) (sum[b] / (to - from)) : 0;
+        return mean;
     }
 
     /** Symbols of a transcription back to text. */
@@ -284,6 +303,7 @@ public final class TaskModel {
             in.put("features", f.kind().name().toLowerCase()).put("mel_bands", f.melBands())
                     .put("mfcc_coefficients", f.mfccCoefficients()).put("low_hz", f.lowHz()).put("high_hz", f.highHz())
                     .put("log_floor", f.logFloor()).put("frame_stack", input.stack());
+            if (input.centred()) in.put("centred", true);
             ArrayNode mean = in.putArray("feature_mean"), std = in.putArray("feature_std");
             for (float v : input.mean()) mean.add(v);
             for (float v : input.std()) std.add(v);
@@ -324,7 +344,8 @@ public final class TaskModel {
                 if (mean.length != features.dimension() || std.length != features.dimension()) {
                     throw new IllegalArgumentException("feature_mean and feature_std need " + features.dimension() + " values each");
                 }
-                input = new Input(true, in.path("max_length").asInt(), features, in.path("frame_stack").asInt(1), mean, std);
+                input = new Input(true, in.path("max_length").asInt(), features, in.path("frame_stack").asInt(1), mean, std, 0,
+                        in.path("centred").asBoolean(false));
             } else {
                 input = Input.bytes(in.path("max_length").asInt(), in.path("bytes_per_position").asInt(1), in.path("ngram_buckets").asInt(0));
                 if (input.stack() < 1) throw new IllegalArgumentException("bytes_per_position must be at least 1, not " + input.stack());

@@ -32,6 +32,29 @@ class FeaturesCommandTest {
     }
 
     @Test
+    void aFlacFileGivesTheFramesOfTheWavItWasMadeFrom(@TempDir Path dir) throws Exception {
+        Path wav = dir.resolve("in.wav"), flac = dir.resolve("in.flac");
+        Random random = new Random(2);
+        float[] x = new float[16000];
+        for (int n = 0; n < x.length; n++) x[n] = (float) (0.2 * Math.sin(2 * Math.PI * 440 * n / 16000.0) + 0.01 * random.nextGaussian());
+        TrainCommandTest.wav(wav, x, 16000);
+        Process sox = new ProcessBuilder("sox", wav.toString(), flac.toString()).redirectErrorStream(true).start();
+        assertEquals(0, sox.waitFor(), new String(sox.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        String[] fromWav = run("features", wav.toString(), "--out", dir.resolve("wav.npy").toString());
+        String[] fromFlac = run("features", flac.toString(), "--out", dir.resolve("flac.npy").toString());
+        assertEquals("0", fromFlac[0], fromFlac[2]);
+        assertEquals(fromWav[1].replace("in.wav", "in.flac").replace("wav.npy", "flac.npy"), fromFlac[1]);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(dir.resolve("wav.npy")), Files.readAllBytes(dir.resolve("flac.npy")));
+
+        byte[] cut = Files.readAllBytes(flac);
+        Path truncated = dir.resolve("cut.flac");
+        Files.write(truncated, java.util.Arrays.copyOf(cut, cut.length / 2));
+        String[] refused = run("features", truncated.toString());
+        assertEquals("1", refused[0]);
+        assertTrue(refused[2].contains("FLAC"), refused[2]);
+    }
+
+    @Test
     void printsShapeStatisticsAndSpeechAndWritesNpy(@TempDir Path dir) throws Exception {
         Random random = new Random(1);
         float[] x = new float[2 * 22050];

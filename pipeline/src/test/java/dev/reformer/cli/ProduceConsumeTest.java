@@ -142,6 +142,27 @@ class ProduceConsumeTest {
     }
 
     @Test
+    void aFlacFileIsSentAsTheWavItDecodesTo() throws Exception {
+        float[] tone = new float[16000 / 2];
+        for (int i = 0; i < tone.length; i++) tone[i] = (float) (0.3 * Math.sin(2 * Math.PI * 300 * i / 16000.0));
+        Path wavFile = dir.resolve("for-flac.wav"), flacFile = dir.resolve("hall-mic.flac");
+        Files.write(wavFile, Audio.wav(tone));
+        Process sox = new ProcessBuilder("sox", wavFile.toString(), flacFile.toString()).redirectErrorStream(true).start();
+        assertEquals(0, sox.waitFor(), new String(sox.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(0, Main.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--speed", "0", "--audio-topic", "audio-flac", flacFile.toString()));
+        List<ConsumerRecord<byte[], byte[]>> audio = read("audio-flac", 6);
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        for (ConsumerRecord<byte[], byte[]> r : audio) joined.write(r.value());
+        assertEquals("hall-mic", new String(audio.get(0).key(), StandardCharsets.UTF_8));
+        assertArrayEquals(Audio.wav(tone), joined.toByteArray(), "the stream is the WAV the FLAC holds");
+
+        byte[] flac = Files.readAllBytes(flacFile);
+        Files.write(flacFile, java.util.Arrays.copyOf(flac, flac.length / 2));
+        assertEquals(2, Main.run("produce", "--bootstrap-servers", kafka.bootstrapServers(), "--speed", "0", flacFile.toString()),
+                "a truncated FLAC is refused with its reason");
+    }
+
+    @Test
     void consumePrintsCommittedResultsAndDeadLettersOnly() throws Exception {
         Properties p = props();
         p.put("transactional.id", "test-results");

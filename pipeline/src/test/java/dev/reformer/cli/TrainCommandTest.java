@@ -117,6 +117,32 @@ public class TrainCommandTest {
         }
     }
 
+    @Test
+    void fineTuningStartsFromTheGivenModelsWeightsAndSettings(@TempDir Path dir) throws Exception {
+        Path train = audioManifest(dir, "train.jsonl", 1, 48, false), validation = audioManifest(dir, "val.jsonl", 2, 16, false);
+        Path base = dir.resolve("base"), tuned = dir.resolve("tuned");
+        assertEquals(0, Main.run("train", "--train", train.toString(), "--validation", validation.toString(), "--out", base.toString(),
+                "--epochs", "3", "--max-length", "128", "--frame-stack", "2", "--learning-rate", "1e-2", "--warmup-steps", "5", "--centre"));
+        // a learning rate of almost nothing: the tuned model must be the base model, settings and weights
+        assertEquals(0, Main.run("train", "--init", base.toString(), "--train", train.toString() + "," + validation, "--validation",
+                validation.toString(), "--out", tuned.toString(), "--epochs", "1", "--learning-rate", "1e-12", "--max-length", "512"));
+        dev.reformer.task.TaskModel a = dev.reformer.task.TaskModel.load(base, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        dev.reformer.task.TaskModel b = dev.reformer.task.TaskModel.load(tuned, org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        assertEquals(a.labels(), b.labels());
+        assertEquals(128, b.input().maxLength(), "--max-length is the base model's");
+        assertEquals(2, b.input().stack());
+        assertTrue(b.input().centred());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a.input().std(), b.input().std());
+        for (var e : a.trainable().params().entrySet()) {
+            double diff = e.getValue().sub(b.trainable().params().get(e.getKey())).amaxNumber().doubleValue();
+            assertTrue(diff < 1e-4, e.getKey() + " moved by " + diff);
+        }
+        assertEquals(2, Main.run("train", "--init", base.toString(), "--task", "transcription", "--train", train.toString(), "--validation",
+                validation.toString(), "--out", dir.resolve("bad").toString()), "a classifier cannot be fine-tuned into a transcriber");
+        assertEquals(2, Main.run("train", "--init", dir.resolve("nowhere").toString(), "--train", train.toString(), "--validation",
+                validation.toString(), "--out", dir.resolve("bad").toString()));
+    }
+
     public static Path manifest(Path dir, String name, long seed, int n) throws Exception {
         Random random = new Random(seed);
         List<String> lines = new ArrayList<>();

@@ -61,8 +61,17 @@ class ManifestTest {
         assertNull(rows.get(0).label());
         assertEquals(dir.resolve("set/wav/x.wav").toAbsolutePath().normalize(), rows.get(1).audio());
         assertEquals("slt", rows.get(1).voice());
-        // one kind per manifest: the first row decides, the other is named
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Manifest.kindOf(rows, file));
-        assertTrue(e.getMessage().contains(":2: is audio with labels, but line 1 is audio with transcripts"), e.getMessage());
+        // a row may carry both text and label: with one row unlabelled, the manifest is one of transcripts
+        assertEquals(Manifest.Kind.AUDIO_TRANSCRIPT, Manifest.kindOf(rows, file));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Manifest.requireKind(rows, Manifest.Kind.AUDIO_LABEL));
+        assertTrue(e.getMessage().contains(":1: has no \"label\", and every row of audio with labels needs one"), e.getMessage());
+        Manifest.requireKind(rows.subList(1, 2), Manifest.Kind.AUDIO_TRANSCRIPT);
+        assertEquals(Manifest.Kind.AUDIO_LABEL, Manifest.kindOf(rows.subList(1, 2), file));
+
+        // a row that fits neither (a label, no text) among transcripts is named
+        Manifest.write(file, List.of(Manifest.line("wav/x.wav", "four", null, null, null), Manifest.line("wav/x.wav", null, "4", null, null)));
+        List<Manifest.Row> mixed = Manifest.read(file);
+        IllegalArgumentException neither = assertThrows(IllegalArgumentException.class, () -> Manifest.kindOf(mixed, file));
+        assertTrue(neither.getMessage().contains(":2: has no \"text\""), neither.getMessage());
     }
 }
