@@ -145,8 +145,14 @@ final class EvalCommand implements Callable<Integer> {
         try {
             Manifest.requireKind(rows, kind);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage() + ": the model was trained on " + kind.description
-                    + "; give a manifest of " + kind.description);
+            String holds;
+            try {
+                holds = Manifest.kindOf(rows, rows.get(0).file()).description;
+            } catch (IllegalArgumentException mixed) {
+                holds = "rows of several kinds";
+            }
+            throw new IllegalArgumentException(rows.get(0).file() + " holds " + holds + ", but the model was trained on " + kind.description
+                    + " (" + e.getMessage() + "); give a manifest of " + kind.description);
         }
         if (model.task() == TaskModel.Task.CLASSIFICATION) {
             Set<String> unknown = new TreeSet<>();

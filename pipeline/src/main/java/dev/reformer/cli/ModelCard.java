@@ -56,6 +56,7 @@ final class ModelCard {
         md.append("Input: ").append(in.audio()
                 ? String.format(Locale.ROOT, "16 kHz audio, %d log-mel bands every 10 ms, %d frames per position (%d ms), at most %d positions (%.2f s) per window",
                         in.features().dimension(), in.stack(), in.stack() * 10, in.maxLength(), in.maxLength() * in.stack() / 100.0)
+                        + (in.centred() ? "; each band's mean over the clip or window is subtracted first (per-utterance mean normalisation)" : "")
                 : String.format(Locale.ROOT, "UTF-8 bytes, %d per position, at most %d positions (the first %d bytes of a text)%s",
                         in.stack(), in.maxLength(), in.maxBytes(), in.ngramBuckets() == 0 ? ""
                                 : String.format(Locale.ROOT, "; each position also adds a learnt vector for each character 3- and 4-gram,"

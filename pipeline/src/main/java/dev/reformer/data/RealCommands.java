@@ -48,7 +48,8 @@ public final class RealCommands {
         List<RealSpeech.Recording> trainClips = new ArrayList<>(RealSpeech.of(commands, commandsSplit, "train"));
         trainClips.addAll(RealSpeech.of(an4Words, an4Split, "train"));
         List<float[]> noises = backgroundNoise(RealSpeech.of(commands, commandsSplit, "train"));
-        train.addAll(perturbedCopies(trainClips, noises, dir, seed, copies));
+        train.addAll(RealSpeech.perturbedCopies(trainClips, copies, dir, seed, "real-commands",
+                r -> r.label() != null ? r.label() : labelOf(r.text()), (r, random) -> perturb(r, noises, random)));
 
         Manifest.write(dir.resolve("train.jsonl"), train);
         Manifest.write(dir.resolve("val.jsonl"), val);
@@ -84,33 +85,17 @@ public final class RealCommands {
         return out;
     }
 
-    private static List<ObjectNode> perturbedCopies(List<RealSpeech.Recording> clips, List<float[]> noises, Path dir, long seed,
-                                                    int copies) throws IOException {
-        List<ObjectNode> out = new ArrayList<>();
-        if (copies == 0) return out;
-        Path wavDir = Files.createDirectories(dir.resolve("wav/train"));
-        Progress progress = new Progress("real-commands: perturbed training copies", clips.size() * copies);
-        for (int i = 0; i < clips.size(); i++) {
-            RealSpeech.Recording r = clips.get(i);
-            for (int c = 0; c < copies; c++) {
-                SplittableRandom random = Seeds.random(seed, "real-commands", i, c);
-                double speed = Math.round((0.88 + 0.24 * random.nextDouble()) * 100) / 100.0;
-                float[] x = fit(RealSpeech.samples(r, List.of("speed", String.format(Locale.ROOT, "%.2f", speed))), random);
-                double snr = noises.isEmpty() ? 0 : Math.round(20 * random.nextDouble() * 10) / 10.0;
-                boolean silence = "silence".equals(r.label());
-                if (!noises.isEmpty() && !silence) mixNoise(x, noises.get(random.nextInt(noises.size())), snr, random);
-                double gain = Math.pow(10, (random.nextDouble() * 24 - 18) / 20);
-                for (int k = 0; k < x.length; k++) x[k] = (float) Math.max(-1, Math.min(1, x[k] * gain));
-                String name = String.format(Locale.ROOT, "train-%05d-%d.wav", i, c);
-                Files.write(wavDir.resolve(name), Audio.wav(x));
-                String label = r.label() != null ? r.label() : labelOf(r.text());
-                String how = String.format(Locale.ROOT, "speed %.2f, gain %.1f dB%s", speed, 20 * Math.log10(gain),
-                        silence || noises.isEmpty() ? "" : String.format(Locale.ROOT, ", background noise %.1f dB", snr));
-                out.add(Manifest.line("wav/train/" + name, r.text(), label, "human", r.voice()).put("source", r.corpus()).put("augment", how));
-                progress.step();
-            }
-        }
-        return out;
+    /** Speed, a second cut around the speech, background noise (not on noise clips) and gain. */
+    private static RealSpeech.Perturbed perturb(RealSpeech.Recording r, List<float[]> noises, SplittableRandom random) throws IOException {
+        double speed = Math.round((0.88 + 0.24 * random.nextDouble()) * 100) / 100.0;
+        float[] x = fit(RealSpeech.samples(r, List.of("speed", String.format(Locale.ROOT, "%.2f", speed))), random);
+        double snr = noises.isEmpty() ? 0 : Math.round(20 * random.nextDouble() * 10) / 10.0;
+        boolean noisy = !noises.isEmpty() && !"silence".equals(r.label());
+        if (noisy) mixNoise(x, noises.get(random.nextInt(noises.size())), snr, random);
+        double gain = Math.pow(10, (random.nextDouble() * 24 - 18) / 20);
+        for (int k = 0; k < x.length; k++) x[k] = (float) Math.max(-1, Math.min(1, x[k] * gain));
+        return new RealSpeech.Perturbed(x, String.format(Locale.ROOT, "speed %.2f, gain %.1f dB%s", speed, 20 * Math.log10(gain),
+                noisy ? String.format(Locale.ROOT, ", background noise %.1f dB", snr) : ""));
     }
 
     /**

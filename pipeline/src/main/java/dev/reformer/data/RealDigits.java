@@ -50,7 +50,8 @@ public final class RealDigits {
             List<ObjectNode> joined = joinedStrings(RealSpeech.of(fsdd, fsddSplit, split), dir, split, seed, strings.getOrDefault(split, 0));
             manifests.get(split.equals("test") ? "test-strings" : split).addAll(joined);
         }
-        manifests.get("train").addAll(perturbedCopies(RealSpeech.of(an4, an4Split, "train"), dir, seed, copies));
+        manifests.get("train").addAll(RealSpeech.perturbedCopies(RealSpeech.of(an4, an4Split, "train"), copies, dir, seed, "real-digits-an4",
+                r -> null, RealDigits::perturb));
 
         Map<String, Integer> rows = new LinkedHashMap<>();
         for (var m : manifests.entrySet()) {
@@ -120,28 +121,14 @@ public final class RealDigits {
         return out;
     }
 
-    private static List<ObjectNode> perturbedCopies(List<RealSpeech.Recording> strings, Path dir, long seed, int copies) throws IOException {
-        List<ObjectNode> out = new ArrayList<>();
-        if (copies == 0) return out;
-        Path wavDir = Files.createDirectories(dir.resolve("wav/train"));
-        Progress progress = new Progress("real-digits: perturbed AN4 training strings", strings.size() * copies);
-        for (int i = 0; i < strings.size(); i++) {
-            RealSpeech.Recording r = strings.get(i);
-            for (int c = 0; c < copies; c++) {
-                SplittableRandom random = Seeds.random(seed, "real-digits-an4", i, c);
-                double speed = Math.round((0.9 + 0.2 * random.nextDouble()) * 100) / 100.0;
-                float[] x = RealSpeech.samples(r, List.of("speed", String.format(Locale.ROOT, "%.2f", speed)));
-                Noise noise = Noise.values()[random.nextInt(Noise.values().length)];
-                double snr = Math.round((10 + 20 * random.nextDouble()) * 10) / 10.0;
-                Audio.mix(x, noise.generate(x.length, random), snr, 0, x.length);
-                Audio.normalize(x, 0.1 + 0.8 * random.nextDouble());
-                String name = String.format(Locale.ROOT, "train-an4-%04d-%d.wav", i, c);
-                Files.write(wavDir.resolve(name), Audio.wav(x));
-                out.add(Manifest.line("wav/train/" + name, r.text(), null, "human", r.voice()).put("source", r.corpus())
-                        .put("augment", String.format(Locale.ROOT, "speed %.2f, %s noise %.1f dB", speed, noise.id(), snr)));
-                progress.step();
-            }
-        }
-        return out;
+    /** Speed, a noise of the Java kinds at 10-30 dB SNR, and a level. */
+    private static RealSpeech.Perturbed perturb(RealSpeech.Recording r, SplittableRandom random) throws IOException {
+        double speed = Math.round((0.9 + 0.2 * random.nextDouble()) * 100) / 100.0;
+        float[] x = RealSpeech.samples(r, List.of("speed", String.format(Locale.ROOT, "%.2f", speed)));
+        Noise noise = Noise.values()[random.nextInt(Noise.values().length)];
+        double snr = Math.round((10 + 20 * random.nextDouble()) * 10) / 10.0;
+        Audio.mix(x, noise.generate(x.length, random), snr, 0, x.length);
+        Audio.normalize(x, 0.1 + 0.8 * random.nextDouble());
+        return new RealSpeech.Perturbed(x, String.format(Locale.ROOT, "speed %.2f, %s noise %.1f dB", speed, noise.id(), snr));
     }
 }

@@ -117,6 +117,39 @@ public final class RealSpeech {
         }
     }
 
+    /** One perturbed copy of a recording: its 16 kHz samples and how they were made ("speed 1.05, gain -3.0 dB"). */
+    record Perturbed(float[] samples, String description) {}
+
+    /** Makes one perturbed copy of a recording from its own random stream. */
+    interface Perturbation {
+        Perturbed apply(Recording r, SplittableRandom random) throws IOException;
+    }
+
+    /**
+     * copies perturbed copies of each recording, written as WAV under dir/wav/train with their manifest lines (the
+     * recording's text, speaker and corpus, the given label). Each copy draws from its own stream (seed, name, index,
+     * copy), so a copy's bytes do not depend on which others are made.
+     */
+    static List<com.fasterxml.jackson.databind.node.ObjectNode> perturbedCopies(List<Recording> clips, int copies, Path dir, long seed,
+            String name, java.util.function.Function<Recording, String> label, Perturbation perturbation) throws IOException {
+        List<com.fasterxml.jackson.databind.node.ObjectNode> out = new ArrayList<>();
+        if (copies == 0) return out;
+        Path wavDir = Files.createDirectories(dir.resolve("wav/train"));
+        Progress progress = new Progress(name + ": perturbed training copies", clips.size() * copies);
+        for (int i = 0; i < clips.size(); i++) {
+            Recording r = clips.get(i);
+            for (int c = 0; c < copies; c++) {
+                Perturbed p = perturbation.apply(r, Seeds.random(seed, name, i, c));
+                String file = String.format(java.util.Locale.ROOT, "train-%05d-%d.wav", i, c);
+                Files.write(wavDir.resolve(file), Audio.wav(p.samples()));
+                out.add(Manifest.line("wav/train/" + file, r.text(), label.apply(r), "human", r.voice()).put("source", r.corpus())
+                        .put("augment", p.description()));
+                progress.step();
+            }
+        }
+        return out;
+    }
+
     /** A manifest line for a recording as it lies: its path relative to the manifest's folder. */
     static com.fasterxml.jackson.databind.node.ObjectNode line(Recording r, Path manifestFolder, String label) {
         String relative = manifestFolder.toAbsolutePath().normalize().relativize(r.audio().toAbsolutePath().normalize()).toString();
