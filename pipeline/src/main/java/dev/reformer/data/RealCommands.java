@@ -47,7 +47,7 @@ public final class RealCommands {
         }
         List<RealSpeech.Recording> trainClips = new ArrayList<>(RealSpeech.of(commands, commandsSplit, "train"));
         trainClips.addAll(RealSpeech.of(an4Words, an4Split, "train"));
-        List<float[]> noises = backgroundNoise(RealSpeech.of(commands, commandsSplit, "train"));
+        List<float[]> noises = copies == 0 ? List.of() : backgroundNoise(RealSpeech.of(commands, commandsSplit, "train"));
         train.addAll(RealSpeech.perturbedCopies(trainClips, copies, dir, seed, "real-commands",
                 r -> r.label() != null ? r.label() : labelOf(r.text()), (r, random) -> perturb(r, noises, random)));
 
