@@ -84,6 +84,18 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-record-bytes", defaultValue = "1048576", description = "Larger records are dead letters (default: ${DEFAULT-VALUE}).")
     int maxRecordBytes;
 
+    @Option(names = "--max-record-seconds", defaultValue = "60", description = "Audio one record may hold; more is a dead letter (default: ${DEFAULT-VALUE}).")
+    int maxRecordSeconds;
+
+    @Option(names = "--max-stream-seconds", defaultValue = "14400", description = "Audio one stream may hold; records beyond are dead letters (default: ${DEFAULT-VALUE}).")
+    long maxStreamSeconds;
+
+    @Option(names = "--max-reorder-bytes", defaultValue = "65536", description = "Bytes of one stream's records waiting for a missing seq, at most (default: ${DEFAULT-VALUE}).")
+    int maxReorderBytes;
+
+    @Option(names = "--max-streams", defaultValue = "10000", description = "Streams with state per instance of the assembler, at most (default: ${DEFAULT-VALUE}).")
+    int maxStreams;
+
     @Option(names = "--parallelism", defaultValue = "1", description = "Parallel instances of each operator (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
@@ -174,6 +186,7 @@ final class RunCommand implements Callable<Integer> {
         kafka.putAll(kafkaProperty);
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId, kafka,
                 audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder, maxRecordBytes,
-                parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+                parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs,
+                new JobSettings.Admission(maxRecordSeconds, maxStreamSeconds, maxReorderBytes, maxStreams));
     }
 }
