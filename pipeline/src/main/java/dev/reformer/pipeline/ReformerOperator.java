@@ -55,6 +55,8 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     private final ModelControl.Feeding feeding;
 
     private transient Map<String, Served> served;
+    /** Checkpointed models that could not be loaded again: tried once, not before every window. */
+    private transient java.util.Set<ModelRef> unloadable;
     private transient List<Window> pending;
     private transient long deadline;
     private transient ListState<Window> checkpointedPending;
@@ -86,6 +88,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     @Override
     public void open(OpenContext context) throws Exception {
         served = new HashMap<>();
+        unloadable = new java.util.HashSet<>();
         if (settings.audioModel() != null) served.put("audio", ModelControl.load(ModelControl.reference("audio", settings.audioModel())));
         if (settings.textModel() != null) served.put("text", ModelControl.load(ModelControl.reference("text", settings.textModel())));
         var metrics = getRuntimeContext().getMetricGroup();
@@ -145,11 +148,12 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         for (var e : models.immutableEntries()) {
             Served current = served.get(e.getKey());
             // the whole reference: a swap that changed config.json only has the same weights but is another model
-            if (current == null || !current.ref().equals(e.getValue())) {
+            if ((current == null || !current.ref().equals(e.getValue())) && !unloadable.contains(e.getValue())) {
                 try {
                     served.put(e.getKey(), loadFitting(e.getValue()));
                     LOG.info("serving {} for {} input again, as the checkpoint says (version {})", e.getValue().path(), e.getKey(), e.getValue().version());
                 } catch (ModelControl.Rejected r) {
+                    unloadable.add(e.getValue());
                     LOG.warn("the checkpointed model {} cannot be loaded any more ({}); keeping {}", e.getValue().path(),
                             r.getMessage(), current == null ? "none" : current.ref().path());
                 }
