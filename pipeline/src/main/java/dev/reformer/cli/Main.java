@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code reformer} command: one subcommand per task. */
 @Command(name = "reformer", mixinStandardHelpOptions = true, version = "reformer 0.1.0",
         description = "Reformer models (LSH attention, reversible layers) on ND4J, for Kafka streams in Flink.",
-        subcommands = {DemoCommand.class, ProduceCommand.class, ConsumeCommand.class, RunCommand.class, TrainCommand.class, EvalCommand.class, DatagenCommand.class, FeaturesCommand.class, VerifyHfCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ProduceCommand.class, ConsumeCommand.class, RunCommand.class, StopCommand.class, TrainCommand.class, EvalCommand.class, DatagenCommand.class, FeaturesCommand.class, VerifyHfCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

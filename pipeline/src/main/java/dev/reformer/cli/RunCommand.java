@@ -1,5 +1,6 @@
 package dev.reformer.cli;
 
+import dev.reformer.pipeline.FlinkRest;
 import dev.reformer.pipeline.JobSettings;
 import dev.reformer.pipeline.ReformerJob;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,6 +86,18 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-record-bytes", defaultValue = "1048576", description = "Larger records are dead letters (default: ${DEFAULT-VALUE}).")
     int maxRecordBytes;
 
+    @Option(names = "--max-record-seconds", defaultValue = "60", description = "Audio one record may hold; more is a dead letter (default: ${DEFAULT-VALUE}).")
+    int maxRecordSeconds;
+
+    @Option(names = "--max-stream-seconds", defaultValue = "14400", description = "Audio one stream may hold; records beyond are dead letters (default: ${DEFAULT-VALUE}).")
+    long maxStreamSeconds;
+
+    @Option(names = "--max-reorder-bytes", defaultValue = "65536", description = "Bytes of one stream's records waiting for a missing seq, at most (default: ${DEFAULT-VALUE}).")
+    int maxReorderBytes;
+
+    @Option(names = "--max-streams", defaultValue = "10000", description = "Streams with state per instance of the assembler, at most (default: ${DEFAULT-VALUE}).")
+    int maxStreams;
+
     @Option(names = "--parallelism", defaultValue = "1", description = "Parallel instances of each operator (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
@@ -105,6 +119,14 @@ final class RunCommand implements Callable<Integer> {
             description = "Kafka transaction timeout; must stay under the broker's transaction.max.timeout.ms (default: ${DEFAULT-VALUE}).")
     long transactionTimeoutMs;
 
+    @Option(names = "--from-savepoint", paramLabel = "PATH",
+            description = "Start from this savepoint (./reformer stop --savepoint DIR prints it): state and input offsets as they were.")
+    String fromSavepoint;
+
+    @Option(names = "--from-checkpoint", paramLabel = "PATH",
+            description = "Start from a retained checkpoint: a chk-N directory, or a --checkpoint-dir (its newest complete checkpoint).")
+    Path fromCheckpoint;
+
     @Option(names = "--cluster", paramLabel = "HOST:PORT", description = "Submit to this Flink cluster's REST endpoint instead of running locally.")
     String cluster;
 
@@ -123,8 +145,10 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobSettings settings = settings();
+        Configuration flink = ReformerJob.flinkConfiguration(settings);
+        recovery(flink);
         if (application) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(ReformerJob.flinkConfiguration(settings));
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
             ReformerJob.build(env, settings);
             env.execute("reformer");
             return 0;
@@ -136,13 +160,13 @@ final class RunCommand implements Callable<Integer> {
             }
             String[] hostPort = cluster.split(":");
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(hostPort[0],
-                    hostPort.length > 1 ? Integer.parseInt(hostPort[1]) : 8081, ReformerJob.flinkConfiguration(settings), jobJar.toString());
+                    hostPort.length > 1 ? Integer.parseInt(hostPort[1]) : 8081, flink, jobJar.toString());
             ReformerJob.build(env, settings);
             var job = env.executeAsync("reformer");
             System.out.println("submitted job " + job.getJobID() + " to " + cluster + "; follow it at http://" + cluster);
             return 0;
         }
-        Configuration local = ReformerJob.flinkConfiguration(settings);
+        Configuration local = flink;
         local.setString("rest.bind-address", "127.0.0.1");
         local.setString("rest.address", "127.0.0.1");
         local.setString("rest.port", String.valueOf(webUiPort));
@@ -151,6 +175,16 @@ final class RunCommand implements Callable<Integer> {
         System.err.println("running locally; Flink web UI at http://127.0.0.1:" + webUiPort + " (Ctrl-C stops the job)");
         env.execute("reformer");
         return 0;
+    }
+
+    /** --from-savepoint / --from-checkpoint: where the job's state and input offsets come from. */
+    private void recovery(Configuration flink) throws IOException {
+        if (fromSavepoint != null && fromCheckpoint != null) throw new IllegalArgumentException("give --from-savepoint or --from-checkpoint, not both");
+        String path = fromSavepoint != null ? fromSavepoint
+                : fromCheckpoint != null ? FlinkRest.latestCheckpoint(fromCheckpoint).toAbsolutePath().toUri().toString() : null;
+        if (path == null) return;
+        flink.set(StateRecoveryOptions.SAVEPOINT_PATH, path);
+        System.err.println("starting from " + path);
     }
 
     JobSettings settings() throws IOException {
@@ -174,6 +208,7 @@ final class RunCommand implements Callable<Integer> {
         kafka.putAll(kafkaProperty);
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId, kafka,
                 audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder, maxRecordBytes,
-                parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+                parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs,
+                new JobSettings.Admission(maxRecordSeconds, maxStreamSeconds, maxReorderBytes, maxStreams));
     }
 }

@@ -32,7 +32,8 @@ public class DeadLetter {
 
     public String toJson() {
         ObjectNode o = JSON.createObjectNode();
-        o.put("reason", reason).put("detail", detail).put("stage", stage).put("stream", streamId);
+        o.put("reason", reason).put("detail", detail).put("stage", stage);
+        StreamKeys.putStream(o, streamId);
         if (source != null) {
             o.put("topic", source.topic).put("partition", source.partition).put("offset", source.offset)
                     .put("timestamp", source.timestamp);

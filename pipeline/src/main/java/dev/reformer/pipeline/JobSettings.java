@@ -24,10 +24,40 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
                           String audioModel, String textModel, int windowFrames, int hopFrames, int batchSize,
                           long batchDeadlineMs, long idleTimeoutMs, int maxReorder, int maxRecordBytes, int parallelism,
                           long checkpointIntervalMs, String checkpointDir, String stateBackend,
-                          String transactionalIdPrefix, long transactionTimeoutMs) implements Serializable {
+                          String transactionalIdPrefix, long transactionTimeoutMs, Admission admission) implements Serializable {
+
+    /**
+     * What one record or one stream may cost the job, checked before the work is done: a record or stream over a
+     * limit is a dead letter, never a restart (docs/PROTOCOL.md names the reasons).
+     *
+     * @param maxRecordSeconds audio one record may hold (its frames are computed at once): more is {@code record_too_long}
+     * @param maxStreamSeconds audio one stream may hold from seq 0 to eos: a record beyond it is {@code stream_too_long}
+     * @param maxReorderBytes  bytes of one stream's records waiting for a missing seq: more is {@code reorder_full}
+     * @param maxStreams       streams with state in one instance of the assembler: a new stream beyond it is {@code too_many_streams}
+     */
+    public record Admission(int maxRecordSeconds, long maxStreamSeconds, int maxReorderBytes, int maxStreams) implements Serializable {
+        public static final Admission DEFAULTS = new Admission(60, 4 * 3600, 64 * 1024, 10_000);
+
+        public Admission {
+            if (maxRecordSeconds < 1 || maxStreamSeconds < maxRecordSeconds || maxReorderBytes < 0 || maxStreams < 1) {
+                throw new IllegalArgumentException("admission limits need record seconds >= 1, stream seconds >= record seconds,"
+                        + " reorder bytes >= 0 and streams >= 1; got " + this);
+            }
+        }
+
+        /** 10 ms frames a record may hold. */
+        public long maxRecordFrames() {
+            return maxRecordSeconds * 100L;
+        }
+
+        public long maxStreamFrames() {
+            return maxStreamSeconds * 100L;
+        }
+    }
 
     public JobSettings {
         kafkaProperties = new LinkedHashMap<>(kafkaProperties == null ? Map.of() : kafkaProperties);
+        if (admission == null) admission = Admission.DEFAULTS;
         if (bootstrapServers == null || bootstrapServers.isBlank()) throw new IllegalArgumentException("bootstrap servers are required (--bootstrap-servers host:port)");
         if (audioModel == null && textModel == null) throw new IllegalArgumentException("give an audio model, a text model or both (--audio-model DIR, --text-model DIR)");
         if (windowFrames < 10 || hopFrames < 1 || hopFrames > windowFrames) {
@@ -52,19 +82,19 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
     public static JobSettings defaults(String bootstrapServers, String audioModel, String textModel) {
         return new JobSettings(bootstrapServers, "audio-in", "text-in", "results", "dead-letters", "models-control",
                 "reformer-job", Map.of(), audioModel, textModel, 100, 50, 16, DEFAULT_BATCH_DEADLINE_MS, 30_000, 64, 1 << 20, 1,
-                2_000, null, "hashmap", "reformer-results", 60_000);
+                2_000, null, "hashmap", "reformer-results", 60_000, Admission.DEFAULTS);
     }
 
     public JobSettings withBatching(int size, long deadlineMs) {
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
                 kafkaProperties, audioModel, textModel, windowFrames, hopFrames, size, deadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, admission);
     }
 
     public JobSettings withWindow(int frames, int hop) {
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
                 kafkaProperties, audioModel, textModel, frames, hop, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, admission);
     }
 
     /** The same settings with every topic, the consumer group and the transactional ids prefixed. */
@@ -72,31 +102,37 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
         return new JobSettings(bootstrapServers, prefix + audioTopic, prefix + textTopic, prefix + resultsTopic, prefix + deadLetterTopic,
                 prefix + controlTopic, prefix + groupId, kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize,
                 batchDeadlineMs, idleTimeoutMs, maxReorder, maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir,
-                stateBackend, prefix + transactionalIdPrefix, transactionTimeoutMs);
+                stateBackend, prefix + transactionalIdPrefix, transactionTimeoutMs, admission);
     }
 
     public JobSettings withLimits(long idleMs, int reorder, int recordBytes) {
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
                 kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleMs, reorder,
-                recordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+                recordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, admission);
     }
 
     /** Another job on the same topics: its own models, consumer group and transactional ids (both named after it). */
     public JobSettings forJob(String name, String audio, String text) {
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, name,
                 kafkaProperties, audio, text, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, name, transactionTimeoutMs);
+                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, name, transactionTimeoutMs, admission);
     }
 
     public JobSettings withParallelism(int p) {
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
                 kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, p, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+                maxRecordBytes, p, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, admission);
     }
 
     public JobSettings withCheckpoints(long intervalMs, String dir) {
         return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
                 kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, parallelism, intervalMs, dir, stateBackend, transactionalIdPrefix, transactionTimeoutMs);
+                maxRecordBytes, parallelism, intervalMs, dir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, admission);
+    }
+
+    public JobSettings withAdmission(Admission limits) {
+        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
+                kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
+                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, limits);
     }
 }

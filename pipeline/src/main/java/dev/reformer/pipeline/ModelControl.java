@@ -2,6 +2,7 @@ package dev.reformer.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reformer.audio.FeatureConfig;
 import dev.reformer.task.TaskModel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,6 +51,7 @@ public final class ModelControl {
         } catch (IOException | RuntimeException e) {
             throw new Rejected("control_not_json", "the control message is not JSON: " + e.getMessage());
         }
+        if (m == null || m.isMissingNode()) throw new Rejected("control_not_json", "the control message is empty; send a JSON object");
         String input = m.path("input").asText(""), name = m.path("name").asText(""), path = m.path("path").asText("");
         String sha = m.path("sha256").asText("").toLowerCase();
         if (!input.equals("audio") && !input.equals("text")) throw new Rejected("control_bad_field", "\"input\" must be audio or text, got '" + input + "'");
@@ -88,6 +90,46 @@ public final class ModelControl {
             throw new Rejected("model_unsupported", ref.path() + " transcribes text; the job transcribes audio and classifies text");
         }
         return new Served(ref, model);
+    }
+
+    /**
+     * What the running job feeds the models: the front-end's features and the windowing were fixed when it started
+     * (from the audio model it was started with), so a swapped-in model must read exactly those.
+     *
+     * @param features     the feature frames of audio windows (null when the job reads no audio)
+     * @param audioTask    classification or transcription: it decides how windows are cut (speech ends) and read
+     * @param windowFrames W, the frames of a full audio window
+     */
+    public record Feeding(FeatureConfig features, TaskModel.Task audioTask, int windowFrames) implements Serializable {
+
+        /** Refuses (model_mismatch) a model that would not read what the job gives it. */
+        public void check(Served s) throws Rejected {
+            TaskModel m = s.model();
+            if (!m.input().audio()) return;   // text is bytes: any text classifier reads any message (cut to its max_length)
+            if (features == null) throw mismatch(s, "the job reads no audio");
+            if (!m.input().features().equals(features)) {
+                throw mismatch(s, "its front-end is " + describe(m.input().features()) + ", the job computes " + describe(features));
+            }
+            if (m.task() != audioTask) {
+                throw mismatch(s, "it does " + m.task().name().toLowerCase() + ", the job was started for " + audioTask.name().toLowerCase()
+                        + " (its windows end " + (audioTask == TaskModel.Task.TRANSCRIPTION ? "at speech ends" : "on a fixed grid") + ")");
+            }
+            int stack = m.input().stack(), positions = stack < 1 ? 0 : windowFrames / stack;
+            if (positions < 1 || positions > m.input().maxLength()) {
+                throw mismatch(s, "a window of " + windowFrames + " frames is " + positions + " positions at its frame_stack " + stack
+                        + ", and it reads 1 to " + m.input().maxLength());
+            }
+        }
+
+        private static Rejected mismatch(Served s, String why) {
+            return new Rejected("model_mismatch", s.ref().path() + " does not fit the running job: " + why
+                    + "; the running model keeps serving (start a new job for a model with other input)");
+        }
+
+        private static String describe(FeatureConfig f) {
+            return f.kind().name().toLowerCase() + " " + (f.kind() == FeatureConfig.Kind.MFCC ? f.mfccCoefficients() + " coefficients of " : "")
+                    + f.melBands() + " bands " + f.lowHz() + "-" + f.highHz() + " Hz, log floor " + f.logFloor();
+        }
     }
 
     /** The reference of a model directory as given on the command line. */

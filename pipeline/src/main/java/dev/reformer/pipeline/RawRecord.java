@@ -39,8 +39,9 @@ public class RawRecord {
         return null;
     }
 
+    /** The stream id of the key: its UTF-8 text, bytes that are not UTF-8 escaped one to one ({@link StreamKeys}). */
     public String keyText() {
-        return key == null ? null : new String(key, StandardCharsets.UTF_8);
+        return StreamKeys.of(key);
     }
 
     public int size() {

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -76,7 +78,8 @@ public final class ReformerJob {
         BroadcastStream<RawRecord> control = env.fromSource(source(s, s.controlTopic(), false),
                 WatermarkStrategy.noWatermarks(), "kafka " + s.controlTopic()).uid("control-source").broadcast(ReformerOperator.MODELS);
         SingleOutputStreamOperator<Result> results = windowsTap.apply(windows).keyBy(w -> w.streamId).connect(control)
-                .process(new ReformerOperator(s)).name("reformer").uid("reformer");
+                .process(new ReformerOperator(s, new ModelControl.Feeding(audioModel != null ? features : null,
+                        audioModel != null ? audioModel.task() : null, s.windowFrames()))).name("reformer").uid("reformer");
         DataStream<Result> transcripts = results.getSideOutput(ReformerOperator.TRANSCRIBED).keyBy(d -> d.streamId)
                 .process(new TranscriptStitcher(s)).name("stitch transcripts").uid("stitcher");
         // the sink in a task of its own: at each checkpoint it flushes its producer and starts the next transaction,
@@ -94,6 +97,8 @@ public final class ReformerJob {
         if (s.checkpointDir() != null) {
             String dir = s.checkpointDir().contains("://") ? s.checkpointDir() : Path.of(s.checkpointDir()).toAbsolutePath().toUri().toString();
             c.setString("execution.checkpointing.dir", dir);
+            // kept when the job is cancelled or killed, so that run --from-checkpoint can continue from the last one
+            c.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         }
         c.setString("parallelism.default", String.valueOf(s.parallelism()));
         // an operator without a uid would fail the submission rather than get one derived from the topology, which
@@ -161,7 +166,7 @@ public final class ReformerJob {
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(Result r, KafkaSinkContext context, Long timestamp) {
-            return new ProducerRecord<>(topic, null, r.streamId == null ? null : r.streamId.getBytes(StandardCharsets.UTF_8),
+            return new ProducerRecord<>(topic, null, StreamKeys.bytes(r.streamId),
                     r.json.getBytes(StandardCharsets.UTF_8));
         }
     }

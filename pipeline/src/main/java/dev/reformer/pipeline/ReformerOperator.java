@@ -48,18 +48,25 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     public static final OutputTag<Decoded> TRANSCRIBED = new OutputTag<>("transcribed") {};
     private static final Logger LOG = LoggerFactory.getLogger(ReformerOperator.class);
     static final String STAGE = "model-control";
+    /** The exact stream id, carried inside a result until it is emitted (its "stream" field is for people). */
+    private static final String STREAM_ID = "stream_id";
 
     private final JobSettings settings;
+    private final ModelControl.Feeding feeding;
 
     private transient Map<String, Served> served;
+    /** Checkpointed models that could not be loaded again: tried once, not before every window. */
+    private transient java.util.Set<ModelRef> unloadable;
     private transient List<Window> pending;
     private transient long deadline;
     private transient ListState<Window> checkpointedPending;
     private transient Counter windows;
     private transient Histogram batchSizes, inferenceMillis, endToEndMillis;
 
-    public ReformerOperator(JobSettings settings) {
+    /** feeding: what the job gives the models (a swapped-in model must read exactly that). */
+    public ReformerOperator(JobSettings settings, ModelControl.Feeding feeding) {
         this.settings = settings;
+        this.feeding = feeding;
     }
 
     @Override
@@ -81,6 +88,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     @Override
     public void open(OpenContext context) throws Exception {
         served = new HashMap<>();
+        unloadable = new java.util.HashSet<>();
         if (settings.audioModel() != null) served.put("audio", ModelControl.load(ModelControl.reference("audio", settings.audioModel())));
         if (settings.textModel() != null) served.put("text", ModelControl.load(ModelControl.reference("text", settings.textModel())));
         var metrics = getRuntimeContext().getMetricGroup();
@@ -96,25 +104,56 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         boolean reporter = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
         try {
             ModelRef ref = ModelControl.parse(control.value);
-            Served next = ModelControl.load(ref);
+            Served next = loadFitting(ref);
             if (!pending.isEmpty()) flush(out, ctx::output);   // what waited was meant for the old model
             served.put(ref.input(), next);
             ctx.getBroadcastState(MODELS).put(ref.input(), ref);
-            LOG.info("now serving {} for {} input (version {})", ref.path(), ref.input(), ref.version());
+            LOG.info("model swap accepted: now serving {} ({}) for {} input, version {}", ref.name(), ref.path(), ref.input(), ref.version());
         } catch (ModelControl.Rejected e) {
-            LOG.warn("control message refused ({}): {}; the current model keeps serving", e.reason, e.getMessage());
-            if (reporter) ctx.output(CONTROL_DEAD_LETTERS, DeadLetter.of(e.reason, e.getMessage(), STAGE, control));
+            refuseSwap(e.reason, e.getMessage(), control, reporter, ctx);
+        } catch (RuntimeException e) {   // whatever else a model does wrong costs its swap, not a restart
+            refuseSwap("model_failed", "the control message or its model failed: " + e, control, reporter, ctx);
         }
+    }
+
+    private void refuseSwap(String reason, String why, RawRecord control, boolean reporter, Context ctx) {
+        LOG.warn("model swap refused ({}): {}; the current model keeps serving", reason, why);
+        if (reporter) ctx.output(CONTROL_DEAD_LETTERS, DeadLetter.of(reason, why, STAGE, control));
+    }
+
+    /**
+     * Loads a model, checks that it reads what the job feeds it, and runs it once on a made-up window: a model that
+     * would fail on the first real window is refused here, while the running one keeps serving.
+     */
+    private Served loadFitting(ModelRef ref) throws ModelControl.Rejected {
+        Served next = ModelControl.load(ref);
+        feeding.check(next);
+        try {
+            KernelThreads.callingThreadOnly(() -> {
+                TaskModel m = next.model();
+                if (!m.input().audio()) return m.classify(List.of(Example.tokens(m.encodeText("probe"), 0)));
+                float[][] positions = m.audioPositions(new float[settings.windowFrames()][feeding.features().dimension()]);
+                Example probe = m.task() == TaskModel.Task.TRANSCRIPTION ? Example.transcript(positions, new int[]{1}) : Example.features(positions, 0);
+                return m.task() == TaskModel.Task.TRANSCRIPTION ? m.transcribe(List.of(probe)) : m.classify(List.of(probe));
+            });
+        } catch (RuntimeException e) {
+            throw new ModelControl.Rejected("model_failed", ref.path() + " loaded but failed on a trial window (" + e
+                    + "); the running model keeps serving");
+        }
+        return next;
     }
 
     /** After a restore, the broadcast state names the models to serve; load them if they are not the ones loaded. */
     private void followBroadcastState(ReadOnlyBroadcastState<String, ModelRef> models) throws Exception {
         for (var e : models.immutableEntries()) {
             Served current = served.get(e.getKey());
-            if (current == null || !current.ref().sha256().equals(e.getValue().sha256())) {
+            // the whole reference: a swap that changed config.json only has the same weights but is another model
+            if ((current == null || !current.ref().equals(e.getValue())) && !unloadable.contains(e.getValue())) {
                 try {
-                    served.put(e.getKey(), ModelControl.load(e.getValue()));
+                    served.put(e.getKey(), loadFitting(e.getValue()));
+                    LOG.info("serving {} for {} input again, as the checkpoint says (version {})", e.getValue().path(), e.getKey(), e.getValue().version());
                 } catch (ModelControl.Rejected r) {
+                    unloadable.add(e.getValue());
                     LOG.warn("the checkpointed model {} cannot be loaded any more ({}); keeping {}", e.getValue().path(),
                             r.getMessage(), current == null ? "none" : current.ref().path());
                 }
@@ -153,19 +192,24 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         batchSizes.update(batch.size());
         long batchStarted = System.currentTimeMillis();
         long started = System.nanoTime();
-        List<Window> audio = new ArrayList<>(), text = new ArrayList<>();
-        for (Window w : batch) (w.kind == StreamEvent.TEXT ? text : audio).add(w);
         List<ObjectNode> results = new ArrayList<>();
         List<Decoded> transcribed = new ArrayList<>();
-        // one instance per slot and core: the kernels stay on this thread rather than queue in the shared pool
-        KernelThreads.callingThreadOnly(() -> {
-            if (!audio.isEmpty()) {
-                if (served.get("audio").model().task() == TaskModel.Task.TRANSCRIPTION) transcribed.addAll(transcribeAudio(audio));
-                else results.addAll(classifyAudio(audio, batchStarted));
+        try {
+            run(batch, batchStarted, results, transcribed);
+        } catch (RuntimeException e) {
+            // one window (or the model on it) failed the batch: run them one by one, so only what fails is lost, with a word
+            LOG.warn("a batch of {} windows failed ({}); running them one at a time", batch.size(), e.toString());
+            results.clear();
+            transcribed.clear();
+            for (Window w : batch) {
+                try {
+                    run(List.of(w), batchStarted, results, transcribed);
+                } catch (RuntimeException alone) {
+                    LOG.warn("the model failed on window {} of stream {}: {}", w.index, StreamKeys.display(w.streamId), alone.toString());
+                    side.output(CONTROL_DEAD_LETTERS, inferenceFailed(w, alone));
+                }
             }
-            if (!text.isEmpty()) results.addAll(classifyText(text, batchStarted));
-            return null;
-        });
+        }
         transcribed.forEach(d -> side.output(TRANSCRIBED, d));
         long inference = (System.nanoTime() - started) / 1_000_000;
         inferenceMillis.update(inference);
@@ -175,9 +219,38 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
             endToEndMillis.update(latency);
             r.put("latency_ms", latency);
             if (r.has("queued_ms")) r.put("inference_ms", inference);   // labels: what the batch they were in took
-            out.collect(Result.of(r.path("stream").asText(), r.toString()));
+            String streamId = r.remove(STREAM_ID).asText();
+            out.collect(Result.of(streamId, r.toString()));
         }
         windows.inc(batch.size());
+    }
+
+    /** Runs the model(s) on a batch: labels into results, transcribers' readings into transcribed. */
+    private void run(List<Window> batch, long batchStarted, List<ObjectNode> results, List<Decoded> transcribed) {
+        List<Window> audio = new ArrayList<>(), text = new ArrayList<>();
+        for (Window w : batch) (w.kind == StreamEvent.TEXT ? text : audio).add(w);
+        List<ObjectNode> labels = new ArrayList<>();
+        List<Decoded> readings = new ArrayList<>();
+        // one instance per slot and core: the kernels stay on this thread rather than queue in the shared pool
+        KernelThreads.callingThreadOnly(() -> {
+            if (!audio.isEmpty()) {
+                if (served.get("audio").model().task() == TaskModel.Task.TRANSCRIPTION) readings.addAll(transcribeAudio(audio));
+                else labels.addAll(classifyAudio(audio, batchStarted));
+            }
+            if (!text.isEmpty()) labels.addAll(classifyText(text, batchStarted));
+            return null;
+        });
+        results.addAll(labels);   // only a batch that ran whole adds anything
+        transcribed.addAll(readings);
+    }
+
+    /** A window the model failed on: no record is given back (a window is made of many), but its stream and place are. */
+    private static DeadLetter inferenceFailed(Window w, RuntimeException e) {
+        DeadLetter d = DeadLetter.of("inference_failed", "the model failed on " + (w.kind == StreamEvent.TEXT ? "text message seq " + w.index
+                : "audio window " + w.index + " (frames " + w.startFrame + "-" + w.endFrame + ")") + " of this stream: " + e
+                + "; the window is dropped and the job goes on", "model", null);
+        d.streamId = w.streamId;
+        return d;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -191,7 +264,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
             float[][] positions = audio.model().audioPositions(w.frameRows());
             if (positions.length == 0) {   // the stream ended and its last window was already reported: say it ended
                 ObjectNode end = JSON.createObjectNode();
-                end.put("stream", w.streamId).put("input", "audio").put("kind", "end").put("final", true).put("windows", w.index)
+                StreamKeys.putStream(end, w.streamId).put(STREAM_ID, w.streamId).put("input", "audio").put("kind", "end").put("final", true).put("windows", w.index)
                         .put("ending", w.ending);
                 end.put("source_timestamp", w.sourceTimestamp);
                 end.putObject("model").put("name", audio.ref().name()).put("version", audio.ref().version());
@@ -279,7 +352,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         ObjectNode r = JSON.createObjectNode();
         int best = 0;
         for (int k = 1; k < scores.length; k++) if (scores[k] > scores[best]) best = k;
-        r.put("stream", w.streamId).put("input", input).put("kind", "label").put("label", model.labels().get(best))
+        StreamKeys.putStream(r, w.streamId).put(STREAM_ID, w.streamId).put("input", input).put("kind", "label").put("label", model.labels().get(best))
                 .put("confidence", scores[best]);
         ObjectNode byLabel = r.putObject("scores");
         for (int k = 0; k < scores.length; k++) byLabel.put(model.labels().get(k), scores[k]);

@@ -6,8 +6,14 @@ import dev.reformer.audio.PcmDecoder;
 import dev.reformer.audio.StreamingFeatureExtractor;
 import dev.reformer.audio.VoiceActivityDetector;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
@@ -15,6 +21,9 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -27,20 +36,36 @@ import org.apache.flink.util.Collector;
  * reports (300 ms of quiet) also closes the windows: the frames since the last window start go out as a last
  * window, so the transcript is final there, and windows start afresh after it. The stream itself goes on.
  *
+ * <p>Every record ends in a window or a dead letter: records still waiting for a missing seq when the stream closes,
+ * data after eos, a repeated eos and the rest of a refused stream are reported too. What a record may cost is
+ * bounded before the work is done ({@link JobSettings.Admission}): its audio is decoded a slice at a time and
+ * refused once it holds more than the record's or the stream's limit, a WAV header's rate is checked before any
+ * sample is decoded, the reorder buffer has a byte bound and the instance a bound on streams.
+ *
  * Keyed state, all of it declared here: the front-end's snapshot, the next expected seq, a reorder buffer of
- * at most maxReorder records, the stream's audio format, the frames not yet behind the next window start, the
- * next window's index and start, the idle timer. A bad chunk is a dead letter and leaves the state as it was before it.
+ * at most maxReorder records and maxReorderBytes bytes, the stream's audio format, the frames not yet behind the
+ * next window start, the next window's index and start, the idle timer; and after a stream closed, a
+ * {@link Closed} marker until the idle timeout, so that its late records are told apart from a new stream.
+ * A bad chunk is a dead letter and leaves the state as it was before it.
  */
-public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, Window> {
+public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, Window> implements CheckpointedFunction {
     static final String STAGE = "assembly";
+    /** The lowest audio rate taken: below it a record's few bytes would become hours of 16 kHz audio. */
+    public static final int MIN_SAMPLE_RATE = 8_000;
+    /** Bytes pushed at a time while a WAV header is read: at most this many samples are decoded before its rate is checked. */
+    static final int HEADER_SLICE = 64;
+    /** Bytes pushed at a time after the header: the work done before a limit is seen to be exceeded is at most one slice more. */
+    static final int AUDIO_SLICE = 32 * 1024;
 
     private final JobSettings settings;
+    private final JobSettings.Admission limits;
     private final FeatureConfig features;
     private final boolean utterances;
 
     private transient ValueState<byte[]> extractorState;
     private transient ValueState<Long> nextSeq;
     private transient MapState<Long, StreamEvent> reorder;
+    private transient ValueState<Long> reorderBytes;
     private transient ValueState<String> format;
     /** Frames from frame index bufferStart on, flattened. */
     private transient ValueState<float[]> frameBuffer;
@@ -52,20 +77,60 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
     private transient ValueState<Long> coveredUntil;
     private transient ValueState<Long> idleTimer;
     private transient ValueState<Long> newestTimestamp;
+    private transient ValueState<Closed> closed;
+    /** True while the stream counts toward {@link JobSettings.Admission#maxStreams()}. */
+    private transient ValueState<Boolean> counted;
     private transient Counter deadLetters;
-    /** Streams of this instance with audio state (since it started: a restored instance counts afresh). */
-    private transient long activeStreams;
+    /** Streams of this instance holding buffers (audio or waiting records); checkpointed, so a restored instance keeps counting. */
+    private transient long liveStreams;
+    private transient ListState<Long> liveStreamsState;
+
+    /** What is left of a stream that ended (eos) or was refused, until its idle timeout: its late records get their own reasons. */
+    public static class Closed {
+        /** Ended: the eos record's seq. Refused: the refused record's seq. */
+        public long seq;
+        /** Null when the stream ended with eos; else the reason it was refused (a dead letter said it once). */
+        public String refusedFor;
+
+        public Closed() {}
+
+        static Closed ended(long seq) {
+            Closed c = new Closed();
+            c.seq = seq;
+            return c;
+        }
+
+        static Closed refused(long seq, String reason) {
+            Closed c = ended(seq);
+            c.refusedFor = reason;
+            return c;
+        }
+    }
+
+    /** A record refused by an admission limit; terminal: the stream cannot go on after it. */
+    static final class Refusal extends Exception {
+        final String reason;
+        final boolean terminal;
+
+        Refusal(String reason, String message, boolean terminal) {
+            super(message);
+            this.reason = reason;
+            this.terminal = terminal;
+        }
+    }
 
     /** utterances: also end windows (and transcripts) where speech ends, not only at the stream's end. */
     public StreamAssembler(JobSettings settings, FeatureConfig features, boolean utterances) {
         this.settings = settings;
+        this.limits = settings.admission();
         this.features = features;
         this.utterances = utterances;
     }
 
     @Override
     public void open(OpenContext context) {
-        // abandoned streams are also flushed by the idle timer; TTL is the backstop that keeps state bounded
+        // streams are closed by their idle timer, which every stream with state has; TTL is only a backstop. The reorder
+        // buffer has none: a record expiring there would vanish without a dead letter, and the idle timer reports it
         StateTtlConfig ttl = StateTtlConfig.newBuilder(Duration.ofMillis(Math.max(60_000, 10 * settings.idleTimeoutMs()))).build();
         extractorState = state("extractor", TypeInformation.of(byte[].class), ttl);
         nextSeq = state("next-seq", TypeInformation.of(Long.class), ttl);
@@ -77,17 +142,30 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         coveredUntil = state("covered-until", TypeInformation.of(Long.class), ttl);
         idleTimer = state("idle-timer", TypeInformation.of(Long.class), ttl);
         newestTimestamp = state("newest-timestamp", TypeInformation.of(Long.class), ttl);
-        MapStateDescriptor<Long, StreamEvent> reorderDescriptor = new MapStateDescriptor<>("reorder", Long.class, StreamEvent.class);
-        reorderDescriptor.enableTimeToLive(ttl);
-        reorder = getRuntimeContext().getMapState(reorderDescriptor);
+        reorder = getRuntimeContext().getMapState(new MapStateDescriptor<>("reorder-waiting", Long.class, StreamEvent.class));
+        reorderBytes = getRuntimeContext().getState(new ValueStateDescriptor<>("reorder-bytes", Long.class));
+        closed = getRuntimeContext().getState(new ValueStateDescriptor<>("closed", Closed.class));
+        counted = getRuntimeContext().getState(new ValueStateDescriptor<>("counted", Boolean.class));
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLettersAssembly");
-        getRuntimeContext().getMetricGroup().gauge("activeStreams", () -> activeStreams);
+        getRuntimeContext().getMetricGroup().gauge("activeStreams", () -> liveStreams);
     }
 
     private <T> ValueState<T> state(String name, TypeInformation<T> type, StateTtlConfig ttl) {
         ValueStateDescriptor<T> descriptor = new ValueStateDescriptor<>(name, type);
         descriptor.enableTimeToLive(ttl);
         return getRuntimeContext().getState(descriptor);
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        liveStreamsState = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("live-streams", Long.class));
+        liveStreams = 0;
+        for (Long n : liveStreamsState.get()) liveStreams += n;   // after a rescale only a sum of the old instances' counts
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        liveStreamsState.update(List.of(liveStreams));
     }
 
     @Override
@@ -103,7 +181,7 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
             out.collect(w);
             return;
         }
-        resetIdleTimer(ctx);
+        if (closed.value() != null && lateForClosedStream(event, ctx)) return;
         long expected = nextSeq.value() == null ? 0 : nextSeq.value();
         if (event.seq < expected || reorder.contains(event.seq)) {
             deadLetter(ctx, "duplicate_seq", "seq " + event.seq + " of stream " + event.streamId
@@ -111,25 +189,78 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
             return;
         }
         if (event.seq > expected) {
-            if (event.seq - expected > settings.maxReorder()) {
-                deadLetter(ctx, "seq_gap", "seq " + event.seq + " is " + (event.seq - expected) + " ahead of the next expected seq "
-                        + expected + ", beyond the reorder bound of " + settings.maxReorder() + "; records in between are missing", event.source);
-            } else {
-                reorder.put(event.seq, event);
-            }
+            waitForMissing(event, expected, ctx);
             return;
         }
+        if (!admitStream(event, ctx)) return;
+        resetIdleTimer(ctx);
         process(event, ctx, out);
-        for (long next = event.seq + 1; !isEnded() && reorder.contains(next); next++) {
+        for (long next = event.seq + 1; isOpen() && reorder.contains(next); next++) {
             StreamEvent waiting = reorder.get(next);
             reorder.remove(next);
+            reorderBytes.update(reorderBytes.value() - waiting.payload.length);
             process(waiting, ctx, out);
         }
     }
 
-    /** True once an eos cleared the stream (its next seq is gone). */
-    private boolean isEnded() throws Exception {
-        return nextSeq.value() == null && extractorState.value() == null;
+    /**
+     * A record of a stream that ended or was refused: reported, unless it is seq 0 after an eos, which starts the
+     * stream afresh (returns false then, the marker gone).
+     */
+    private boolean lateForClosedStream(StreamEvent event, Context ctx) throws Exception {
+        Closed c = closed.value();
+        if (c.refusedFor == null && event.seq == 0) {
+            closed.clear();
+            return false;
+        }
+        if (event.seq <= c.seq) {
+            boolean repeatedEos = event.eos && event.seq == c.seq && c.refusedFor == null;
+            deadLetter(ctx, repeatedEos ? "duplicate_eos" : "duplicate_seq", "seq " + event.seq + " of stream " + event.streamId
+                    + (repeatedEos ? " is its eos again" : " was already received") + "; the duplicate is dropped", event.source);
+        } else if (c.refusedFor == null) {
+            deadLetter(ctx, "after_eos", "seq " + event.seq + " of stream " + event.streamId + " came after its eos at seq " + c.seq
+                    + "; a stream ends with eos (a new stream under the same key starts at seq 0)", event.source);
+        } else {
+            deadLetter(ctx, "stream_refused", "stream " + event.streamId + " was refused at seq " + c.seq + " (" + c.refusedFor
+                    + ", reported then); its records are dropped until its eos", event.source);
+            if (event.eos) closed.update(Closed.ended(event.seq));
+        }
+        return true;
+    }
+
+    /** A record ahead of the next expected seq waits for the missing ones, within the reorder bounds. */
+    private void waitForMissing(StreamEvent event, long expected, Context ctx) throws Exception {
+        long waitingBytes = reorderBytes.value() == null ? 0 : reorderBytes.value();
+        if (event.seq - expected > settings.maxReorder()) {
+            deadLetter(ctx, "seq_gap", "seq " + event.seq + " is " + (event.seq - expected) + " ahead of the next expected seq "
+                    + expected + ", beyond the reorder bound of " + settings.maxReorder() + "; records in between are missing", event.source);
+        } else if (waitingBytes + event.payload.length > limits.maxReorderBytes()) {
+            deadLetter(ctx, "reorder_full", "seq " + event.seq + " of stream " + event.streamId + " would wait for seq " + expected
+                    + ", but " + waitingBytes + " bytes already wait and the bound is " + limits.maxReorderBytes()
+                    + " (--max-reorder-bytes); send a stream's records in order", event.source);
+        } else if (admitStream(event, ctx)) {
+            reorder.put(event.seq, event);
+            reorderBytes.update(waitingBytes + event.payload.length);
+            resetIdleTimer(ctx);
+        }
+    }
+
+    /** A stream about to hold buffers counts toward the instance's bound; false (and a dead letter) when it is full. */
+    private boolean admitStream(StreamEvent event, Context ctx) throws Exception {
+        if (counted.value() != null) return true;
+        if (liveStreams >= limits.maxStreams()) {
+            deadLetter(ctx, "too_many_streams", "this instance already holds " + liveStreams + " open streams, its bound (--max-streams "
+                    + limits.maxStreams() + "); stream " + event.streamId + " is not opened: close streams with eos or add parallelism", event.source);
+            return false;
+        }
+        counted.update(true);
+        liveStreams++;
+        return true;
+    }
+
+    /** True while the stream is neither ended nor refused. */
+    private boolean isOpen() throws Exception {
+        return closed.value() == null && nextSeq.value() != null;
     }
 
     /** One audio record, in order. */
@@ -141,40 +272,86 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
             format.update(thisFormat);
         } else if (!format.value().equals(thisFormat)) {
             deadLetter(ctx, "format_changed", "stream " + event.streamId + " started as " + format.value() + " and this record says "
-                    + thisFormat + "; a stream keeps one encoding, sample rate and channel count (send eos, then start again)", event.source);
+                    + thisFormat + "; a stream keeps one encoding, sample rate and channel count (send eos, then start again)"
+                    + (event.eos ? "; its eos still ends the stream" : ""), event.source);
+            if (event.eos) endStream(ctx, out, event, true);
             return;
         }
+        boolean reported = false;
         if (event.payload.length > 0) {
-            StreamingFeatureExtractor extractor = extractorState.value() != null
+            try {
+                takeAudio(event, ctx, out);
+            } catch (Refusal r) {
+                deadLetter(ctx, r.reason, r.getMessage(), event.source);
+                if (r.terminal && !event.eos) {
+                    refuseStream(ctx, out, event, r.reason);
+                    return;
+                }
+                reported = true;
+            }
+        }
+        if (event.eos) endStream(ctx, out, event, reported);
+    }
+
+    /** Decodes the record's audio within the limits and emits the windows it completes; on a refusal the state stays as it was. */
+    private void takeAudio(StreamEvent event, Context ctx, Collector<Window> out) throws Exception {
+        StreamingFeatureExtractor extractor;
+        List<float[][]> frames = new ArrayList<>();
+        List<VoiceActivityDetector.Event> speech = new ArrayList<>();
+        try {
+            extractor = extractorState.value() != null
                     ? StreamingFeatureExtractor.restore(extractorState.value())
                     : StreamingFeatureExtractor.create(features, PcmDecoder.Encoding.parse(event.encoding), Math.max(1, event.sampleRate), Math.max(1, event.channels));
-            StreamingFeatureExtractor.Output frames;
-            try {
-                frames = extractor.push(event.payload);
-            } catch (AudioException e) {
-                // the state keeps what it held before this record: later records of the stream are not harmed by it
-                deadLetter(ctx, e.kind().name().toLowerCase(), e.getMessage(), event.source);
-                if (event.eos) flush(ctx, out, event);
-                return;
-            }
-            if (extractorState.value() == null) activeStreams++;
-            extractorState.update(extractor.snapshot());
-            addFrames(frames.frames());
-            if (utterances) {
-                for (VoiceActivityDetector.Event e : frames.events()) {
-                    if (e.type() == VoiceActivityDetector.Event.Type.SPEECH_END) emitWindows(event.streamId, out, Window.SPEECH_END, e.frame());
-                }
-            }
-            emitWindows(event.streamId, out, null, Long.MAX_VALUE);
+            pushWithinLimits(extractor, event.payload, frames, speech);
+        } catch (AudioException e) {
+            // the header or the state is unusable, so is every later record of the stream; a bad sample spoils only its chunk
+            throw new Refusal(e.kind().name().toLowerCase(), e.getMessage(), e.kind() != AudioException.Kind.NON_FINITE_SAMPLE);
+        } catch (RuntimeException e) {
+            throw new Refusal("frontend_failed", "the audio front-end failed on this record (" + e
+                    + "); the record is dropped and the stream goes on as before it", false);
         }
-        if (event.eos) {
-            if (extractorState.value() == null) {
-                deadLetter(ctx, "eos_before_audio", "stream " + event.streamId + " ended (eos) before any audio arrived;"
-                        + " nothing to recognise", event.source);
-                clear(ctx);
-                return;
+        extractorState.update(extractor.snapshot());
+        for (float[][] f : frames) addFrames(f);
+        if (utterances) {
+            for (VoiceActivityDetector.Event e : speech) {
+                if (e.type() == VoiceActivityDetector.Event.Type.SPEECH_END) emitWindows(event.streamId, out, Window.SPEECH_END, e.frame());
             }
-            flush(ctx, out, event);
+        }
+        emitWindows(event.streamId, out, null, Long.MAX_VALUE);
+    }
+
+    /**
+     * Pushes bytes into the extractor a slice at a time: the header in small slices so that the rate is checked
+     * before samples are decoded at it, then larger ones, stopping as soon as the record or the stream holds more
+     * audio than the limits allow. Frames and speech events are appended to the lists.
+     */
+    private void pushWithinLimits(StreamingFeatureExtractor extractor, byte[] bytes, List<float[][]> frames,
+                                  List<VoiceActivityDetector.Event> speech) throws AudioException, Refusal {
+        long before = extractor.framesEmitted();
+        for (int at = 0; at < bytes.length; ) {
+            boolean headerPending = extractor.sourceRate() < 0;
+            int n = Math.min(bytes.length - at, headerPending ? HEADER_SLICE : AUDIO_SLICE);
+            StreamingFeatureExtractor.Output o = extractor.push(bytes, at, n);
+            at += n;
+            frames.add(o.frames());
+            speech.addAll(o.events());
+            if (headerPending && extractor.sourceRate() >= 0) checkRate(extractor.sourceRate());
+            long recordFrames = extractor.framesEmitted() - before;
+            if (recordFrames > limits.maxRecordFrames()) {
+                throw new Refusal("record_too_long", "the record holds more than " + limits.maxRecordSeconds() + " s of audio (--max-record-seconds;"
+                        + " decoding stopped at " + recordFrames + " frames); send audio in shorter chunks", false);
+            }
+            if (extractor.framesEmitted() > limits.maxStreamFrames()) {
+                throw new Refusal("stream_too_long", "the stream would hold more than " + limits.maxStreamSeconds() + " s of audio"
+                        + " (--max-stream-seconds); the record is dropped: end the stream with eos and start a new one", false);
+            }
+        }
+    }
+
+    static void checkRate(int rate) throws Refusal {
+        if (rate < MIN_SAMPLE_RATE) {
+            throw new Refusal("bad_sample_rate", "the WAV header says " + rate + " Hz; the speech front-end takes " + MIN_SAMPLE_RATE
+                    + " to " + AudioException.MAX_SAMPLE_RATE + " Hz (8000, 16000, 44100 and 48000 are typical)", true);
         }
     }
 
@@ -190,8 +367,8 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
 
     /**
      * Emits every complete window; when something ends at frame until (ending: {@link Window#SPEECH_END},
-     * {@link Window#EOS}, {@link Window#IDLE}; null while it goes on) also the rest before it, as the last window,
-     * and the next window starts there.
+     * {@link Window#EOS}, {@link Window#IDLE}, {@link Window#REFUSED}; null while it goes on) also the rest before it,
+     * as the last window, and the next window starts there.
      */
     private void emitWindows(String streamId, Collector<Window> out, String ending, long until) throws Exception {
         float[] buffer = frameBuffer.value() == null ? new float[0] : frameBuffer.value();
@@ -242,27 +419,62 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         return w;
     }
 
-    /** End of the stream (eos, or idle when eos is null): finish the front-end, emit the remaining windows, forget the stream. */
-    private void flush(Context ctx, Collector<Window> out, StreamEvent eos) throws Exception {
-        if (extractorState.value() != null) {
-            StreamingFeatureExtractor extractor = StreamingFeatureExtractor.restore(extractorState.value());
-            try {
-                addFrames(extractor.finish().frames());
-            } catch (AudioException e) {
-                deadLetter(ctx, e.kind().name().toLowerCase(), (eos == null ? "stream " + ctx.getCurrentKey() + " went idle for "
-                        + settings.idleTimeoutMs() + " ms and was closed: " : "at the end of stream " + ctx.getCurrentKey() + ": ")
-                        + e.getMessage(), eos == null ? null : eos.source);
-            }
-            emitWindows(ctx.getCurrentKey(), out, eos == null ? Window.IDLE : Window.EOS, Long.MAX_VALUE);
+    /** The stream's eos: its last windows, then a marker that reports late records until the idle timeout. */
+    private void endStream(Context ctx, Collector<Window> out, StreamEvent eos, boolean eosReported) throws Exception {
+        if (extractorState.value() == null && !eosReported) {
+            deadLetter(ctx, "eos_before_audio", "stream " + eos.streamId + " ended (eos) before any audio arrived;"
+                    + " nothing to recognise", eos.source);
         }
-        clear(ctx);
+        flush(ctx, out, Window.EOS, eos.source);
+        reportWaiting(ctx, "after_eos", "came after the stream's eos at seq " + eos.seq
+                + " (it had arrived early and waited); a stream ends with eos");
+        forget(ctx);
+        closed.update(Closed.ended(eos.seq));
+        resetIdleTimer(ctx);
     }
 
-    private void clear(Context ctx) throws Exception {
-        if (extractorState.value() != null) activeStreams = Math.max(0, activeStreams - 1);
+    /** A record made the stream unusable (its header, its state): the windows so far close, later records are reported until eos. */
+    private void refuseStream(Context ctx, Collector<Window> out, StreamEvent event, String reason) throws Exception {
+        if (extractorState.value() != null) emitWindows(event.streamId, out, Window.REFUSED, Long.MAX_VALUE);
+        reportWaiting(ctx, "stream_refused", "its stream was refused at seq " + event.seq + " (" + reason + ", reported then)");
+        forget(ctx);
+        closed.update(Closed.refused(event.seq, reason));
+        resetIdleTimer(ctx);
+    }
+
+    /** End of the stream's audio (eos, or idle): finish the front-end and emit the remaining windows. */
+    private void flush(Context ctx, Collector<Window> out, String ending, RawRecord eos) throws Exception {
+        if (extractorState.value() == null) return;
+        try {
+            StreamingFeatureExtractor extractor = StreamingFeatureExtractor.restore(extractorState.value());
+            addFrames(extractor.finish().frames());
+        } catch (AudioException e) {
+            deadLetter(ctx, e.kind().name().toLowerCase(), (eos == null ? "stream " + ctx.getCurrentKey() + " went idle for "
+                    + settings.idleTimeoutMs() + " ms and was closed: " : "at the end of stream " + ctx.getCurrentKey() + ": ")
+                    + e.getMessage(), eos);
+        } catch (RuntimeException e) {
+            deadLetter(ctx, "frontend_failed", "the audio front-end failed at the end of stream " + ctx.getCurrentKey() + " (" + e + ")", eos);
+        }
+        emitWindows(ctx.getCurrentKey(), out, ending, Long.MAX_VALUE);
+    }
+
+    /** Each record still in the reorder buffer becomes a dead letter, in seq order. */
+    private void reportWaiting(Context ctx, String reason, String why) throws Exception {
+        Map<Long, StreamEvent> waiting = new TreeMap<>();
+        for (Map.Entry<Long, StreamEvent> e : reorder.entries()) waiting.put(e.getKey(), e.getValue());
+        for (StreamEvent e : waiting.values()) deadLetter(ctx, reason, "seq " + e.seq + " of stream " + e.streamId + " " + why, e.source);
+        reorder.clear();
+        reorderBytes.clear();
+    }
+
+    /** Drops the stream's buffers (not its {@link Closed} marker) and frees its place among the instance's streams. */
+    private void forget(Context ctx) throws Exception {
+        if (counted.value() != null) liveStreams = Math.max(0, liveStreams - 1);
+        counted.clear();
         extractorState.clear();
         nextSeq.clear();
         reorder.clear();
+        reorderBytes.clear();
         format.clear();
         frameBuffer.clear();
         bufferStart.clear();
@@ -285,7 +497,15 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Window> out) throws Exception {
         if (idleTimer.value() == null || idleTimer.value() != timestamp) return;
         idleTimer.clear();
-        flush(ctx, out, null);   // an idle stream is closed as if it had sent eos
+        if (closed.value() != null) {   // a closed stream's marker has served its time
+            closed.clear();
+            return;
+        }
+        // an idle stream is closed as if it had sent eos; what still waits for a missing seq is reported
+        flush(ctx, out, Window.IDLE, null);
+        reportWaiting(ctx, "seq_missing", "waited for seq " + (nextSeq.value() == null ? 0 : nextSeq.value())
+                + ", which had not come when the stream went idle (" + settings.idleTimeoutMs() + " ms)");
+        forget(ctx);
     }
 
     private void deadLetter(Context ctx, String reason, String detail, RawRecord source) {

@@ -58,7 +58,7 @@ public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, Re
         int[] waiting = Arrays.copyOfRange(reading, keepUntil, reading.length);
 
         ObjectNode r = JSON.createObjectNode();
-        r.put("stream", d.streamId).put("input", "audio").put("kind", d.last ? "final" : "partial")
+        StreamKeys.putStream(r, d.streamId).put("input", "audio").put("kind", d.last ? "final" : "partial")
                 .put("text", TaskModel.spell(collapse(d.last ? path : concat(path, waiting)), d.symbols, d.symbolSeparator));
         r.putObject("window").put("index", d.index).put("start_s", d.startFrame / 100.0).put("end_s", (d.endFrame + 1.5) / 100.0)
                 .put("start_frame", d.startFrame).put("end_frame", d.endFrame);

@@ -39,6 +39,9 @@ public class Validation extends ProcessFunction<RawRecord, StreamEvent> {
         } catch (Refused r) {
             problem = r.reason;
             detail = r.getMessage();
+        } catch (RuntimeException e) {   // a record this code did not foresee: its dead letter, not a restart that reads it again
+            problem = "validation_failed";
+            detail = "the record could not be validated (" + e + "); it is dropped";
         }
         if (event != null) out.collect(event);
         else {
@@ -93,6 +96,10 @@ public class Validation extends ProcessFunction<RawRecord, StreamEvent> {
                 channels = r.header("channels") == null ? 1 : parseInt(r.header("channels"), "channels");
                 AudioException.checkSampleRate(rate);
                 AudioException.checkChannels(channels);
+                if (rate < StreamAssembler.MIN_SAMPLE_RATE) {
+                    throw new Refused("bad_sample_rate", "header sample-rate is " + rate + " Hz; the speech front-end takes "
+                            + StreamAssembler.MIN_SAMPLE_RATE + " to " + AudioException.MAX_SAMPLE_RATE + " Hz (8000, 16000, 44100 and 48000 are typical)");
+                }
             }
         } catch (AudioException e) {
             throw new Refused(e.kind().name().toLowerCase(), e.getMessage());

@@ -13,10 +13,12 @@ public class Window {
     public long startFrame;
     public long endFrame;
     public static final String SPEECH_END = "speech_end", EOS = "eos", IDLE = "idle";
+    /** The stream was refused mid-way (its header or state became unusable): its windows so far close with this ending. */
+    public static final String REFUSED = "refused";
 
     /** The last window of the stream (eos or idle) or of an utterance (speech end): transcription finalises its text here. */
     public boolean last;
-    /** What ended with this window: {@link #SPEECH_END}, {@link #EOS}, {@link #IDLE}; null when it is not the last. */
+    /** What ended with this window: {@link #SPEECH_END}, {@link #EOS}, {@link #IDLE}, {@link #REFUSED}; null when it is not the last. */
     public String ending;
     public int dims;
     public float[] frames;

@@ -1,0 +1,18 @@
+package dev.reformer.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** At the CLI's default level (warn) an operator still sees model swaps and failed checkpoints with their causes. */
+class OperatorLoggingTest {
+    @Test
+    void swapsAndFailedCheckpointsAreLoggedAtInfo() {
+        assertTrue(LoggerFactory.getLogger(ReformerOperator.class).isInfoEnabled(), "model swaps");
+        assertTrue(LoggerFactory.getLogger("org.apache.flink.runtime.checkpoint.CheckpointFailureManager").isInfoEnabled(), "failed checkpoints");
+        assertFalse(LoggerFactory.getLogger("org.apache.flink.runtime.checkpoint.CheckpointCoordinator").isInfoEnabled(),
+                "not every completed checkpoint");
+    }
+}
