@@ -303,14 +303,16 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Per-band standard deviation of the training frames around each clip's own band means (what --centre divides by). */
     static float[] centredStd(List<float[][]> clips, int bands) {
-        List<float[][]> centredClips = new ArrayList<>();
+        double[] squares = new double[bands];
+        long n = 0;
         for (float[][] frames : clips) {
             float[] mean = meanAndStd(List.<float[][]>of(frames), bands)[0];
-            float[][] c = new float[frames.length][bands];
-            for (int f = 0; f < frames.length; f++) for (int b = 0; b < bands; b++) c[f][b] = frames[f][b] - mean[b];
-            centredClips.add(c);
+            for (float[] f : frames) for (int b = 0; b < bands; b++) squares[b] += (double) (f[b] - mean[b]) * (f[b] - mean[b]);
+            n += frames.length;
         }
-        return meanAndStd(centredClips, bands)[1];
+        float[] std = new float[bands];
+        for (int b = 0; b < bands; b++) std[b] = (float) Math.max(1e-3, Math.sqrt(n == 0 ? 1 : squares[b] / n));
+        return std;
     }
 
     /** Per-band mean and standard deviation over every frame of the training set. */

@@ -137,7 +137,7 @@ public final class Manifest {
                     : kind == Kind.AUDIO_LABEL ? (r.label() == null ? "has no \"label\"" : null)
                     : (r.text() == null ? "has no \"text\"" : null);
             if (missing != null) throw new IllegalArgumentException(r.where() + missing + ", and every row of " + kind.description
-                    + " needs one; a manifest holds one kind");
+                    + " needs one; a manifest holds one kind (give every row that field, or train the other task: --task classification or transcription)");
         }
     }
 
