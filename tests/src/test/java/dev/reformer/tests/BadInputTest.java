@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reformer.audio.PcmDecoder;
 import dev.reformer.audio.StreamingFeatureExtractor;
-import dev.reformer.local.LocalKafka;
+import dev.reformer.client.LocalKafka;
 import dev.reformer.model.train.Example;
 import dev.reformer.pipeline.ModelControl;
 import dev.reformer.task.TaskModel;

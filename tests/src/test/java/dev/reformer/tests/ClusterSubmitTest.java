@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reformer.cli.Main;
-import dev.reformer.local.LocalKafka;
+import dev.reformer.client.LocalKafka;
 import dev.reformer.model.train.Example;
 import dev.reformer.task.TaskModel;
 import java.nio.charset.StandardCharsets;

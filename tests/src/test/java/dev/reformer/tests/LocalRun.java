@@ -1,7 +1,7 @@
 package dev.reformer.tests;
 
 import dev.reformer.cli.Main;
-import dev.reformer.pipeline.FlinkRest;
+import dev.reformer.client.FlinkRest;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;

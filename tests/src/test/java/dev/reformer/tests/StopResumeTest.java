@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reformer.audio.PcmDecoder;
 import dev.reformer.cli.Main;
-import dev.reformer.local.LocalKafka;
+import dev.reformer.client.LocalKafka;
 import dev.reformer.task.TaskModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

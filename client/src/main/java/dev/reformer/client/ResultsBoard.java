@@ -1,0 +1,269 @@
+package dev.reformer.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reformer.eval.Scores;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * What the job answered, read from the results and dead-letter topics (read_committed, so only what a checkpoint
+ * committed): the live view per stream, or one line per result, and at the end the summary against the samples'
+ * expected labels and transcripts. Only the first playing of each sample is scored (the replay may loop).
+ */
+public final class ResultsBoard implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What one stream shows now. */
+    private static final class StreamLine {
+        String heard = "", transcript = "", partial = "";
+        final Map<String, String> answers = new java.util.TreeMap<>();   // text: model -> "label 0.97", in a steady order
+        long latencyMs;
+    }
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String resultsTopic, deadLetterTopic;
+    private final Samples samples;
+    private final Map<String, StreamLine> lines = new LinkedHashMap<>();
+    /** Results of each sample's first playing, in arrival order. */
+    private final List<JsonNode> scored = new ArrayList<>();
+    /** (stream, model) pairs whose first playing has ended. */
+    private final Set<String> ended = new HashSet<>();
+    private final List<String> deadLetters = new ArrayList<>();
+    private int results;
+
+    public ResultsBoard(Properties kafka, String resultsTopic, String deadLetterTopic, Samples samples) {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        p.put("isolation.level", "read_committed");
+        p.put("group.id", "reformer-demo-view-" + System.nanoTime());
+        p.put("auto.offset.reset", "earliest");
+        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(resultsTopic, deadLetterTopic));
+        this.resultsTopic = resultsTopic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.samples = samples;
+        for (Samples.AudioSample a : samples.audio()) lines.put(a.stream(), new StreamLine());
+        for (Samples.TextSample t : samples.text()) lines.put(t.stream(), new StreamLine());
+    }
+
+    /** Reads what arrived within the wait; each result is printed as a line when out is not null. */
+    public void poll(Duration wait, PrintStream out) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(wait)) {
+            String value = new String(r.value(), StandardCharsets.UTF_8);
+            if (r.topic().equals(deadLetterTopic)) {
+                deadLetters.add(value);
+                if (out != null) out.println("dead letter: " + value);
+                continue;
+            }
+            if (!r.topic().equals(resultsTopic)) continue;
+            JsonNode result;
+            try {
+                result = JSON.readTree(value);
+            } catch (java.io.IOException e) {
+                if (out != null) out.println("unreadable result: " + value);
+                continue;
+            }
+            results++;
+            take(result);
+            if (out != null) out.println(describe(result));
+        }
+    }
+
+    private void take(JsonNode r) {
+        String stream = r.path("stream").asText(), kind = r.path("kind").asText(), model = r.path("model").path("name").asText();
+        StreamLine line = lines.computeIfAbsent(stream, s -> new StreamLine());
+        boolean audio = r.path("input").asText().equals("audio");
+        long latency = r.path("latency_ms").asLong(-1);
+        if (latency >= 0 && !kind.equals("end")) line.latencyMs = latency;
+        switch (kind) {
+            case "label" -> {
+                String label = r.path("label").asText();
+                if (!audio) {
+                    line.answers.put(model, String.format(Locale.ROOT, "%s %.2f", label, r.path("confidence").asDouble()));
+                } else if (!label.equals("silence")) {
+                    line.heard = String.format(Locale.ROOT, "%s %.2f at %.1f s", label, r.path("confidence").asDouble(), r.path("window").path("start_s").asDouble());
+                }
+            }
+            case "partial" -> line.partial = r.path("text").asText();
+            case "final" -> {
+                String text = r.path("text").asText();
+                if (!text.isBlank()) line.transcript = text;
+                line.partial = "";
+            }
+            default -> { }
+        }
+        String key = stream + "\u0000" + model;
+        boolean firstPlaying = audio ? !ended.contains(key) : r.path("seq").asLong(-1) == 0;
+        if (firstPlaying) scored.add(r);
+        if (audio && r.path("final").asBoolean(false) && r.has("ending") && !r.path("ending").asText().equals("speech_end")) ended.add(key);
+    }
+
+    /** One result as a line for people: stream, model, window, what was heard, input kind and latency. */
+    public static String describe(JsonNode r) {
+        String stream = r.path("stream").asText(), kind = r.path("kind").asText();
+        String where = r.has("window") ? String.format(Locale.ROOT, " %.1f-%.1f s", r.path("window").path("start_s").asDouble(),
+                r.path("window").path("end_s").asDouble()) : "";
+        String what = switch (kind) {
+            case "label" -> String.format(Locale.ROOT, "%s %.2f", r.path("label").asText(), r.path("confidence").asDouble());
+            case "partial", "final" -> kind + " \"" + r.path("text").asText() + "\"";
+            default -> kind;
+        };
+        return String.format(Locale.ROOT, "%-10s %-8s%s  %s  (%s, %d ms)", stream, r.path("model").path("name").asText(), where, what,
+                r.path("input").asText(), r.path("latency_ms").asLong());
+    }
+
+    /** The live view: one line per stream, redrawn in place (ANSI). */
+    public void render(PrintStream out, String header) {
+        StringBuilder b = new StringBuilder("\033[H\033[2J").append(header).append("\n\n");
+        b.append(String.format(Locale.ROOT, "%-10s %-26s %-44s %s%n", "AUDIO", "HEARD (last non-silence)", "TRANSCRIPT (last final | partial)", "LATENCY"));
+        for (Samples.AudioSample a : samples.audio()) {
+            StreamLine l = lines.get(a.stream());
+            String transcript = l.transcript + (l.partial.isEmpty() ? "" : " | " + l.partial + "...");
+            b.append(String.format(Locale.ROOT, "%-10s %-26s %-44s %d ms%n", a.stream(), l.heard, clip(transcript, 44), l.latencyMs));
+        }
+        b.append(String.format(Locale.ROOT, "%n%-10s %-44s %-26s %s%n", "TEXT", "MESSAGE", "ANSWERS", "LATENCY"));
+        for (Samples.TextSample t : samples.text()) {
+            StreamLine l = lines.get(t.stream());
+            b.append(String.format(Locale.ROOT, "%-10s %-44s %-26s %d ms%n", t.stream(), clip(t.text().replaceAll("\\s+", " "), 44),
+                    String.join(", ", l.answers.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()), l.latencyMs));
+        }
+        b.append(String.format(Locale.ROOT, "%n%d results, %d dead letters%n", results, deadLetters.size()));
+        out.print(b);
+        out.flush();
+    }
+
+    private static String clip(String s, int n) {
+        return s.length() <= n ? s : "..." + s.substring(s.length() - n + 3);
+    }
+
+    /** Whether every sample's first playing has all its answers (every audio stream ended for each audio model, every text answered). */
+    public boolean complete(int audioModels, int textModels) {
+        long texts = scored.stream().filter(r -> r.path("input").asText().equals("text")).count();
+        return ended.size() >= (long) samples.audio().size() * audioModels && texts >= (long) samples.text().size() * textModels;
+    }
+
+    /** The samples' expected answers against the job's, as JSON (also what the summary prints). */
+    public ObjectNode summary() {
+        ObjectNode s = JSON.createObjectNode();
+        var misses = s.putArray("misses");
+        int words = 0, wordsRight = 0, exact = 0;
+        List<String> refs = new ArrayList<>(), hyps = new ArrayList<>();
+        for (Samples.AudioSample a : samples.audio()) {
+            List<JsonNode> mine = scored.stream().filter(r -> r.path("stream").asText().equals(a.stream())).toList();
+            boolean labelled = mine.stream().anyMatch(r -> r.path("kind").asText().equals("label"));
+            boolean transcribed = mine.stream().anyMatch(r -> r.path("kind").asText().equals("final"));
+            for (Samples.Segment seg : a.segments()) {
+                boolean word = seg.kind().equals("command") || seg.kind().equals("unknown");
+                if (word && labelled) {
+                    String heard = heardLabel(mine, seg);
+                    words++;
+                    if (heard.equals(seg.label())) wordsRight++;
+                    else misses.add(String.format(Locale.ROOT, "%s %.1f s: said \"%s\" (%s), heard %s", a.stream(), seg.start(), seg.text(), seg.label(), heard));
+                } else if (seg.kind().equals("digits") && transcribed) {
+                    String heard = heardTranscript(mine, seg);
+                    refs.add(seg.text());
+                    hyps.add(heard);
+                    if (Scores.words(seg.text()).equals(Scores.words(heard))) exact++;
+                    else misses.add(String.format(Locale.ROOT, "%s %.1f s: said \"%s\", transcribed \"%s\"", a.stream(), seg.start(), seg.text(), heard));
+                }
+            }
+        }
+        s.putObject("commands").put("words", words).put("right", wordsRight);
+        Scores.ErrorRate wer = Scores.wordErrorRate(refs, hyps);
+        s.putObject("digits").put("strings", refs.size()).put("exact", exact).put("word_errors", wer.errors()).put("words", wer.referenceUnits());
+        int textsRight = 0;
+        for (Samples.TextSample t : samples.text()) {
+            String heard = scored.stream().filter(r -> r.path("stream").asText().equals(t.stream()) && r.path("model").path("name").asText().equals(t.model()))
+                    .map(r -> r.path("label").asText()).findFirst().orElse("(no answer)");
+            if (heard.equals(t.expected())) textsRight++;
+            else misses.add(t.stream() + ": " + t.model() + " expected " + t.expected() + ", answered " + heard);
+        }
+        s.putObject("text").put("messages", samples.text().size()).put("right", textsRight);
+        s.putObject("latency_ms").put("audio_p50", latency("audio", 0.5)).put("audio_p99", latency("audio", 0.99))
+                .put("text_p50", latency("text", 0.5)).put("text_p99", latency("text", 0.99));
+        s.put("results", results).put("dead_letters", deadLetters.size());
+        return s;
+    }
+
+    /** A spoken word's label: the most confident non-silence label of the windows that hold the middle of the word. */
+    private static String heardLabel(List<JsonNode> results, Samples.Segment seg) {
+        double mid = (seg.start() + seg.end()) / 2, best = -1;
+        String heard = "silence";
+        for (JsonNode r : results) {
+            JsonNode w = r.path("window");
+            if (!r.path("kind").asText().equals("label") || w.path("start_s").asDouble() > mid || w.path("end_s").asDouble() < mid) continue;
+            if (!r.path("label").asText().equals("silence") && r.path("confidence").asDouble() > best) {
+                best = r.path("confidence").asDouble();
+                heard = r.path("label").asText();
+            }
+        }
+        return heard;
+    }
+
+    /**
+     * A digit string's transcript: the final one whose window ends nearest the segment's end (it comes with the window
+     * where the detector heard the speech end; a quiet last syllable can end it a little early); "" when none does.
+     */
+    private static String heardTranscript(List<JsonNode> results, Samples.Segment seg) {
+        String heard = "";
+        double nearest = Double.MAX_VALUE;
+        for (JsonNode r : results) {
+            double end = r.path("window").path("end_s").asDouble();
+            if (!r.path("kind").asText().equals("final") || end < seg.end() - 0.5 || end > seg.end() + 1.0) continue;
+            if (Math.abs(end - seg.end()) < nearest) {
+                nearest = Math.abs(end - seg.end());
+                heard = r.path("text").asText();
+            }
+        }
+        return heard;
+    }
+
+    /** A latency percentile (ms) of the first playing's results of one input kind; -1 without any. */
+    private long latency(String input, double q) {
+        double[] sorted = scored.stream().filter(r -> r.path("input").asText().equals(input) && !r.path("kind").asText().equals("end"))
+                .mapToDouble(r -> r.path("latency_ms").asDouble(-1)).filter(ms -> ms >= 0).sorted().toArray();
+        return sorted.length == 0 ? -1 : (long) Scores.percentile(sorted, q);
+    }
+
+    /** The summary as lines for people. */
+    public static String describeSummary(JsonNode s) {
+        StringBuilder b = new StringBuilder("summary (each sample's first playing):\n");
+        JsonNode c = s.get("commands"), d = s.get("digits"), t = s.get("text"), l = s.get("latency_ms");
+        if (c.get("words").asInt() > 0) {
+            b.append(String.format(Locale.ROOT, "  spoken commands: %d of %d words heard right%n", c.get("right").asInt(), c.get("words").asInt()));
+        }
+        if (d.get("strings").asInt() > 0) {
+            b.append(String.format(Locale.ROOT, "  digit strings: %d of %d transcribed exactly, word error rate %.1f %% (%d of %d words)%n",
+                    d.get("exact").asInt(), d.get("strings").asInt(), 100.0 * d.get("word_errors").asLong() / Math.max(1, d.get("words").asLong()),
+                    d.get("word_errors").asLong(), d.get("words").asLong()));
+        }
+        b.append(String.format(Locale.ROOT, "  text: %d of %d answers right%n", t.get("right").asInt(), t.get("messages").asInt()));
+        b.append(String.format(Locale.ROOT, "  latency p50 / p99: audio %d / %d ms, text %d / %d ms%n", l.get("audio_p50").asLong(),
+                l.get("audio_p99").asLong(), l.get("text_p50").asLong(), l.get("text_p99").asLong()));
+        b.append(String.format(Locale.ROOT, "  %d results, %d dead letters%n", s.get("results").asInt(), s.get("dead_letters").asInt()));
+        if (!s.get("misses").isEmpty()) {
+            b.append("  not as expected:\n");
+            s.get("misses").forEach(m -> b.append("    ").append(m.asText()).append('\n'));
+        }
+        return b.toString();
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(2));
+    }
+}

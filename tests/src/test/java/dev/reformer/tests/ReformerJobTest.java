@@ -1,0 +1,510 @@
+package dev.reformer.tests;
+
+import dev.reformer.pipeline.JobSettings;
+import dev.reformer.pipeline.ModelControl;
+import dev.reformer.pipeline.ReformerJob;
+import dev.reformer.pipeline.Window;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reformer.audio.PcmDecoder;
+import dev.reformer.audio.StreamingFeatureExtractor;
+import dev.reformer.cli.Main;
+import dev.reformer.cli.TrainCommandTest;
+import dev.reformer.client.LocalKafka;
+import dev.reformer.model.train.Example;
+import dev.reformer.task.TaskModel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The whole job on a real Kafka broker (in-JVM KRaft) and a real Flink MiniCluster: audio and text streams in,
+ * results and dead letters out of exactly-once sinks, compared with the same model run offline.
+ */
+class ReformerJobTest {
+    static final int WINDOW = 50, HOP = 25;
+
+    @TempDir
+    static Path dir;
+    static LocalKafka kafka;
+    static Path audioModel, textModel;
+
+    @BeforeAll
+    static void trainModelsAndStartKafka() throws Exception {
+        Path data = dir.resolve("data");
+        audioModel = dir.resolve("beeps");
+        textModel = dir.resolve("fruit");
+        assertEquals(0, Main.run("train", "--train", TrainCommandTest.audioManifest(data, "train.jsonl", 1, 48, false).toString(),
+                "--validation", TrainCommandTest.audioManifest(data, "val.jsonl", 2, 16, false).toString(), "--out", audioModel.toString(),
+                "--epochs", "3", "--max-length", "128", "--learning-rate", "1e-2", "--warmup-steps", "5"));
+        assertEquals(0, Main.run("train", "--train", TrainCommandTest.manifest(data, "t.jsonl", 1, 48).toString(),
+                "--validation", TrainCommandTest.manifest(data, "v.jsonl", 2, 16).toString(), "--out", textModel.toString(),
+                "--epochs", "2", "--max-length", "128"));
+        kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS);   // on 127.0.0.1 (the in-JVM test kit binds every interface)
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        if (kafka != null) kafka.close();
+    }
+
+    static Properties clientProperties() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        return p;
+    }
+
+    record Chunk(String topic, String key, byte[] value, Map<String, String> headers) {}
+
+    static Chunk audio(JobSettings s, String stream, long seq, byte[] value, String... headers) {
+        Map<String, String> h = new HashMap<>();
+        if (seq >= 0) h.put("seq", String.valueOf(seq));
+        for (int i = 0; i + 1 < headers.length; i += 2) h.put(headers[i], headers[i + 1]);
+        return new Chunk(s.audioTopic(), stream, value, h);
+    }
+
+    /** A WAV cut at random places (inside the header and inside samples too), seq 0, 1, 2, ..., eos on the last. */
+    static List<Chunk> chunked(JobSettings s, String stream, byte[] wav, Random random) {
+        List<Chunk> chunks = new ArrayList<>();
+        long seq = 0;
+        for (int at = 0; at < wav.length; ) {
+            int n = Math.min(wav.length - at, 1 + random.nextInt(random.nextBoolean() ? 40 : 4000));
+            byte[] part = java.util.Arrays.copyOfRange(wav, at, at + n);
+            at += n;
+            chunks.add(at == wav.length ? audio(s, stream, seq++, part, "eos", "true") : audio(s, stream, seq++, part));
+        }
+        return chunks;
+    }
+
+    /** Several streams' chunks interleaved at random, each stream's own order kept. */
+    static List<Chunk> interleaved(List<List<Chunk>> streams, Random random) {
+        List<List<Chunk>> left = new ArrayList<>();
+        streams.forEach(l -> left.add(new ArrayList<>(l)));
+        List<Chunk> out = new ArrayList<>();
+        while (left.stream().anyMatch(l -> !l.isEmpty())) {
+            List<Chunk> next = left.get(random.nextInt(left.size()));
+            if (!next.isEmpty()) out.add(next.remove(0));
+        }
+        return out;
+    }
+
+    static void produce(List<Chunk> input) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (Chunk c : input) {
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(c.topic(), c.key() == null ? null : c.key().getBytes(StandardCharsets.UTF_8), c.value());
+                c.headers().forEach((k, v) -> r.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+                producer.send(r);
+            }
+        }
+    }
+
+    static void createTopics(JobSettings s) throws Exception {
+        try (Admin admin = Admin.create(clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(s.audioTopic(), 2, (short) 1), new NewTopic(s.textTopic(), 2, (short) 1),
+                    new NewTopic(s.resultsTopic(), 1, (short) 1), new NewTopic(s.deadLetterTopic(), 1, (short) 1),
+                    new NewTopic(s.controlTopic(), 1, (short) 1))).all().get();
+        }
+    }
+
+    /** Windows of 0.5 s every 0.25 s, batches of 8 or 30 ms, checkpoints every second, no stream idle during a test. */
+    static JobSettings settings(String topicPrefix) {
+        return JobSettings.defaults(kafka.bootstrapServers(), audioModel.toString(), textModel.toString())
+                .withWindow(WINDOW, HOP).withBatching(8, 30).withCheckpoints(1000, null)
+                .withLimits(600_000, 64, 500_000).withTopicPrefix(topicPrefix).withParallelism(2);
+    }
+
+    static JobClient start(JobSettings settings, boolean restarts,
+                           java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<Window>> tap) throws Exception {
+        Configuration configuration = new Configuration();
+        if (restarts) {
+            configuration.setString("restart-strategy.type", "fixed-delay");
+            configuration.setString("restart-strategy.fixed-delay.attempts", "3");
+            configuration.setString("restart-strategy.fixed-delay.delay", "1 s");
+        } else {
+            configuration.setString("restart-strategy.type", "none");   // any failure would fail the job: no silent restarts
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration);
+        ReformerJob.build(env, settings, tap);
+        return env.executeAsync("reformer test job");
+    }
+
+    static byte[] beepWav(String name, String symbols, int rate, Random random) throws Exception {
+        Path wav = dir.resolve(name + ".wav");
+        TrainCommandTest.wav(wav, TrainCommandTest.beeps(symbols, rate, random), rate);
+        return Files.readAllBytes(wav);
+    }
+
+    /**
+     * Offline: the model's scores for each window the job makes of a whole WAV (complete windows, then the tail);
+     * a null at the end stands for the stream's end reported on its own (when no tail window was left).
+     */
+    static List<double[]> offlineWindows(TaskModel model, byte[] wav) throws Exception {
+        float[][] frames = StreamingFeatureExtractor.extractAll(model.input().features(), PcmDecoder.wav(), wav).frames();
+        List<double[]> scores = new ArrayList<>();
+        int k = 0;
+        for (; k * HOP + WINDOW <= frames.length; k++) scores.add(offline(model, frames, k * HOP, k * HOP + WINDOW));
+        boolean tail = k * HOP < frames.length && !(k > 0 && (k - 1) * HOP + WINDOW >= frames.length)
+                && (frames.length - k * HOP) / model.input().stack() > 0;
+        scores.add(tail ? offline(model, frames, k * HOP, frames.length) : null);
+        return scores;
+    }
+
+    /** Asserts a stream's results, in window order, against offline scores (1e-4) and returns the model versions they name. */
+    static java.util.Set<String> assertOfflineEqual(String stream, List<JsonNode> results, List<double[]> expected, TaskModel model) {
+        List<JsonNode> got = new ArrayList<>(results.stream().filter(r -> r.get("stream").asText().equals(stream)).toList());
+        got.sort(java.util.Comparator.comparingLong(r -> r.get("kind").asText().equals("end") ? Long.MAX_VALUE : r.get("window").get("index").asLong()));
+        assertEquals(expected.size(), got.size(), stream + ": one result per window and the end, exactly once: " + got);
+        java.util.Set<String> versions = new java.util.HashSet<>();
+        for (int k = 0; k < got.size(); k++) {
+            double[] want = expected.get(k);
+            if (want == null) {
+                assertEquals("end", got.get(k).get("kind").asText(), stream + ": the end is reported on its own");
+                continue;
+            }
+            for (int label = 0; label < want.length; label++) {
+                double have = got.get(k).get("scores").get(model.labels().get(label)).asDouble();
+                assertEquals(want[label], have, 1e-4, stream + " window " + k + " label " + model.labels().get(label));
+            }
+            assertEquals(k == got.size() - 1, got.get(k).get("final").asBoolean(), stream + " window " + k + ": final only at the end");
+            versions.add(got.get(k).get("model").get("version").asText());
+        }
+        return versions;
+    }
+
+    @Test
+    void audioAndTextStreamsGiveOfflineResultsAndEveryBadRecordIsADeadLetter() throws Exception {
+        JobSettings s = settings("");
+        createTopics(s);
+        // the input: three WAV streams (16 and 22.05 kHz) cut irregularly and interleaved, text messages, bad records
+        Random random = new Random(5);
+        Map<String, byte[]> wavs = new java.util.TreeMap<>();
+        List<List<Chunk>> perStream = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String stream = "mic-" + i;
+            wavs.put(stream, beepWav(stream, "abc".substring(i, i + 1).repeat(2 + i) + "cab", i == 1 ? 22050 : 16000, random));
+            perStream.add(chunked(s, stream, wavs.get(stream), random));
+        }
+        List<Chunk> input = interleaved(perStream, random);
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String text = (i % 2 == 0 ? "the apple of my eye is an apple" : "the sky is grey and it is raining") + " #" + i;
+            texts.add(text);
+            input.add(new Chunk(s.textTopic(), "chat-" + (i % 4), text.getBytes(StandardCharsets.UTF_8), Map.of()));
+        }
+        Map<String, String> badReasons = new java.util.LinkedHashMap<>();   // stream -> the reason its bad record must carry
+        byte[] okAudio = java.util.Arrays.copyOf(wavs.get("mic-0"), 3000);
+        input.add(new Chunk(s.audioTopic(), null, okAudio, Map.of("seq", "0")));                                  // missing key
+        input.add(audio(s, "bad-empty", 0, new byte[0]));                                                          badReasons.put("bad-empty", "empty_value");
+        input.add(audio(s, "bad-noseq", -1, okAudio));                                                             badReasons.put("bad-noseq", "missing_seq");
+        input.add(audio(s, "bad-seq", 0, okAudio, "seq", "seven"));                                                badReasons.put("bad-seq", "bad_seq");
+        input.add(audio(s, "bad-encoding", 0, okAudio, "encoding", "opus"));                                       badReasons.put("bad-encoding", "unsupported_encoding");
+        input.add(audio(s, "bad-big", 0, new byte[600_000]));                                                      badReasons.put("bad-big", "oversized");
+        input.add(new Chunk(s.textTopic(), "bad-utf8", new byte[]{'h', 'i', (byte) 0xC3, (byte) 0x28}, Map.of())); badReasons.put("bad-utf8", "invalid_utf8");
+        byte[] garbled = okAudio.clone();
+        garbled[0] = 'X';
+        input.add(audio(s, "bad-header", 0, garbled));                                                             badReasons.put("bad-header", "garbled_header");
+        input.add(audio(s, "bad-eos", 0, new byte[0], "eos", "true"));                                             badReasons.put("bad-eos", "eos_before_audio");
+        byte[] nan = ByteBuffer.allocate(8000).order(ByteOrder.LITTLE_ENDIAN).putFloat(4000, Float.NaN).array();
+        input.add(audio(s, "bad-nan", 0, nan, "encoding", "f32le", "sample-rate", "16000"));                        badReasons.put("bad-nan", "non_finite_sample");
+        input.add(audio(s, "bad-rate", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
+        input.add(audio(s, "bad-rate", 1, new byte[6400], "encoding", "s16le", "sample-rate", "8000"));             badReasons.put("bad-rate", "format_changed");
+        input.add(audio(s, "bad-dup", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
+        input.add(audio(s, "bad-dup", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));             badReasons.put("bad-dup", "duplicate_seq");
+        input.add(audio(s, "bad-gap", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
+        input.add(audio(s, "bad-gap", 500, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));           badReasons.put("bad-gap", "seq_gap");
+
+        JobClient job = start(s, false, w -> w);
+        try {
+            produce(input);
+            TaskModel model = TaskModel.load(audioModel, DataType.FLOAT);
+            Map<String, List<double[]>> expected = new java.util.TreeMap<>();
+            int expectedAudio = 0;
+            for (var e : wavs.entrySet()) {
+                expected.put(e.getKey(), offlineWindows(model, e.getValue()));
+                expectedAudio += expected.get(e.getKey()).size();
+            }
+            List<JsonNode> results = consume(s.resultsTopic(), expectedAudio + texts.size(), Duration.ofSeconds(120));
+            List<JsonNode> deadLetters = consume(s.deadLetterTopic(), badReasons.size() + 1, Duration.ofSeconds(60));
+
+            for (var e : expected.entrySet()) assertOfflineEqual(e.getKey(), results, e.getValue(), model);
+            List<JsonNode> textResults = results.stream().filter(r -> r.get("input").asText().equals("text")).toList();
+            assertEquals(texts.size(), textResults.size(), "every text message classified once");
+            for (JsonNode r : textResults) {
+                assertTrue(r.get("stream").asText().startsWith("chat-") && r.has("label"), r.toString());
+                // the latency's parts: the wait for the micro-batch and its forward pass, within the whole
+                long latency = r.get("latency_ms").asLong(), queued = r.get("queued_ms").asLong(), inference = r.get("inference_ms").asLong();
+                assertTrue(queued >= 0 && inference >= 0 && queued + inference <= latency + 1, r.toString());
+            }
+            Map<String, String> reasons = new HashMap<>();
+            for (JsonNode d : deadLetters) reasons.put(d.path("stream").asText("(no key)"), d.get("reason").asText());
+            for (var e : badReasons.entrySet()) assertEquals(e.getValue(), reasons.get(e.getKey()), e.getKey() + ": " + deadLetters);
+            assertEquals("missing_key", reasons.get("(no key)"));
+            for (JsonNode d : deadLetters) assertTrue(d.has("value_base64") && d.get("detail").asText().length() > 20, d.toString());
+            assertEquals(JobStatus.RUNNING, job.getJobStatus().get(), "the job never failed (restarts are off, so none happened)");
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /** Everything read from one topic so far, read_committed, polled on demand. */
+    static final class Reader implements AutoCloseable {
+        final KafkaConsumer<byte[], byte[]> consumer;
+        final List<JsonNode> seen = new ArrayList<>();
+        private final ObjectMapper json = new ObjectMapper();
+
+        Reader(String topic) {
+            Properties p = clientProperties();
+            p.put("group.id", "test-" + topic + "-" + System.nanoTime());
+            p.put("auto.offset.reset", "earliest");
+            p.put("isolation.level", "read_committed");
+            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of(topic));
+        }
+
+        /** Polls until count records match, or fails after the timeout; returns the matching ones. */
+        List<JsonNode> await(java.util.function.Predicate<JsonNode> which, int count, Duration timeout) throws Exception {
+            long end = System.nanoTime() + timeout.toNanos();
+            while (seen.stream().filter(which).count() < count && System.nanoTime() < end) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) seen.add(json.readTree(r.value()));
+            }
+            List<JsonNode> matching = seen.stream().filter(which).toList();
+            assertTrue(matching.size() >= count, "waited for " + count + ", got " + matching.size() + ": " + matching);
+            return matching;
+        }
+
+        List<JsonNode> ofStream(String stream, int count) throws Exception {
+            return await(r -> r.path("stream").asText().equals(stream), count, Duration.ofSeconds(90));
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+
+    static Chunk control(JobSettings s, String name, Path path, String sha256) {
+        String message = "{\"input\": \"audio\", \"name\": \"" + name + "\", \"path\": \"" + path + "\", \"sha256\": \"" + sha256 + "\"}";
+        return new Chunk(s.controlTopic(), "audio", message.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    @Test
+    void modelsAreSwappedMidStreamAndBadModelsAreRefused() throws Exception {
+        JobSettings s = settings("swap-");
+        createTopics(s);
+        TaskModel first = TaskModel.load(audioModel, DataType.FLOAT);
+        // a second version: the same model with the classifier's bias moved, so its scores differ
+        TaskModel second = TaskModel.load(audioModel, DataType.FLOAT);
+        second.trainable().params().get("classifier.bias").addi(org.nd4j.linalg.factory.Nd4j.createFromArray(1.5f, -0.5f, 0f));
+        Path secondDir = dir.resolve("beeps-v2");
+        second.save(secondDir);
+        second = TaskModel.load(secondDir, DataType.FLOAT);
+        Path truncated = dir.resolve("beeps-truncated");
+        Files.createDirectories(truncated);
+        Files.copy(secondDir.resolve("config.json"), truncated.resolve("config.json"));
+        byte[] weights = Files.readAllBytes(secondDir.resolve("model.safetensors"));
+        Files.write(truncated.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, weights.length / 2));
+        String v1 = ModelControl.sha256(audioModel.resolve("model.safetensors")), v2 = ModelControl.sha256(secondDir.resolve("model.safetensors"));
+
+        Random random = new Random(9);
+        JobClient job = start(s, false, w -> w);
+        try (Reader results = new Reader(s.resultsTopic()); Reader deadLetters = new Reader(s.deadLetterTopic())) {
+            byte[] before = beepWav("before", "aab", 16000, random);
+            produce(chunked(s, "before", before, random));
+            List<double[]> expectedBefore = offlineWindows(first, before);
+            assertEquals(java.util.Set.of(v1.substring(0, 12)),
+                    assertOfflineEqual("before", results.ofStream("before", expectedBefore.size()), expectedBefore, first));
+
+            produce(List.of(control(s, "wrong-sum", secondDir, "0".repeat(64)),
+                    control(s, "missing", dir.resolve("no-such-model"), v2),
+                    control(s, "truncated", truncated, ModelControl.sha256(truncated.resolve("model.safetensors")))));
+            List<JsonNode> refused = deadLetters.await(d -> true, 3, Duration.ofSeconds(60));
+            assertEquals(List.of("model_checksum", "model_missing", "model_unloadable"), refused.stream().map(d -> d.get("reason").asText()).toList());
+            byte[] probe = beepWav("probe", "c", 16000, random);
+            produce(chunked(s, "probe-old", probe, random));
+            for (JsonNode r : results.ofStream("probe-old", offlineWindows(first, probe).size())) {
+                if (r.has("model")) assertEquals(v1.substring(0, 12), r.get("model").get("version").asText(), "the old model keeps serving");
+            }
+
+            produce(List.of(control(s, "beeps-v2", secondDir, v2)));
+            boolean swapped = false;
+            for (int attempt = 0; attempt < 30 && !swapped; attempt++) {   // the swap reaches every instance: probe until it has
+                String stream = "probe-" + attempt;
+                produce(chunked(s, stream, probe, random));
+                swapped = results.ofStream(stream, offlineWindows(first, probe).size()).stream()
+                        .allMatch(r -> !r.has("model") || r.get("model").get("version").asText().equals(v2.substring(0, 12)));
+            }
+            assertTrue(swapped, "a probe was served by the new model");
+            byte[] after = beepWav("after", "cba", 16000, random);
+            produce(chunked(s, "after", after, random));
+            List<double[]> expectedAfter = offlineWindows(second, after);
+            assertEquals(java.util.Set.of(v2.substring(0, 12)),
+                    assertOfflineEqual("after", results.ofStream("after", expectedAfter.size()), expectedAfter, second));
+            assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    @Test
+    void aFailureMidStreamLosesNothingAndRepeatsNothing() throws Exception {
+        JobSettings s = settings("fail-");
+        createTopics(s);
+        TaskModel model = TaskModel.load(audioModel, DataType.FLOAT);
+        Random random = new Random(13);
+        Map<String, List<double[]>> expected = new java.util.TreeMap<>();
+        List<List<Chunk>> streams = new ArrayList<>();
+        int total = 0;
+        for (int i = 0; i < 10; i++) {
+            String stream = "call-" + i;
+            byte[] wav = beepWav(stream, "abcabc".substring(i % 3, i % 3 + 4), 16000, random);
+            expected.put(stream, offlineWindows(model, wav));
+            total += expected.get(stream).size();
+            streams.add(chunked(s, stream, wav, random));
+        }
+        Path marker = dir.resolve("failed-once");
+        JobClient job = start(s, true, windows -> windows.map(new FailOnce(marker, 25)).name("fails once").uid("fails-once"));
+        try (Reader results = new Reader(s.resultsTopic())) {
+            produce(interleaved(streams, random));
+            List<JsonNode> all = results.await(r -> true, total, Duration.ofSeconds(180));
+            Thread.sleep(3000);   // a duplicate would come after the expected ones: give it time to show
+            results.await(r -> true, total, Duration.ofSeconds(1));
+            assertEquals(total, results.seen.size(), "every result exactly once, none repeated by the recovery");
+            assertTrue(Files.exists(marker), "the job did fail once");
+            for (var e : expected.entrySet()) assertOfflineEqual(e.getKey(), all, e.getValue(), model);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    @Test
+    void audioIsTranscribedWithPartialAndFinalResults() throws Exception {
+        Path data = dir.resolve("ctc-data"), transcriber = dir.resolve("beeps-ctc");
+        assertEquals(0, Main.run("train", "--train", TrainCommandTest.audioManifest(data, "train.jsonl", 3, 96, true).toString(),
+                "--validation", TrainCommandTest.audioManifest(data, "val.jsonl", 4, 16, true).toString(), "--out", transcriber.toString(),
+                "--epochs", "6", "--patience", "2", "--max-length", "128", "--learning-rate", "1e-2", "--warmup-steps", "5"));
+        // margins of (W - H) / 2 = 250 ms, longer than a beep: a beep met at a seam lies whole in both windows
+        JobSettings s = JobSettings.defaults(kafka.bootstrapServers(), transcriber.toString(), null)
+                .withWindow(100, 50).withBatching(8, 30).withCheckpoints(1000, null)
+                .withLimits(600_000, 64, 500_000).withTopicPrefix("ctc-").withParallelism(2);
+        createTopics(s);
+        Random random = new Random(21);
+        Map<String, String> truth = new java.util.TreeMap<>();
+        List<List<Chunk>> streams = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            StringBuilder beeps = new StringBuilder();
+            for (int k = 0; k < 12; k++) beeps.append("abc".charAt(random.nextInt(3)));   // about 3 s: windows meet 5 times
+            String stream = "dictation-" + i;
+            truth.put(stream, beeps.toString());
+            streams.add(chunked(s, stream, beepWav(stream, beeps.toString(), i % 2 == 0 ? 16000 : 22050, random), random));
+        }
+        // one stream says two things with 800 ms of quiet between them: its first transcript is final where speech ends
+        String first = "abcab", second = "cbac", spoken = "two-utterances";
+        float[] one = TrainCommandTest.beeps(first, 16000, random), two = TrainCommandTest.beeps(second, 16000, random);
+        float[] both = java.util.Arrays.copyOf(one, one.length + 12800 + two.length);
+        for (int n = one.length; n < one.length + 12800; n++) both[n] = (float) (0.003 * random.nextGaussian());
+        System.arraycopy(two, 0, both, one.length + 12800, two.length);
+        TrainCommandTest.wav(dir.resolve(spoken + ".wav"), both, 16000);
+        streams.add(chunked(s, spoken, Files.readAllBytes(dir.resolve(spoken + ".wav")), random));
+        JobClient job = start(s, false, w -> w);
+        try (Reader results = new Reader(s.resultsTopic())) {
+            produce(interleaved(streams, random));
+            List<JsonNode> finals = results.await(r -> r.get("kind").asText().equals("final"), truth.size() + 2, Duration.ofSeconds(120));
+            List<JsonNode> utterances = finals.stream().filter(f -> f.get("stream").asText().equals(spoken))
+                    .sorted(java.util.Comparator.comparingLong(f -> f.get("window").get("index").asLong())).toList();
+            assertEquals(List.of("speech_end", "eos"), utterances.stream().map(f -> f.get("ending").asText()).toList(),
+                    "a final transcript at the end of each utterance: " + utterances);
+            double pause = one.length / 16000.0;
+            assertTrue(utterances.get(0).get("window").get("end_s").asDouble() < pause + 0.3,
+                    "the first utterance is final once its speech ended, before the second began: " + utterances.get(0));
+            Map<String, String> heard = new java.util.TreeMap<>();
+            for (JsonNode f : finals) if (!f.get("stream").asText().equals(spoken)) heard.put(f.get("stream").asText(), f.get("text").asText());
+            truth.put(spoken + "#1", first);
+            truth.put(spoken + "#2", second);
+            heard.put(spoken + "#1", utterances.get(0).get("text").asText());
+            heard.put(spoken + "#2", utterances.get(1).get("text").asText());
+            // the seams themselves are tested exactly in TranscriptStitcherTest; here the whole path, model included
+            int errors = 0, symbols = 0;
+            for (String stream : truth.keySet()) {
+                assertTrue(heard.containsKey(stream), stream + " has a final transcript");
+                errors += dev.reformer.model.train.SequenceTranscriber.editDistance(heard.get(stream).chars().toArray(), truth.get(stream).chars().toArray());
+                symbols += truth.get(stream).length();
+            }
+            assertTrue(errors <= symbols / 20, "character error rate " + errors + "/" + symbols + ": heard " + heard + ", said " + truth);
+            List<JsonNode> afterPause = results.seen.stream().filter(r -> r.get("stream").asText().equals(spoken)
+                    && r.get("kind").asText().equals("partial") && r.get("window").get("index").asLong() > utterances.get(0).get("window").get("index").asLong()).toList();
+            assertTrue(!afterPause.isEmpty() && afterPause.stream().allMatch(r -> r.get("text").asText().length() <= second.length() + 1),
+                    "the second utterance's partials start afresh: " + afterPause);
+            for (String stream : truth.keySet()) {
+                if (stream.startsWith(spoken)) continue;
+                List<JsonNode> partials = results.seen.stream().filter(r -> r.get("stream").asText().equals(stream)
+                        && r.get("kind").asText().equals("partial")).toList();
+                assertTrue(partials.size() >= 3, stream + ": a partial result per window before the final one");
+                for (int k = 1; k < partials.size(); k++) {
+                    String before = partials.get(k - 1).get("text").asText(), now = partials.get(k).get("text").asText();
+                    assertTrue(now.length() >= before.length() - 1, stream + ": partials grow toward the final: " + before + " then " + now);
+                }
+            }
+            assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    static double[] offline(TaskModel model, float[][] frames, int from, int to) {
+        return model.classify(List.of(Example.features(model.audioPositions(frames, from, to), 0)))[0];
+    }
+
+    /** Reads the topic with read_committed until n records came or the time is up. */
+    static List<JsonNode> consume(String topic, int n, Duration timeout) throws Exception {
+        Properties p = clientProperties();
+        p.put("group.id", "test-" + topic + "-" + System.nanoTime());
+        p.put("auto.offset.reset", "earliest");
+        p.put("isolation.level", "read_committed");
+        List<JsonNode> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long end = System.nanoTime() + timeout.toNanos();
+            while (out.size() < n && System.nanoTime() < end) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) out.add(json.readTree(r.value()));
+            }
+            // anything beyond n would be a duplicate: wait a little longer for one
+            long settle = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < settle) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) out.add(json.readTree(r.value()));
+            }
+        }
+        assertEquals(n, out.size(), topic + ": " + out);
+        return out;
+    }
+}
