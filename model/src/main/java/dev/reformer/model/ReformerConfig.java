@@ -3,14 +3,12 @@ package dev.reformer.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,7 +55,7 @@ public record ReformerConfig(
     public static final Set<String> ACTIVATIONS = Set.of("relu", "gelu", "gelu_new", "silu");
 
     /** Keys of the reference config that do not affect this implementation. */
-    private static final Set<String> IGNORED_KEYS = Set.of(
+    static final Set<String> IGNORED_KEYS = Set.of(
             "output_hidden_states", "return_dict", "dtype", "torch_dtype", "is_encoder_decoder", "id2label",
             "label2id", "problem_type", "chunk_size_lm_head", "eos_token_id", "bos_token_id", "tie_word_embeddings",
             "use_cache", "classifier_dropout", "model_type", "output_attentions", "architectures",
@@ -187,71 +185,11 @@ public record ReformerConfig(
     }
 
     public static ReformerConfig fromJson(JsonNode node) {
-        if (node == null || !node.isObject()) throw new IllegalArgumentException("config must be a JSON object");
-        Builder b = builder();
-        Map<String, java.util.function.Consumer<JsonNode>> setters = b.setters();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
-            var setter = setters.get(field.getKey());
-            if (setter != null) {
-                try {
-                    setter.accept(field.getValue());
-                } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("config field " + field.getKey() + ": " + e.getMessage(), e);
-                }
-            } else if (field.getKey().equals("num_hidden_layers")) {
-                b.declaredLayers = field.getValue().asInt(-1);
-            } else if (!IGNORED_KEYS.contains(field.getKey())) {
-                throw new IllegalArgumentException("config field " + field.getKey()
-                        + " is unknown; check its spelling against transformers' ReformerConfig");
-            }
-        }
-        ReformerConfig config = b.build();
-        if (b.declaredLayers >= 0 && b.declaredLayers != config.numHiddenLayers()) {
-            throw new IllegalArgumentException("config field num_hidden_layers is " + b.declaredLayers
-                    + " but attn_layers names " + config.numHiddenLayers() + " layers");
-        }
-        return config;
+        return ReformerConfigJson.read(node);
     }
 
     public ObjectNode toJson() {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("model_type", "reformer");
-        o.put("hidden_size", hiddenSize);
-        o.put("num_attention_heads", numAttentionHeads);
-        o.put("attention_head_size", attentionHeadSize);
-        ArrayNode layers = o.putArray("attn_layers");
-        attnLayers.forEach(layers::add);
-        o.put("num_hidden_layers", numHiddenLayers());
-        o.put("num_hashes", numHashes);
-        if (numBuckets.isEmpty()) o.putNull("num_buckets");
-        else if (numBuckets.size() == 1) o.put("num_buckets", numBuckets.get(0));
-        else intArray(o, "num_buckets", numBuckets);
-        o.put("lsh_attn_chunk_length", lshAttnChunkLength);
-        o.put("lsh_num_chunks_before", lshNumChunksBefore);
-        o.put("lsh_num_chunks_after", lshNumChunksAfter);
-        o.put("local_attn_chunk_length", localAttnChunkLength);
-        o.put("local_num_chunks_before", localNumChunksBefore);
-        o.put("local_num_chunks_after", localNumChunksAfter);
-        o.put("is_decoder", isDecoder);
-        o.put("feed_forward_size", feedForwardSize);
-        o.put("hidden_act", hiddenAct);
-        o.put("chunk_size_feed_forward", chunkSizeFeedForward);
-        o.put("axial_pos_embds", axialPosEmbds);
-        intArray(o, "axial_pos_shape", axialPosShape);
-        intArray(o, "axial_pos_embds_dim", axialPosEmbdsDim);
-        o.put("max_position_embeddings", maxPositionEmbeddings);
-        o.put("layer_norm_eps", layerNormEps);
-        o.put("vocab_size", vocabSize);
-        o.put("pad_token_id", padTokenId);
-        if (hashSeed == null) o.putNull("hash_seed");
-        else o.put("hash_seed", hashSeed);
-        o.put("hidden_dropout_prob", hiddenDropoutProb);
-        o.put("lsh_attention_probs_dropout_prob", lshAttentionProbsDropoutProb);
-        o.put("local_attention_probs_dropout_prob", localAttentionProbsDropoutProb);
-        o.put("axial_norm_std", axialNormStd);
-        o.put("initializer_range", initializerRange);
-        return o;
+        return ReformerConfigJson.write(this);
     }
 
     public Builder toBuilder() {
@@ -296,10 +234,6 @@ public record ReformerConfig(
         return a / x * b;
     }
 
-    private static void intArray(ObjectNode o, String name, List<Integer> values) {
-        ArrayNode a = o.putArray(name);
-        values.forEach(a::add);
-    }
 
     /** Mutable builder starting from the reference's defaults. */
     public static final class Builder {
@@ -321,7 +255,7 @@ public record ReformerConfig(
         private Long hashSeed = null;
         private double hiddenDropoutProb = 0.05, lshAttentionProbsDropoutProb = 0.0;
         private double localAttentionProbsDropoutProb = 0.05, axialNormStd = 1.0, initializerRange = 0.02;
-        private int declaredLayers = -1;
+        int declaredLayers = -1;
 
         private Builder() {}
 
@@ -366,7 +300,7 @@ public record ReformerConfig(
         }
 
         /** JSON key → setter; the one place where the reference's names meet ours. */
-        private Map<String, java.util.function.Consumer<JsonNode>> setters() {
+        Map<String, java.util.function.Consumer<JsonNode>> setters() {
             return Map.ofEntries(
                     Map.entry("hidden_size", n -> hiddenSize = integer(n)),
                     Map.entry("num_attention_heads", n -> numAttentionHeads = integer(n)),

@@ -174,49 +174,63 @@ public final class SafeTensors {
         List<Entry> entries = new ArrayList<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> field : root.properties()) {
-            String name = field.getKey();
-            JsonNode v = field.getValue();
-            if (METADATA.equals(name)) {
-                if (!v.isObject()) {
-                    throw bad(file, METADATA + " is not a JSON object");
-                }
-                for (Map.Entry<String, JsonNode> m : v.properties()) {
-                    if (!m.getValue().isTextual()) {
-                        throw bad(file, METADATA + " value of '" + m.getKey() + "' is not a string");
-                    }
-                    metadata.put(m.getKey(), m.getValue().textValue());
-                }
-                continue;
+            if (METADATA.equals(field.getKey())) {
+                metadata.putAll(metadata(file, field.getValue()));
+            } else {
+                entries.add(entry(file, field.getKey(), field.getValue(), dataLen));
             }
-            String where = "tensor '" + name + "': ";
-            String dtypeName = v.path("dtype").asText("");
-            Dtype dtype = Arrays.stream(Dtype.values()).filter(d -> d.name().equals(dtypeName)).findFirst()
-                    .orElseThrow(() -> new IOException(file + ": " + where + "unsupported dtype '" + dtypeName
-                            + "' (supported: " + Arrays.toString(Dtype.values())
-                            + "); re-export it in one of those, e.g. tensor.float() in PyTorch"));
-            long[] shape = longs(file, where + "shape", v.get("shape"), -1);
-            long[] offs = longs(file, where + "data_offsets", v.get("data_offsets"), 2);
-            long expected = dtype.bytes;
-            try {
-                for (long d : shape) {
-                    expected = Math.multiplyExact(expected, d);
-                }
-            } catch (ArithmeticException overflow) {
-                throw bad(file, where + "shape " + Arrays.toString(shape) + " overflows a 64-bit size");
-            }
-            if (offs[0] > offs[1]) {
-                throw bad(file, where + "data_offsets " + Arrays.toString(offs) + " end before they begin");
-            }
-            if (offs[1] > dataLen) {
-                throw bad(file, where + "data_offsets " + Arrays.toString(offs)
-                        + " lie outside the data buffer of " + dataLen + " bytes (truncated file?)");
-            }
-            if (offs[1] - offs[0] != expected) {
-                throw bad(file, where + "data_offsets " + Arrays.toString(offs) + " span " + (offs[1] - offs[0])
-                        + " bytes but " + dtype + " shape " + Arrays.toString(shape) + " needs " + expected);
-            }
-            entries.add(new Entry(name, dtype, shape, offs[0], offs[1]));
         }
+        checkNoOverlap(file, entries);
+        return new Header(8 + n, entries, metadata);
+    }
+
+    private static Map<String, String> metadata(Path file, JsonNode v) throws IOException {
+        if (!v.isObject()) {
+            throw bad(file, METADATA + " is not a JSON object");
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> m : v.properties()) {
+            if (!m.getValue().isTextual()) {
+                throw bad(file, METADATA + " value of '" + m.getKey() + "' is not a string");
+            }
+            metadata.put(m.getKey(), m.getValue().textValue());
+        }
+        return metadata;
+    }
+
+    /** One tensor's header entry, checked against the data buffer of dataLen bytes. */
+    private static Entry entry(Path file, String name, JsonNode v, long dataLen) throws IOException {
+        String where = "tensor '" + name + "': ";
+        String dtypeName = v.path("dtype").asText("");
+        Dtype dtype = Arrays.stream(Dtype.values()).filter(d -> d.name().equals(dtypeName)).findFirst()
+                .orElseThrow(() -> new IOException(file + ": " + where + "unsupported dtype '" + dtypeName
+                        + "' (supported: " + Arrays.toString(Dtype.values())
+                        + "); re-export it in one of those, e.g. tensor.float() in PyTorch"));
+        long[] shape = longs(file, where + "shape", v.get("shape"), -1);
+        long[] offs = longs(file, where + "data_offsets", v.get("data_offsets"), 2);
+        long expected = dtype.bytes;
+        try {
+            for (long d : shape) {
+                expected = Math.multiplyExact(expected, d);
+            }
+        } catch (ArithmeticException overflow) {
+            throw bad(file, where + "shape " + Arrays.toString(shape) + " overflows a 64-bit size");
+        }
+        if (offs[0] > offs[1]) {
+            throw bad(file, where + "data_offsets " + Arrays.toString(offs) + " end before they begin");
+        }
+        if (offs[1] > dataLen) {
+            throw bad(file, where + "data_offsets " + Arrays.toString(offs)
+                    + " lie outside the data buffer of " + dataLen + " bytes (truncated file?)");
+        }
+        if (offs[1] - offs[0] != expected) {
+            throw bad(file, where + "data_offsets " + Arrays.toString(offs) + " span " + (offs[1] - offs[0])
+                    + " bytes but " + dtype + " shape " + Arrays.toString(shape) + " needs " + expected);
+        }
+        return new Entry(name, dtype, shape, offs[0], offs[1]);
+    }
+
+    private static void checkNoOverlap(Path file, List<Entry> entries) throws IOException {
         List<Entry> byBegin = new ArrayList<>(entries);
         byBegin.removeIf(e -> e.begin() == e.end()); // empty tensors occupy no bytes, so cannot overlap
         byBegin.sort(Comparator.comparingLong(Entry::begin));
@@ -228,7 +242,6 @@ public final class SafeTensors {
                         + b.name() + "' [" + b.begin() + ", " + b.end() + ") overlap");
             }
         }
-        return new Header(8 + n, entries, metadata);
     }
 
     private static INDArray readTensor(Path file, FileChannel ch, long dataStart, Entry e) throws IOException {

@@ -130,35 +130,12 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         VectorMath.multiply(qs, chunk, d, kt, window, scores);
 
         // masks, then softmax through logsumexp: scores become probabilities
-        int windowBound = LANES.loopBound(window);
         for (int i = 0; i < chunk; i++) {
             int si = i * window, queryPos = pos[n * chunk + i];
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < window; j++) {
-                byte code = plan.code(queryPos, s.keyPositions[j], rowValid);
-                if (code == ChunkedAttention.MASKED) scores[si + j] = (float) ChunkedAttention.MASK_VALUE;
-                else if (code == ChunkedAttention.SELF) scores[si + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
-                max = Math.max(max, scores[si + j]);
-            }
-            FloatVector sums = FloatVector.zero(LANES);
-            int j = 0;
-            for (; j < windowBound; j += LANES.length()) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(LANES, scores, si + j).sub(max));
-                e.intoArray(scores, si + j);
-                sums = sums.add(e);
-            }
-            sums.intoArray(s.lanes, 0);
-            float sum = 0;
-            for (int lane = 0; lane < LANES.length(); lane++) sum += s.lanes[lane];
-            for (; j < window; j++) sum += (scores[si + j] = VectorMath.exp(scores[si + j] - max));
-            logsumexp[plan.outputRow(g, n * chunk + i)] = max + (float) Math.log(sum);
-            FloatVector inverse = FloatVector.broadcast(LANES, 1f / sum);
-            for (j = 0; j < windowBound; j += LANES.length()) {
-                FloatVector.fromArray(LANES, scores, si + j).mul(inverse).intoArray(scores, si + j);
-            }
-            for (; j < window; j++) scores[si + j] *= 1f / sum;
+            float max = maskRow(plan, scores, si, window, queryPos, s.keyPositions, rowValid);
+            logsumexp[plan.outputRow(g, n * chunk + i)] = softmaxRow(scores, si, window, max, s.lanes);
             if (plan.probabilityDropout().active()) { // dropout after the softmax
-                for (j = 0; j < window; j++) scores[si + j] *= (float) plan.dropFactor(g, n * chunk + i, j);
+                for (int j = 0; j < window; j++) scores[si + j] *= (float) plan.dropFactor(g, n * chunk + i, j);
             }
         }
 
@@ -166,6 +143,41 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         float[] weighted = s.weighted;
         VectorMath.multiply(scores, chunk, window, vs, d, weighted);
         for (int i = 0; i < chunk; i++) out.put(plan.outputRow(g, n * chunk + i) * d, weighted, i * d, d);
+    }
+
+    /** Sets the masked scores of one query row to the reference's mask values; returns the row's maximum. */
+    private static float maskRow(ChunkedAttention.Plan plan, float[] scores, int si, int window, int queryPos, int[] keyPositions,
+                                 boolean[] rowValid) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < window; j++) {
+            byte code = plan.code(queryPos, keyPositions[j], rowValid);
+            if (code == ChunkedAttention.MASKED) scores[si + j] = (float) ChunkedAttention.MASK_VALUE;
+            else if (code == ChunkedAttention.SELF) scores[si + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
+            max = Math.max(max, scores[si + j]);
+        }
+        return max;
+    }
+
+    /** Softmax of scores[si, si + window) in place, given the row's maximum; returns its logsumexp. */
+    private static float softmaxRow(float[] scores, int si, int window, float max, float[] lanes) {
+        int windowBound = LANES.loopBound(window);
+        FloatVector sums = FloatVector.zero(LANES);
+        int j = 0;
+        for (; j < windowBound; j += LANES.length()) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(LANES, scores, si + j).sub(max));
+            e.intoArray(scores, si + j);
+            sums = sums.add(e);
+        }
+        sums.intoArray(lanes, 0);
+        float sum = 0;
+        for (int lane = 0; lane < LANES.length(); lane++) sum += lanes[lane];
+        for (; j < window; j++) sum += (scores[si + j] = VectorMath.exp(scores[si + j] - max));
+        FloatVector inverse = FloatVector.broadcast(LANES, 1f / sum);
+        for (j = 0; j < windowBound; j += LANES.length()) {
+            FloatVector.fromArray(LANES, scores, si + j).mul(inverse).intoArray(scores, si + j);
+        }
+        for (; j < window; j++) scores[si + j] *= 1f / sum;
+        return max + (float) Math.log(sum);
     }
 
     /**
@@ -188,8 +200,32 @@ final class VectorKernel implements ChunkedAttention.Kernel {
 
         // through out = sum_r w_r o_r: dO_r = w_r dOut, dLse_r = w_r (dOut.o_r - sum_r' w_r' dOut.o_r')
         INDArray dPerRound = Nd4j.createUninitialized(DataType.FLOAT, rounds, rows, d);
-        FloatBuffer dpb = dPerRound.data().asNioFloat(), dob = dO.data().asNioFloat();
         float[] dLogsumexp = new float[rounds * rows];
+        throughRounds(pb, logsumexp, dO.data().asNioFloat(), rounds, rows, d, dPerRound.data().asNioFloat(), dLogsumexp);
+        FloatBuffer dpb = dPerRound.data().asNioFloat();
+
+        INDArray dq = Nd4j.zeros(DataType.FLOAT, rows, d), dk = Nd4j.zeros(DataType.FLOAT, rows, d);
+        INDArray dv = Nd4j.zeros(DataType.FLOAT, rows, d);
+        FloatBuffer dqb = dq.data().asNioFloat(), dkb = dk.data().asNioFloat(), dvb = dv.data().asNioFloat();
+        KernelThreads.range(plan.groups()).forEach(g -> {
+            for (int n = 0; n < plan.chunksPerGroup(); n++) {
+                backwardChunk(plan, g, n, qb, kb, vb, sharedKeys, logsumexp, dpb, dLogsumexp, dqb, dkb, dvb);
+            }
+        });
+        if (sharedKeys) foldSharedKeyGradient(qb, dkb, dqb, rows, d); // keys = x * scale(x)
+        Reference.reachabilityFence(q);
+        Reference.reachabilityFence(k);
+        Reference.reachabilityFence(v);
+        Reference.reachabilityFence(dO);
+        perRound.close(); // large and spent: free now rather than at the next GC
+        dPerRound.close();
+        if (sharedKeys) dk.close();
+        return new ChunkedAttention.Gradients(dq, sharedKeys ? null : dk, dv);
+    }
+
+    /** The gradient of the weighted sum over hash rounds: each round's output gradient and its logsumexp gradient. */
+    private static void throughRounds(FloatBuffer pb, float[] logsumexp, FloatBuffer dob, int rounds, int rows, int d,
+                                      FloatBuffer dpb, float[] dLogsumexp) {
         KernelThreads.range((rows + 1023) / 1024).forEach(block -> {
             float[] upstream = new float[d], round = new float[d], weights = new float[rounds], dots = new float[rounds];
             for (int row = block * 1024; row < Math.min(rows, (block + 1) * 1024); row++) {
@@ -210,41 +246,26 @@ final class VectorKernel implements ChunkedAttention.Kernel {
                 }
             }
         });
+    }
 
-        INDArray dq = Nd4j.zeros(DataType.FLOAT, rows, d), dk = Nd4j.zeros(DataType.FLOAT, rows, d);
-        INDArray dv = Nd4j.zeros(DataType.FLOAT, rows, d);
-        FloatBuffer dqb = dq.data().asNioFloat(), dkb = dk.data().asNioFloat(), dvb = dv.data().asNioFloat();
-        KernelThreads.range(plan.groups()).forEach(g -> {
-            for (int n = 0; n < plan.chunksPerGroup(); n++) {
-                backwardChunk(plan, g, n, qb, kb, vb, sharedKeys, logsumexp, dpb, dLogsumexp, dqb, dkb, dvb);
+    /** Shared query/key: the keys are x * scale(x), so their gradient folds into the shared rows' (dq) through the scale. */
+    private static void foldSharedKeyGradient(FloatBuffer qb, FloatBuffer dkb, FloatBuffer dqb, int rows, int d) {
+        KernelThreads.range((rows + 1023) / 1024).forEach(block -> {
+            float[] x = new float[d], dKey = new float[d], dx = new float[d];
+            for (int row = block * 1024; row < Math.min(rows, (block + 1) * 1024); row++) {
+                qb.get(row * d, x, 0, d);
+                dkb.get(row * d, dKey, 0, d);
+                dqb.get(row * d, dx, 0, d);
+                double squares = 0, dot = 0;
+                for (int c = 0; c < d; c++) {
+                    squares += x[c] * x[c];
+                    dot += x[c] * dKey[c];
+                }
+                double scale = ChunkedAttention.sharedKeyScale(squares, d), meanSquare = squares / d + 1e-6;
+                for (int c = 0; c < d; c++) dx[c] += (float) (scale * dKey[c] - scale * x[c] * dot / (d * meanSquare));
+                dqb.put(row * d, dx, 0, d);
             }
         });
-        if (sharedKeys) { // keys = x * scale(x): fold their gradient into the shared rows
-            KernelThreads.range((rows + 1023) / 1024).forEach(block -> {
-                float[] x = new float[d], dKey = new float[d], dx = new float[d];
-                for (int row = block * 1024; row < Math.min(rows, (block + 1) * 1024); row++) {
-                    qb.get(row * d, x, 0, d);
-                    dkb.get(row * d, dKey, 0, d);
-                    dqb.get(row * d, dx, 0, d);
-                    double squares = 0, dot = 0;
-                    for (int c = 0; c < d; c++) {
-                        squares += x[c] * x[c];
-                        dot += x[c] * dKey[c];
-                    }
-                    double scale = ChunkedAttention.sharedKeyScale(squares, d), meanSquare = squares / d + 1e-6;
-                    for (int c = 0; c < d; c++) dx[c] += (float) (scale * dKey[c] - scale * x[c] * dot / (d * meanSquare));
-                    dqb.put(row * d, dx, 0, d);
-                }
-            });
-        }
-        Reference.reachabilityFence(q);
-        Reference.reachabilityFence(k);
-        Reference.reachabilityFence(v);
-        Reference.reachabilityFence(dO);
-        perRound.close(); // large and spent: free now rather than at the next GC
-        dPerRound.close();
-        if (sharedKeys) dk.close();
-        return new ChunkedAttention.Gradients(dq, sharedKeys ? null : dk, dv);
     }
 
     /** Per-thread scratch of the backward pass. */
@@ -273,6 +294,29 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     }
 
     private static final ThreadLocal<BackwardScratch> BACKWARD_SCRATCH = ThreadLocal.withInitial(BackwardScratch::new);
+
+    /**
+     * Row i of the chunk: the probabilities again into s.scores, normalised by their own sum rather than by the stored
+     * float32 logsumexp, whose rounding near the -1e5 of a self-only row would be 1e-2 relative; and d loss / d score
+     * into s.dScores, which holds d loss / d probability (before dropout) on entry.
+     */
+    private static void scoreGradients(ChunkedAttention.Plan plan, int g, int n, int i, int queryPos, boolean[] rowValid,
+                                       BackwardScratch s, float[] dLogsumexp) {
+        int chunk = plan.chunk(), window = plan.window(), si = i * window;
+        float[] p = s.scores, ds = s.dScores;
+        float max = maskRow(plan, p, si, window, queryPos, s.keyPositions, rowValid), sum = 0, weighted = 0;
+        for (int j = 0; j < window; j++) sum += (p[si + j] = VectorMath.exp(p[si + j] - max));
+        for (int j = 0; j < window; j++) {
+            p[si + j] /= sum;
+            ds[si + j] *= (float) plan.dropFactor(g, n * chunk + i, j); // d loss / d probability
+            weighted += p[si + j] * ds[si + j];
+        }
+        float dLse = dLogsumexp[plan.outputRow(g, n * chunk + i)];
+        for (int j = 0; j < window; j++) {
+            boolean keep = plan.code(queryPos, s.keyPositions[j], rowValid) == ChunkedAttention.KEEP;
+            ds[si + j] = keep ? p[si + j] * (ds[si + j] - weighted + dLse) : 0f;
+        }
+    }
 
     /** Chunk n of group g, backwards: adds into dq, dk (the gradient of the scaled keys) and dv. */
     private static void backwardChunk(ChunkedAttention.Plan plan, int g, int n, FloatBuffer q, FloatBuffer k, FloatBuffer v,
@@ -303,29 +347,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         float[] p = s.scores, ds = s.dScores;
         VectorMath.multiply(s.queries, chunk, d, s.keysT, window, p);                                   // scores
         VectorMath.multiply(s.upstream, chunk, d, s.valuesT, window, ds);                               // dp = dO . V^T
-        for (int i = 0; i < chunk; i++) {
-            int outRow = plan.outputRow(g, n * chunk + i), queryPos = pos[n * chunk + i];
-            // the probabilities again, normalised by their own sum rather than by the stored float32 logsumexp,
-            // whose rounding near the -1e5 of a self-only row would be 1e-2 relative
-            float max = Float.NEGATIVE_INFINITY, sum = 0, weighted = 0;
-            for (int j = 0; j < window; j++) {
-                byte code = plan.code(queryPos, s.keyPositions[j], rowValid);
-                if (code == ChunkedAttention.MASKED) p[i * window + j] = (float) ChunkedAttention.MASK_VALUE;
-                else if (code == ChunkedAttention.SELF) p[i * window + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
-                max = Math.max(max, p[i * window + j]);
-            }
-            for (int j = 0; j < window; j++) sum += (p[i * window + j] = VectorMath.exp(p[i * window + j] - max));
-            for (int j = 0; j < window; j++) {
-                p[i * window + j] /= sum;
-                ds[i * window + j] *= (float) plan.dropFactor(g, n * chunk + i, j); // d loss / d probability
-                weighted += p[i * window + j] * ds[i * window + j];
-            }
-            float dLse = dLogsumexp[outRow];
-            for (int j = 0; j < window; j++) {
-                boolean keep = plan.code(queryPos, s.keyPositions[j], rowValid) == ChunkedAttention.KEEP;
-                ds[i * window + j] = keep ? p[i * window + j] * (ds[i * window + j] - weighted + dLse) : 0f;
-            }
-        }
+        for (int i = 0; i < chunk; i++) scoreGradients(plan, g, n, i, pos[n * chunk + i], rowValid, s, dLogsumexp);
         // dQ [chunk, d] = dS . K
         VectorMath.multiply(ds, chunk, window, s.keys, d, s.chunkRows);
         for (int i = 0; i < chunk; i++) addRow(dq, plan.row(g, pos[n * chunk + i]) * d, s.chunkRows, i * d, d, row);

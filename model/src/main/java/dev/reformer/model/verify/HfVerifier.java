@@ -71,41 +71,44 @@ public final class HfVerifier {
                         f.get("value.weight").castTo(dtype), keyValid(f));
                 results.add(Comparison.of("out_vectors", out, f.get("out_vectors"), tolerance));
             }
-            case MODEL -> {
-                Map<String, INDArray> named = new LinkedHashMap<>();
-                f.tensors().forEach((name, t) -> { if (name.startsWith("param/")) named.put(name.substring(6), t); });
-                Rotations rotations = f.has("lsh_rotations") ? Rotations.fixed(f.get("lsh_rotations"))
-                        : Rotations.seeded(config.hashSeed());
-                ReformerModel model = new ReformerModel(config, Params.fromNamed(config, named, dtype), rotations);
-                int[][] mask = f.has("attention_mask") ? intRows(f.get("attention_mask")) : null;
-                ReformerModel.Output output = model.forward(intRows(f.get("input_ids")), mask);
-                INDArray hidden = output.lastHiddenState();
-                results.add(Comparison.of("last_hidden_state", hidden, f.get("last_hidden_state"), tolerance));
-                if (f.has("loss") && f.has("loss_projection")) {
-                    // loss = sum(last_hidden_state * loss_projection * attention_mask): its gradient is the weights
-                    INDArray weights = f.get("loss_projection").castTo(dtype);
-                    if (f.has("attention_mask")) {
-                        INDArray m = f.get("attention_mask").castTo(dtype);
-                        weights = weights.mul(m.reshape(m.size(0), m.size(1), 1));
-                    }
-                    INDArray loss = hidden.mul(weights).sum().reshape(f.get("loss").shape());
-                    results.add(Comparison.of("loss", loss, f.get("loss"), tolerance));
-                    if (f.tensors().keySet().stream().anyMatch(n -> n.startsWith("grad/"))) {
-                        Params grads = Params.zeros(config, dtype);
-                        model.backward(output, weights, grads);
-                        Map<String, INDArray> ours = grads.named();
-                        f.tensors().forEach((name, reference) -> {
-                            if (!name.startsWith("grad/")) return;
-                            INDArray mine = ours.get(name.substring(5));
-                            if (mine == null) throw new IllegalArgumentException(f.file() + ": " + name
-                                    + " names no parameter of this config");
-                            results.add(Comparison.of(name, mine, reference, gradientTolerance(dtype, tolerance)));
-                        });
-                    }
-                }
-            }
+            case MODEL -> verifyModel(f, config, dtype, tolerance, results);
         }
         return new Report(f, kind, dtype, results, notes);
+    }
+
+    /** The whole model's last hidden state and, when the fixture has them, its loss and every parameter's gradient. */
+    private static void verifyModel(HfFixture f, ReformerConfig config, DataType dtype, double tolerance, List<Comparison> results) {
+        Map<String, INDArray> named = new LinkedHashMap<>();
+        f.tensors().forEach((name, t) -> { if (name.startsWith("param/")) named.put(name.substring(6), t); });
+        Rotations rotations = f.has("lsh_rotations") ? Rotations.fixed(f.get("lsh_rotations"))
+                : Rotations.seeded(config.hashSeed());
+        ReformerModel model = new ReformerModel(config, Params.fromNamed(config, named, dtype), rotations);
+        int[][] mask = f.has("attention_mask") ? intRows(f.get("attention_mask")) : null;
+        ReformerModel.Output output = model.forward(intRows(f.get("input_ids")), mask);
+        INDArray hidden = output.lastHiddenState();
+        results.add(Comparison.of("last_hidden_state", hidden, f.get("last_hidden_state"), tolerance));
+        if (f.has("loss") && f.has("loss_projection")) {
+            // loss = sum(last_hidden_state * loss_projection * attention_mask): its gradient is the weights
+            INDArray weights = f.get("loss_projection").castTo(dtype);
+            if (f.has("attention_mask")) {
+                INDArray m = f.get("attention_mask").castTo(dtype);
+                weights = weights.mul(m.reshape(m.size(0), m.size(1), 1));
+            }
+            INDArray loss = hidden.mul(weights).sum().reshape(f.get("loss").shape());
+            results.add(Comparison.of("loss", loss, f.get("loss"), tolerance));
+            if (f.tensors().keySet().stream().anyMatch(n -> n.startsWith("grad/"))) {
+                Params grads = Params.zeros(config, dtype);
+                model.backward(output, weights, grads);
+                Map<String, INDArray> ours = grads.named();
+                f.tensors().forEach((name, reference) -> {
+                    if (!name.startsWith("grad/")) return;
+                    INDArray mine = ours.get(name.substring(5));
+                    if (mine == null) throw new IllegalArgumentException(f.file() + ": " + name
+                            + " names no parameter of this config");
+                    results.add(Comparison.of(name, mine, reference, gradientTolerance(dtype, tolerance)));
+                });
+            }
+        }
     }
 
     private static boolean[][] keyValid(HfFixture f) {
