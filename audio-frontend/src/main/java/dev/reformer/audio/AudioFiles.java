@@ -66,10 +66,38 @@ public final class AudioFiles {
             long samples = packed & 0xF_FFFF_FFFFL;
             if (rate > 0 && samples > 0) return (double) samples / rate;
         }
-        byte[] wav = readAsWav(file);
+        return decode(readAsWav(file)).seconds();
+    }
+
+    /** A whole file's samples (channels mixed down, as {@link PcmDecoder} gives them) at the file's own rate. */
+    public record Pcm(float[] samples, int sampleRate) {
+        public double seconds() {
+            return (double) samples.length / sampleRate;
+        }
+    }
+
+    /**
+     * The one whole-file decoder: WAV (or FLAC) bytes through {@link PcmDecoder#wav()}, as the job decodes a stream. A
+     * file it refuses is an {@link AudioException} with the reason.
+     */
+    public static Pcm decode(byte[] wavOrFlac) throws AudioException {
+        byte[] wav = asWav(wavOrFlac);
         PcmDecoder decoder = PcmDecoder.wav();
-        float[] a = decoder.push(wav, 0, wav.length), b = decoder.finish();
-        return (double) (a.length + b.length) / decoder.sampleRate();
+        float[] head = decoder.push(wav, 0, wav.length), tail = decoder.finish();
+        return new Pcm(concat(head, tail), decoder.sampleRate());
+    }
+
+    /** A whole file as 16 kHz mono samples: {@link #decode} then the front-end's {@link Resampler}. */
+    public static float[] mono16k(byte[] wavOrFlac) throws AudioException {
+        Pcm pcm = decode(wavOrFlac);
+        Resampler resampler = new Resampler(pcm.sampleRate());
+        return concat(resampler.push(pcm.samples(), 0, pcm.samples().length), resampler.finish());
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     /**

@@ -24,8 +24,7 @@ import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
+import dev.reformer.client.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -70,11 +69,7 @@ public final class PipelineBench {
                 JobSettings s = JobSettings.defaults(kafka.bootstrapServers(), audioModel.toString(), textModel.toString())
                         .withBatching(batchSize, o.deadlineMs()).withCheckpoints(o.checkpointIntervalMs(), null).withParallelism(2)
                         .withTopicPrefix("bench" + run + "-").withLimits(600_000, 64, 1 << 20);
-                try (Admin admin = Admin.create(props(kafka))) {
-                    admin.createTopics(List.of(new NewTopic(s.audioTopic(), 2, (short) 1), new NewTopic(s.textTopic(), 2, (short) 1),
-                            new NewTopic(s.resultsTopic(), 2, (short) 1), new NewTopic(s.deadLetterTopic(), 1, (short) 1),
-                            new NewTopic(s.controlTopic(), 1, (short) 1))).all().get();
-                }
+                Topics.forJob(s, 2, 2);
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
                 ReformerJob.build(env, s);
                 JobClient job = env.executeAsync("reformer bench");

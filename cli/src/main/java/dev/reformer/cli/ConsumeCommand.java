@@ -1,18 +1,9 @@
 package dev.reformer.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.reformer.client.ResultsBoard;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
+import dev.reformer.client.ResultsPrinter;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "consume", mixinStandardHelpOptions = true,
@@ -25,17 +16,11 @@ import picocli.CommandLine.Option;
                 "  ./reformer consume --stream mic-1 --idle-seconds 30"})
 final class ConsumeCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    String bootstrapServers;
+    @Mixin
+    KafkaOptions kafka;
 
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka consumer property (SASL, SSL, ...); repeatable.")
-    Map<String, String> kafkaProperty = new java.util.LinkedHashMap<>();
-
-    @Option(names = "--results-topic", defaultValue = "results", description = "Results topic (default: ${DEFAULT-VALUE}).")
-    String resultsTopic;
-
-    @Option(names = "--dead-letter-topic", defaultValue = "dead-letters", description = "Dead-letter topic (default: ${DEFAULT-VALUE}).")
-    String deadLetterTopic;
+    @Mixin
+    OutputTopics topics;
 
     @Option(names = "--from-beginning", description = "Read what the topics already hold (default: only what comes from now on).")
     boolean fromBeginning;
@@ -55,70 +40,7 @@ final class ConsumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrapServers);
-        p.putAll(kafkaProperty);
-        p.put("isolation.level", "read_committed");
-        p.put("group.id", "reformer-consume-" + System.nanoTime());   // its own group: every consume sees everything
-        p.put("auto.offset.reset", fromBeginning ? "earliest" : "latest");
-        p.put("enable.auto.commit", "false");
-        ObjectMapper mapper = new ObjectMapper();
-        long printed = 0, lastSeen = System.nanoTime();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(resultsTopic, deadLetterTopic));
-            // from "now" means from when the partitions are assigned: wait for that before saying so
-            List<ConsumerRecord<byte[], byte[]>> first = new java.util.ArrayList<>();
-            long assignDeadline = System.nanoTime() + 30_000_000_000L;
-            while (consumer.assignment().isEmpty() && System.nanoTime() < assignDeadline) consumer.poll(Duration.ofMillis(100)).forEach(first::add);
-            if (consumer.assignment().isEmpty()) {
-                System.err.println("error: no partitions of " + resultsTopic + " or " + deadLetterTopic + " at " + bootstrapServers
-                        + " within 30 s; check --bootstrap-servers and that the job (or the demo) created the topics");
-                return 1;
-            }
-            System.err.println("reading " + resultsTopic + " and " + deadLetterTopic + " at " + bootstrapServers + (fromBeginning ? " from the beginning" : "")
-                    + " (Ctrl-C stops)");
-            while (max == 0 || printed < max) {
-                List<ConsumerRecord<byte[], byte[]>> records = new java.util.ArrayList<>(first);
-                first.clear();
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                boolean shown = false;
-                for (ConsumerRecord<byte[], byte[]> r : records) {
-                    String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
-                    if (stream != null && !stream.equals(key)) continue;
-                    shown = true;
-                    String value = new String(r.value(), StandardCharsets.UTF_8);
-                    if (json) {
-                        System.out.println(value);
-                    } else if (r.topic().equals(deadLetterTopic)) {
-                        System.out.println(deadLetterLine(mapper, key, value));
-                    } else {
-                        System.out.println(resultLine(mapper, value));
-                    }
-                    if (max > 0 && ++printed >= max) break;
-                }
-                System.out.flush();
-                if (shown) lastSeen = System.nanoTime();   // --idle-seconds counts what is shown (--stream)
-                else if (idleSeconds > 0 && System.nanoTime() - lastSeen > idleSeconds * 1e9) break;
-            }
-        }
-        return 0;
-    }
-
-    private static String resultLine(ObjectMapper mapper, String value) {
-        try {
-            return ResultsBoard.describe(mapper.readTree(value));
-        } catch (java.io.IOException notJson) {
-            return "(not JSON) " + value;
-        }
-    }
-
-    private static String deadLetterLine(ObjectMapper mapper, String key, String value) {
-        try {
-            JsonNode d = mapper.readTree(value);
-            return String.format("%-10s dead letter: %s (%s, %s offset %d): %s", key, d.path("reason").asText(), d.path("stage").asText(),
-                    d.path("topic").asText(), d.path("offset").asLong(), d.path("detail").asText());
-        } catch (java.io.IOException notJson) {
-            return key + " dead letter (not JSON): " + value;
-        }
+        return ResultsPrinter.run(kafka.properties(), new ResultsPrinter.Options(topics.resultsTopic, topics.deadLetterTopic, fromBeginning,
+                json, stream, max, idleSeconds));
     }
 }

@@ -1,8 +1,7 @@
 package dev.reformer.cli;
 
-import dev.reformer.client.FlinkRest;
+import dev.reformer.client.JobLauncher;
 import dev.reformer.pipeline.JobSettings;
-import dev.reformer.pipeline.ReformerJob;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -11,10 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -32,11 +29,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Options as a properties file (read before the command line).")
     Path config;
 
-    @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    String bootstrapServers;
-
-    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka client property for every consumer and producer (SASL, SSL, ...); repeatable.")
-    Map<String, String> kafkaProperty = new LinkedHashMap<>();
+    @Mixin
+    KafkaOptions kafkaOptions;
 
     @Option(names = "--kafka-properties", paramLabel = "FILE", description = "Kafka client properties from a file (as Kafka's own tools take them).")
     Path kafkaPropertiesFile;
@@ -47,17 +41,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--text-model", paramLabel = "DIR", description = "Model directory for text streams.")
     String textModel;
 
-    @Option(names = "--audio-topic", defaultValue = "audio-in", description = "Audio input topic (default: ${DEFAULT-VALUE}).")
-    String audioTopic;
+    @Mixin
+    InputTopics inputTopics;
 
-    @Option(names = "--text-topic", defaultValue = "text-in", description = "Text input topic (default: ${DEFAULT-VALUE}).")
-    String textTopic;
-
-    @Option(names = "--results-topic", defaultValue = "results", description = "Results topic (default: ${DEFAULT-VALUE}).")
-    String resultsTopic;
-
-    @Option(names = "--dead-letter-topic", defaultValue = "dead-letters", description = "Dead-letter topic (default: ${DEFAULT-VALUE}).")
-    String deadLetterTopic;
+    @Mixin
+    OutputTopics outputTopics;
 
     @Option(names = "--control-topic", defaultValue = "models-control", description = "Model control topic (default: ${DEFAULT-VALUE}).")
     String controlTopic;
@@ -144,47 +132,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobSettings settings = settings();
-        Configuration flink = ReformerJob.flinkConfiguration(settings);
-        recovery(flink);
-        if (application) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-            ReformerJob.build(env, settings);
-            env.execute("reformer");
-            return 0;
-        }
-        if (cluster != null) {
-            if (jobJar == null || !Files.isRegularFile(jobJar)) {
-                System.err.println("error: --cluster needs --job-jar FILE (build it with: mvn -B -DskipTests package; it is pipeline/target/reformer-job.jar)");
-                return 2;
-            }
-            String[] hostPort = cluster.split(":");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(hostPort[0],
-                    hostPort.length > 1 ? Integer.parseInt(hostPort[1]) : 8081, flink, jobJar.toString());
-            ReformerJob.build(env, settings);
-            var job = env.executeAsync("reformer");
-            System.out.println("submitted job " + job.getJobID() + " to " + cluster + "; follow it at http://" + cluster);
-            return 0;
-        }
-        Configuration local = flink;
-        local.setString("rest.bind-address", "127.0.0.1");
-        local.setString("rest.address", "127.0.0.1");
-        local.setString("rest.port", String.valueOf(webUiPort));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(local);
-        ReformerJob.build(env, settings);
-        System.err.println("running locally; Flink web UI at http://127.0.0.1:" + webUiPort + " (Ctrl-C stops the job)");
-        env.execute("reformer");
-        return 0;
-    }
-
-    /** --from-savepoint / --from-checkpoint: where the job's state and input offsets come from. */
-    private void recovery(Configuration flink) throws IOException {
-        if (fromSavepoint != null && fromCheckpoint != null) throw new IllegalArgumentException("give --from-savepoint or --from-checkpoint, not both");
-        String path = fromSavepoint != null ? fromSavepoint
-                : fromCheckpoint != null ? FlinkRest.latestCheckpoint(fromCheckpoint).toAbsolutePath().toUri().toString() : null;
-        if (path == null) return;
-        flink.set(StateRecoveryOptions.SAVEPOINT_PATH, path);
-        System.err.println("starting from " + path);
+        return JobLauncher.launch(settings(), new JobLauncher.Launch(application, cluster, jobJar, webUiPort, fromSavepoint, fromCheckpoint));
     }
 
     JobSettings settings() throws IOException {
@@ -205,8 +153,9 @@ final class RunCommand implements Callable<Integer> {
             }
             p.forEach((k, v) -> kafka.put(k.toString(), v.toString()));
         }
-        kafka.putAll(kafkaProperty);
-        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId, kafka,
+        kafka.putAll(kafkaOptions.kafkaProperty);
+        return new JobSettings(kafkaOptions.bootstrapServers, inputTopics.audioTopic, inputTopics.textTopic, outputTopics.resultsTopic,
+                outputTopics.deadLetterTopic, controlTopic, groupId, kafka,
                 audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder, maxRecordBytes,
                 parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs,
                 new JobSettings.Admission(maxRecordSeconds, maxStreamSeconds, maxReorderBytes, maxStreams));

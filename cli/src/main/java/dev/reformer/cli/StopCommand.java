@@ -1,6 +1,6 @@
 package dev.reformer.cli;
 
-import dev.reformer.client.FlinkRest;
+import dev.reformer.client.JobLauncher;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,11 +27,7 @@ final class StopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FlinkRest flink = new FlinkRest(rest);
-        String job = jobId != null ? jobId : flink.theRunningJob();
-        String path = flink.stopWithSavepoint(job, savepointDir, Duration.ofSeconds(timeoutSeconds));
-        System.out.println("stopped job " + job + " with savepoint " + path);
-        System.out.println("continue it with: ./reformer run ... --from-savepoint " + path);
+        JobLauncher.stop(rest, jobId, savepointDir, Duration.ofSeconds(timeoutSeconds));
         return 0;
     }
 }

@@ -37,7 +37,7 @@ class EvalCommandTest {
         Path results = dir.resolve("RESULTS.md");
         Files.writeString(results, "# Results\n\nkept as it is\n");
         assertEquals(0, Main.run("eval", "--model", model.toString(), "--manifest", test.toString(), "--baselines", "--results", results.toString(), "--card"));
-        JsonNode eval = checkEvalJson(EvalCommand.defaultOut(model, test), 20, true);
+        JsonNode eval = checkEvalJson(dev.reformer.eval.Evaluation.defaultOut(model, test), 20, true);
         String card = Files.readString(model.resolve("README.md"));
         for (String part : List.of("# Model card: model", "Labels: fruit, none", "./reformer train --train", "![loss](loss.png)",
                 ResultsSection.markerOf(model.toString(), test.toString()), "confusion.png")) {
@@ -98,11 +98,11 @@ class EvalCommandTest {
         TaskModel.create(config, TaskModel.Task.TRANSCRIPTION, List.of("", "a", "b", "c"), TaskModel.SymbolUnit.CHARACTER, new TaskModel.Input(true, 128, features, 2, mean, std),
                 new ReformerModel(config, Params.init(config, 1, DataType.FLOAT), new Rotations.Sequence(1)), 1).save(model);
         assertEquals(0, Main.run("eval", "--model", model.toString(), "--manifest", test.toString(), "--batch-size", "4"));
-        JsonNode ours = checkEvalJson(EvalCommand.defaultOut(model, test), 6, false).get("systems").get(0);
+        JsonNode ours = checkEvalJson(dev.reformer.eval.Evaluation.defaultOut(model, test), 6, false).get("systems").get(0);
         assertTrue(ours.get("cer").asDouble() >= 0 && ours.get("exact_accuracy").asDouble() <= 1, ours.toString());
         assertTrue(ours.get("reference_words").asDouble() == 6, "one word (a string of beeps) per clip: " + ours);
         // a transcriber's confusion matrix is over aligned words: every reference word once, plus insertions
-        assertTrue(Files.isRegularFile(EvalCommand.defaultOut(model, test).resolve("confusion.png")), "words said against words heard");
+        assertTrue(Files.isRegularFile(dev.reformer.eval.Evaluation.defaultOut(model, test).resolve("confusion.png")), "words said against words heard");
         assertTrue(ours.get("confusion_total").asLong() >= 6, ours.toString());
     }
 

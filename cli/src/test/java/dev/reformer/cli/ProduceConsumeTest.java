@@ -39,10 +39,7 @@ class ProduceConsumeTest {
     @BeforeAll
     static void broker() throws Exception {
         kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS);   // on 127.0.0.1 (the in-JVM test kit binds every interface)
-        try (Admin admin = Admin.create(props())) {
-            admin.createTopics(List.of(new NewTopic("audio-in", 1, (short) 1), new NewTopic("audio-48k", 1, (short) 1), new NewTopic("text-in", 1, (short) 1),
-                    new NewTopic("results", 1, (short) 1), new NewTopic("dead-letters", 1, (short) 1))).all().get();
-        }
+        dev.reformer.client.Topics.create(kafka.bootstrapServers(), 1, "audio-in", "audio-48k", "text-in", "results", "dead-letters");
     }
 
     @AfterAll

@@ -1,7 +1,7 @@
 package dev.reformer.datagen;
 
 import dev.reformer.audio.AudioException;
-import dev.reformer.audio.PcmDecoder;
+import dev.reformer.audio.AudioFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -28,15 +28,10 @@ public final class Audio {
         return decode(Tool.run(command, wav));
     }
 
-    /** Samples of a 16-bit WAV, through the project's decoder (the one the front-end and the job use). */
+    /** Samples of a WAV, through the project's one whole-file decoder (the one the front-end and the job use). */
     public static float[] decode(byte[] wav) throws IOException {
         try {
-            PcmDecoder decoder = PcmDecoder.wav();
-            float[] head = decoder.push(wav, 0, wav.length), tail = decoder.finish();
-            float[] all = new float[head.length + tail.length];
-            System.arraycopy(head, 0, all, 0, head.length);
-            System.arraycopy(tail, 0, all, head.length, tail.length);
-            return all;
+            return AudioFiles.decode(wav).samples();
         } catch (AudioException e) {
             throw new IOException("not a WAV file the decoder reads: " + e.getMessage(), e);
         }

@@ -4,7 +4,6 @@ import dev.reformer.audio.AudioException;
 import dev.reformer.audio.AudioFiles;
 import dev.reformer.audio.FeatureConfig;
 import dev.reformer.audio.PcmDecoder;
-import dev.reformer.audio.Resampler;
 import dev.reformer.audio.StreamingFeatureExtractor;
 
 import java.io.IOException;
@@ -52,16 +51,7 @@ public final class AudioInput {
     /** A row's audio as 16 kHz mono samples, through the project's decoder and resampler (what the baselines hear). */
     public static float[] mono16k(Manifest.Row row) throws IOException {
         try {
-            byte[] bytes = AudioFiles.readAsWav(row.audio());
-            PcmDecoder decoder = PcmDecoder.wav();
-            float[] head = decoder.push(bytes, 0, bytes.length), tail = decoder.finish();
-            Resampler resampler = new Resampler(decoder.sampleRate());
-            float[] a = resampler.push(head, 0, head.length), b = resampler.push(tail, 0, tail.length), c = resampler.finish();
-            float[] all = new float[a.length + b.length + c.length];
-            System.arraycopy(a, 0, all, 0, a.length);
-            System.arraycopy(b, 0, all, a.length, b.length);
-            System.arraycopy(c, 0, all, a.length + b.length, c.length);
-            return all;
+            return AudioFiles.mono16k(Files.readAllBytes(row.audio()));
         } catch (AudioException e) {
             throw new IllegalArgumentException(row.where() + row.audio() + ": " + e.getMessage());
         }

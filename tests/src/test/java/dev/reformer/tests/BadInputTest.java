@@ -308,10 +308,7 @@ class BadInputTest {
         try (LocalKafka kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS)) {
             Properties client = new Properties();
             client.put("bootstrap.servers", kafka.bootstrapServers());
-            try (Admin admin = Admin.create(client)) {
-                admin.createTopics(List.of(new NewTopic(AUDIO, 2, (short) 1), new NewTopic(TEXT, 2, (short) 1), new NewTopic("results", 1, (short) 1),
-                        new NewTopic("dead-letters", 1, (short) 1), new NewTopic(CONTROL, 1, (short) 1))).all().get();
-            }
+            dev.reformer.client.Topics.create(kafka.bootstrapServers(), Map.of(AUDIO, 2, TEXT, 2, "results", 1, "dead-letters", 1, CONTROL, 1));
             try (LocalRun job = LocalRun.start("--audio-model", COMMANDS.toString(), "--text-model", SPAM.toString(),
                     "--bootstrap-servers", kafka.bootstrapServers(), "--checkpoint-interval-ms", "1000", "--idle-timeout-ms", "20000",
                     "--max-record-bytes", "200000", "--max-record-seconds", "5", "--max-stream-seconds", "20", "--max-reorder-bytes", "16384")) {

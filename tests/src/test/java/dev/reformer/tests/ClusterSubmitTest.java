@@ -59,10 +59,8 @@ class ClusterSubmitTest {
         try (LocalKafka kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS)) {   // as in production: its own JVM
             Properties client = new Properties();
             client.put("bootstrap.servers", kafka.bootstrapServers());
-            try (Admin admin = Admin.create(client)) {
-                admin.createTopics(List.of(new NewTopic("text-in", 2, (short) 1), new NewTopic("results", 2, (short) 1),
-                        new NewTopic("dead-letters", 1, (short) 1), new NewTopic("models-control", 1, (short) 1))).all().get();
-            }
+            dev.reformer.client.Topics.create(kafka.bootstrapServers(), java.util.Map.of("text-in", 2, "results", 2, "dead-letters", 1,
+                    "models-control", 1));
             try (FlinkCluster flink = new FlinkCluster(work, 2, clusterClasspath)) {
                 flink.addTaskManager();
                 assertEquals(0, Main.run("run", "--cluster", "127.0.0.1:" + flink.restPort, "--job-jar", jobJar.toString(),

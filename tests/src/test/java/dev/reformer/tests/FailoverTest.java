@@ -52,10 +52,8 @@ class FailoverTest {
         try (LocalKafka kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS)) {
             Properties client = new Properties();
             client.put("bootstrap.servers", kafka.bootstrapServers());
-            try (Admin admin = Admin.create(client)) {
-                admin.createTopics(List.of(new NewTopic("text-in", 2, (short) 1), new NewTopic("results", 2, (short) 1),
-                        new NewTopic("dead-letters", 1, (short) 1), new NewTopic("models-control", 1, (short) 1))).all().get();
-            }
+            dev.reformer.client.Topics.create(kafka.bootstrapServers(), java.util.Map.of("text-in", 2, "results", 2, "dead-letters", 1,
+                    "models-control", 1));
             try (FlinkCluster flink = new FlinkCluster(work, 1)) {
                 flink.addTaskManager();
                 Process doomed = flink.addTaskManager();

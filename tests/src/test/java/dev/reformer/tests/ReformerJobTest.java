@@ -129,11 +129,7 @@ class ReformerJobTest {
     }
 
     static void createTopics(JobSettings s) throws Exception {
-        try (Admin admin = Admin.create(clientProperties())) {
-            admin.createTopics(List.of(new NewTopic(s.audioTopic(), 2, (short) 1), new NewTopic(s.textTopic(), 2, (short) 1),
-                    new NewTopic(s.resultsTopic(), 1, (short) 1), new NewTopic(s.deadLetterTopic(), 1, (short) 1),
-                    new NewTopic(s.controlTopic(), 1, (short) 1))).all().get();
-        }
+        dev.reformer.client.Topics.forJob(s, 2, 1);
     }
 
     /** Windows of 0.5 s every 0.25 s, batches of 8 or 30 ms, checkpoints every second, no stream idle during a test. */

@@ -50,11 +50,8 @@ class StopResumeTest {
         try (LocalKafka kafka = LocalKafka.start(LocalKafka.Placement.OWN_PROCESS)) {
             Properties client = new Properties();
             client.put("bootstrap.servers", kafka.bootstrapServers());
-            try (Admin admin = Admin.create(client)) {
-                admin.createTopics(List.of(new NewTopic("audio-in", 2, (short) 1), new NewTopic("text-in", 2, (short) 1),
-                        new NewTopic("results", 1, (short) 1), new NewTopic("dead-letters", 1, (short) 1),
-                        new NewTopic("models-control", 1, (short) 1))).all().get();
-            }
+            dev.reformer.client.Topics.create(kafka.bootstrapServers(), java.util.Map.of("audio-in", 2, "text-in", 2, "results", 1,
+                    "dead-letters", 1, "models-control", 1));
             Path checkpoints = work.resolve("checkpoints"), savepoints = work.resolve("savepoints");
             String[] job = {"--audio-model", COMMANDS.toString(), "--text-model", SPAM.toString(), "--bootstrap-servers", kafka.bootstrapServers(),
                     "--checkpoint-interval-ms", "1000", "--checkpoint-dir", checkpoints.toString(), "--idle-timeout-ms", "600000"};

