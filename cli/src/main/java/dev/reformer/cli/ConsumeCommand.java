@@ -1,5 +1,7 @@
 package dev.reformer.cli;
 
+import dev.reformer.pipeline.options.OutputTopics;
+import dev.reformer.pipeline.options.KafkaOptions;
 import dev.reformer.client.ResultsPrinter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,5 +1,7 @@
 package dev.reformer.cli;
 
+import dev.reformer.pipeline.options.InputTopics;
+import dev.reformer.pipeline.options.KafkaOptions;
 import dev.reformer.client.Producer;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.reformer.cli;
 
+import dev.reformer.pipeline.ApplicationMain;
+import dev.reformer.pipeline.options.JobOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -24,11 +26,11 @@ class DeploymentFilesTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    /** The job's arguments parse as `run`'s options, and name the shipped models' folders. */
+    /** The job's arguments parse as the application entry's (and `run`'s) options, and name the shipped models' folders. */
     private static void runAccepts(List<String> args) {
-        RunCommand run = new RunCommand();
-        new CommandLine(run).parseArgs(args.toArray(String[]::new));
-        for (String model : new String[] {run.audioModel, run.textModel}) {
+        JobOptions job = new JobOptions();
+        new CommandLine(job).parseArgs(args.toArray(String[]::new));
+        for (String model : new String[] {job.audioModel, job.textModel}) {
             assertTrue(model.startsWith("/opt/reformer/models/"), model);
             assertTrue(Files.isRegularFile(ROOT.resolve("models").resolve(Path.of(model).getFileName()).resolve("model.safetensors")), model);
         }

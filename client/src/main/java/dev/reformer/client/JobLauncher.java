@@ -10,8 +10,7 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * Starts the streaming job ({@code ./reformer run}): inside Flink's application mode, submitted to a cluster's REST
- * endpoint, or locally in an in-process MiniCluster with its web UI on 127.0.0.1.
+ * Starts the streaming job ({@code ./reformer run}): submitted to a cluster's REST endpoint, or locally in an in-process MiniCluster with its web UI on 127.0.0.1.
  */
 public final class JobLauncher {
     private JobLauncher() {}
@@ -19,25 +18,18 @@ public final class JobLauncher {
     /**
      * Where and from what the job starts.
      *
-     * @param application    inside Flink's application mode: use the environment the cluster gives
      * @param cluster        HOST:PORT of a Flink cluster's REST endpoint to submit to, or null to run locally
      * @param jobJar         with a cluster: the job jar
      * @param webUiPort      locally: the web UI's port on 127.0.0.1
      * @param fromSavepoint  a savepoint to start from, or null
      * @param fromCheckpoint a retained checkpoint (chk-N, or the checkpoint directory: its newest), or null
      */
-    public record Launch(boolean application, String cluster, Path jobJar, int webUiPort, String fromSavepoint, Path fromCheckpoint) {}
+    public record Launch(String cluster, Path jobJar, int webUiPort, String fromSavepoint, Path fromCheckpoint) {}
 
-    /** Runs (locally, or in application mode, until the job ends) or submits the job; the exit code: 2 on a missing job jar. */
+    /** Runs (locally, until the job ends) or submits the job; the exit code: 2 on a missing job jar. */
     public static int launch(JobSettings settings, Launch launch) throws Exception {
         Configuration flink = ReformerJob.flinkConfiguration(settings);
         recovery(flink, launch);
-        if (launch.application()) {
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
-            ReformerJob.build(env, settings);
-            env.execute("reformer");
-            return 0;
-        }
         if (launch.cluster() != null) return submit(settings, flink, launch);
         flink.setString("rest.bind-address", "127.0.0.1");
         flink.setString("rest.address", "127.0.0.1");

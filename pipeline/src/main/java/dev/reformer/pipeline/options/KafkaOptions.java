@@ -1,4 +1,4 @@
-package dev.reformer.cli;
+package dev.reformer.pipeline.options;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -6,15 +6,15 @@ import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /** The Kafka connection options every command that talks to Kafka takes (a picocli mixin). */
-final class KafkaOptions {
+public final class KafkaOptions {
     @Option(names = "--bootstrap-servers", defaultValue = "127.0.0.1:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-    String bootstrapServers;
+    public String bootstrapServers;
 
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka client property (SASL, SSL, ...); repeatable.")
-    Map<String, String> kafkaProperty = new LinkedHashMap<>();
+    public Map<String, String> kafkaProperty = new LinkedHashMap<>();
 
     /** The client properties: bootstrap.servers and every --kafka-property. */
-    Properties properties() {
+    public Properties properties() {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrapServers);
         p.putAll(kafkaProperty);

@@ -1,12 +1,12 @@
-package dev.reformer.cli;
+package dev.reformer.pipeline.options;
 
 import picocli.CommandLine.Option;
 
 /** The job's output topics (a picocli mixin of run and consume). */
-final class OutputTopics {
+public final class OutputTopics {
     @Option(names = "--results-topic", defaultValue = "results", description = "Results topic (default: ${DEFAULT-VALUE}).")
-    String resultsTopic;
+    public String resultsTopic;
 
     @Option(names = "--dead-letter-topic", defaultValue = "dead-letters", description = "Dead-letter topic (default: ${DEFAULT-VALUE}).")
-    String deadLetterTopic;
+    public String deadLetterTopic;
 }
