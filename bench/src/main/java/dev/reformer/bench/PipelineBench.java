@@ -75,22 +75,7 @@ public final class PipelineBench {
                 JobClient job = env.executeAsync("reformer bench");
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props(kafka), new ByteArraySerializer(), new ByteArraySerializer());
                      Results results = new Results(props(kafka), s.resultsTopic())) {
-                    // warm-up, so that model loading and the JIT compiler's work are not measured: per-record code reaches
-                    // the optimising compiler after about 10,000 calls, and code shared by the audio and text models is
-                    // compiled again when the other model's data changes its profile; rounds go on until the compiler
-                    // threads are nearly idle (with one round of 1,000 messages they took 0.5-0.6 of the 2 cores during the
-                    // measured text phase)
-                    var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-                    for (int round = 1; ; round++) {
-                        long compiledBefore = jit.getTotalCompilationTime(), started = System.nanoTime();
-                        sendAudio(producer, s, "warm" + round, streams, 10);
-                        sendText(producer, s, "warm" + round, messages, 0);
-                        results.await("warm" + round, windowsPer(10, s) * streams + messages, 900);
-                        double compiling = (jit.getTotalCompilationTime() - compiledBefore) / ((System.nanoTime() - started) / 1e6);
-                        System.err.printf(Locale.ROOT, "  warm-up round %d (%d audio streams x 10 s, %d text messages): the JIT compiler"
-                                + " busy %.0f%% of the time%n", round, streams, messages, 100 * compiling);
-                        if (compiling < 0.10 || round == MAX_WARM_UP_ROUNDS) break;
-                    }
+                    warmUp(producer, s, results, streams, messages);
                     System.err.println("  warmed up; audio: " + streams + " streams x " + seconds + " s ...");
 
                     long t0 = System.nanoTime();
@@ -109,30 +94,7 @@ public final class PipelineBench {
                     System.err.printf(Locale.ROOT, "  text phase: %d garbage collections, %d ms in all; CPU by thread: %s%n",
                             textGcAfter[0] - textGcBefore[0], textGcAfter[1] - textGcBefore[1], cpuSince(cpuBefore, kafka.pid(), (lastText - t1) / 1e9));
 
-                    // latency at half the measured text capacity, paced
-                    int paced = Math.max(50, (int) Math.min(messages, textRate * 10));
-                    System.err.printf(Locale.ROOT, "  text: %.0f messages/s; latency: %d messages paced at %.0f/s after %d s at that pace ...%n",
-                            textRate, paced, textRate / 2, LEAD_IN_SECONDS);
-                    // what is measured is the steady pace, not the switch to it: after the burst the JIT compiler recompiled
-                    // hundreds of Kafka's and Flink's per-record methods (-XX:+PrintCompilation) in the paced phase's first seconds
-                    long gap = (long) (2e9 / textRate);
-                    sendText(producer, s, "lead-in", (int) (LEAD_IN_SECONDS * textRate / 2), gap);
-                    long[] gcBefore = collections();
-                    java.util.Map<String, Long> pacedCpuBefore = cpuByThread(kafka.pid());
-                    long pacedStart = System.nanoTime();
-                    sendText(producer, s, "paced", paced, gap);
-                    results.await("paced", paced, 900);
-                    long[] gcAfter = collections();
-                    System.err.printf(Locale.ROOT, "  garbage collection meanwhile: %d collections, %d ms in all; CPU by thread: %s%n",
-                            gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1],
-                            cpuSince(pacedCpuBefore, kafka.pid(), (System.nanoTime() - pacedStart) / 1e9));
-                    double[] latency = results.latencies("paced");
-                    System.err.println("  latency at half load, by second of sending (p50 / max ms): " + results.timeline("paced", textRate / 2));
-                    if (o.latencies() != null) {
-                        Path csv = Path.of(o.latencies() + (batchSize == 1 ? "-unbatched.csv" : "-batched.csv"));
-                        results.writeCsv("paced", csv);
-                        System.err.println("  each message's latency: " + csv);
-                    }
+                    double[] latency = pacedLatency(producer, s, results, kafka, messages, textRate, latencyCsv(o, batchSize));
                     table.append(String.format(Locale.ROOT, "| %s | %.0fx | %.0f | %.0f | %.0f |%n", label, audioFactor, textRate,
                             Scores.percentile(latency, 0.5), Scores.percentile(latency, 0.99)));
                 } finally {
@@ -143,6 +105,60 @@ public final class PipelineBench {
             kafka.close();
         }
         return table.toString();
+    }
+
+    /**
+     * Warm-up, so that model loading and the JIT compiler's work are not measured: per-record code reaches the optimising
+     * compiler after about 10,000 calls, and code shared by the audio and text models is compiled again when the other
+     * model's data changes its profile; rounds go on until the compiler threads are nearly idle (with one round of 1,000
+     * messages they took 0.5-0.6 of the 2 cores during the measured text phase).
+     */
+    private static void warmUp(KafkaProducer<byte[], byte[]> producer, JobSettings s, Results results, int streams, int messages) throws Exception {
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        for (int round = 1; ; round++) {
+            long compiledBefore = jit.getTotalCompilationTime(), started = System.nanoTime();
+            sendAudio(producer, s, "warm" + round, streams, 10);
+            sendText(producer, s, "warm" + round, messages, 0);
+            results.await("warm" + round, windowsPer(10, s) * streams + messages, 900);
+            double compiling = (jit.getTotalCompilationTime() - compiledBefore) / ((System.nanoTime() - started) / 1e6);
+            System.err.printf(Locale.ROOT, "  warm-up round %d (%d audio streams x 10 s, %d text messages): the JIT compiler"
+                    + " busy %.0f%% of the time%n", round, streams, messages, 100 * compiling);
+            if (compiling < 0.10 || round == MAX_WARM_UP_ROUNDS) break;
+        }
+    }
+
+    /**
+     * Latency at half the measured text capacity, paced. What is measured is the steady pace, not the switch to it:
+     * after the burst the JIT compiler recompiled hundreds of Kafka's and Flink's per-record methods
+     * (-XX:+PrintCompilation) in the paced phase's first seconds, hence a lead-in. csv: each message's latency, or null.
+     */
+    private static double[] pacedLatency(KafkaProducer<byte[], byte[]> producer, JobSettings s, Results results, LocalKafka kafka,
+                                         int messages, double textRate, Path csv) throws Exception {
+        int paced = Math.max(50, (int) Math.min(messages, textRate * 10));
+        System.err.printf(Locale.ROOT, "  text: %.0f messages/s; latency: %d messages paced at %.0f/s after %d s at that pace ...%n",
+                textRate, paced, textRate / 2, LEAD_IN_SECONDS);
+        long gap = (long) (2e9 / textRate);
+        sendText(producer, s, "lead-in", (int) (LEAD_IN_SECONDS * textRate / 2), gap);
+        long[] gcBefore = collections();
+        java.util.Map<String, Long> pacedCpuBefore = cpuByThread(kafka.pid());
+        long pacedStart = System.nanoTime();
+        sendText(producer, s, "paced", paced, gap);
+        results.await("paced", paced, 900);
+        long[] gcAfter = collections();
+        System.err.printf(Locale.ROOT, "  garbage collection meanwhile: %d collections, %d ms in all; CPU by thread: %s%n",
+                gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1],
+                cpuSince(pacedCpuBefore, kafka.pid(), (System.nanoTime() - pacedStart) / 1e9));
+        double[] latency = results.latencies("paced");
+        System.err.println("  latency at half load, by second of sending (p50 / max ms): " + results.timeline("paced", textRate / 2));
+        if (csv != null) {
+            results.writeCsv("paced", csv);
+            System.err.println("  each message's latency: " + csv);
+        }
+        return latency;
+    }
+
+    private static Path latencyCsv(Options o, int batchSize) {
+        return o.latencies() == null ? null : Path.of(o.latencies() + (batchSize == 1 ? "-unbatched.csv" : "-batched.csv"));
     }
 
     /**

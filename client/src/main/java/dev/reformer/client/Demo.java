@@ -165,24 +165,7 @@ public final class Demo {
         long deadline = durationSeconds > 0 ? t0 + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
         try (Replayer replayer = new Replayer(client, s.audioTopic(), s.textTopic());
              ResultsBoard board = new ResultsBoard(client, s.resultsTopic(), s.deadLetterTopic(), samples)) {
-            Thread player = new Thread(() -> {
-                try {
-                    for (int r = 0; !stop.get(); r++) {
-                        double length = 0;
-                        for (int i = 0; i < wavs.size(); i++) length = Math.max(length, replayer.audio(samples.audio().get(i).stream(), wavs.get(i), 0));
-                        for (int i = 0; i < samples.text().size(); i++) {
-                            Samples.TextSample t = samples.text().get(i);
-                            replayer.text(t.stream(), t.text(), r, length * i / samples.text().size());
-                        }
-                        boolean done = replayer.play(speed, () -> stop.get() || System.nanoTime() > deadline);
-                        if (r == 0 && done) playedOnce.set(true);
-                        if (!done || durationSeconds == 0) break;
-                        TimeUnit.MILLISECONDS.sleep((long) (1000 / speed));   // a pause between rounds
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "demo replay");
+            Thread player = player(replayer, samples, wavs, deadline, playedOnce);
             player.setDaemon(true);
             player.start();
             long lastDraw = 0, playedAt = 0, lastCheck = 0;
@@ -218,6 +201,28 @@ public final class Demo {
             board.poll(Duration.ofMillis(500), noUi ? System.out : null);
             return board.summary();
         }
+    }
+
+    /** The thread that plays the samples at the demo's speed, round after round while there is time; playedOnce: the first round is out. */
+    private Thread player(Replayer replayer, Samples samples, List<byte[]> wavs, long deadline, AtomicBoolean playedOnce) {
+        return new Thread(() -> {
+            try {
+                for (int r = 0; !stop.get(); r++) {
+                    double length = 0;
+                    for (int i = 0; i < wavs.size(); i++) length = Math.max(length, replayer.audio(samples.audio().get(i).stream(), wavs.get(i), 0));
+                    for (int i = 0; i < samples.text().size(); i++) {
+                        Samples.TextSample t = samples.text().get(i);
+                        replayer.text(t.stream(), t.text(), r, length * i / samples.text().size());
+                    }
+                    boolean done = replayer.play(speed, () -> stop.get() || System.nanoTime() > deadline);
+                    if (r == 0 && done) playedOnce.set(true);
+                    if (!done || durationSeconds == 0) break;
+                    TimeUnit.MILLISECONDS.sleep((long) (1000 / speed));   // a pause between rounds
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "demo replay");
     }
 
     /** "job X failed" or "job X is restarting", or null while every job runs. */

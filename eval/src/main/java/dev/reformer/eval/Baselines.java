@@ -55,23 +55,7 @@ public final class Baselines {
         List<String> truth = rows.stream().map(r -> labels != null ? r.label() : r.text()).toList();
 
         List<Outcome> out = new ArrayList<>();
-        List<Recogniser> recognisers = new ArrayList<>();
-        try {
-            recognisers.addAll(VoskRecogniser.freeAndGrammar(VoskRecogniser.modelDir(cache), grammar));
-        } catch (IOException | LinkageError e) {
-            String why = "not available: " + e.getMessage() + " (needs com.alphacephei:vosk and the vosk-model-en aar, see pipeline/README.md)";
-            out.add(Outcome.unavailable("Vosk (grammar)", why));
-            out.add(Outcome.unavailable("Vosk (free)", why));
-        }
-        try {
-            recognisers.add(new Sphinx4Recogniser(grammar, Files.createDirectories(work.resolve("sphinx4"))));
-        } catch (IOException | RuntimeException | LinkageError e) {
-            out.add(Outcome.unavailable("Sphinx4 (grammar)", "not available: " + e));
-        }
-        String missing = PocketSphinxRecogniser.missing();
-        if (missing != null) out.add(Outcome.unavailable("pocketsphinx (grammar)", "not available: " + missing));
-        else recognisers.add(new PocketSphinxRecogniser(grammar, Files.createDirectories(work.resolve("pocketsphinx"))));
-
+        List<Recogniser> recognisers = recognisers(grammar, work, cache, out);
         for (Recogniser recogniser : recognisers) {
             try (recogniser) {
                 List<String> transcripts = new ArrayList<>();
@@ -94,6 +78,28 @@ public final class Baselines {
             }
         }
         return out;
+    }
+
+    /** The speech recognisers that can run here; each one that cannot is an unavailable outcome in {@code out}, with why. */
+    private static List<Recogniser> recognisers(Grammar grammar, Path work, Path cache, List<Outcome> out) throws IOException {
+        List<Recogniser> recognisers = new ArrayList<>();
+        try {
+            recognisers.addAll(VoskRecogniser.freeAndGrammar(VoskRecogniser.modelDir(cache), grammar));
+        } catch (IOException | LinkageError e) {
+            String why = "not available: " + e.getMessage() + " (needs com.alphacephei:vosk and the vosk-model-en aar, see pipeline/README.md)";
+            out.add(Outcome.unavailable("Vosk (grammar)", why));
+            out.add(Outcome.unavailable("Vosk (free)", why));
+        }
+        try {
+            recognisers.add(new Sphinx4Recogniser(grammar, Files.createDirectories(work.resolve("sphinx4"))));
+        } catch (IOException | RuntimeException | LinkageError e) {
+            out.add(Outcome.unavailable("Sphinx4 (grammar)", "not available: " + e));
+        }
+        String missing = PocketSphinxRecogniser.missing();
+        if (missing != null) out.add(Outcome.unavailable("pocketsphinx (grammar)", "not available: " + missing));
+        else recognisers.add(new PocketSphinxRecogniser(grammar, Files.createDirectories(work.resolve("pocketsphinx"))));
+
+        return recognisers;
     }
 
     /** fastText trained on the training manifest, tuned on the validation manifest, scored on the rows. */
