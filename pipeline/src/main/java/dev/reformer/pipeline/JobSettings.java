@@ -86,53 +86,113 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
     }
 
     public JobSettings withBatching(int size, long deadlineMs) {
-        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
-                kafkaProperties, audioModel, textModel, windowFrames, hopFrames, size, deadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, admission);
+        return copy(b -> { b.batchSize = size; b.batchDeadlineMs = deadlineMs; });
     }
 
     public JobSettings withWindow(int frames, int hop) {
-        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
-                kafkaProperties, audioModel, textModel, frames, hop, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, admission);
+        return copy(b -> { b.windowFrames = frames; b.hopFrames = hop; });
     }
 
     /** The same settings with every topic, the consumer group and the transactional ids prefixed. */
     public JobSettings withTopicPrefix(String prefix) {
-        return new JobSettings(bootstrapServers, prefix + audioTopic, prefix + textTopic, prefix + resultsTopic, prefix + deadLetterTopic,
-                prefix + controlTopic, prefix + groupId, kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize,
-                batchDeadlineMs, idleTimeoutMs, maxReorder, maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir,
-                stateBackend, prefix + transactionalIdPrefix, transactionTimeoutMs, admission);
+        return copy(b -> {
+            b.audioTopic = prefix + audioTopic;
+            b.textTopic = prefix + textTopic;
+            b.resultsTopic = prefix + resultsTopic;
+            b.deadLetterTopic = prefix + deadLetterTopic;
+            b.controlTopic = prefix + controlTopic;
+            b.groupId = prefix + groupId;
+            b.transactionalIdPrefix = prefix + transactionalIdPrefix;
+        });
     }
 
     public JobSettings withLimits(long idleMs, int reorder, int recordBytes) {
-        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
-                kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleMs, reorder,
-                recordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, admission);
+        return copy(b -> { b.idleTimeoutMs = idleMs; b.maxReorder = reorder; b.maxRecordBytes = recordBytes; });
     }
 
     /** Another job on the same topics: its own models, consumer group and transactional ids (both named after it). */
     public JobSettings forJob(String name, String audio, String text) {
-        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, name,
-                kafkaProperties, audio, text, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, name, transactionTimeoutMs, admission);
+        return copy(b -> { b.groupId = name; b.transactionalIdPrefix = name; b.audioModel = audio; b.textModel = text; });
     }
 
     public JobSettings withParallelism(int p) {
-        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
-                kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, p, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, admission);
+        return copy(b -> b.parallelism = p);
     }
 
     public JobSettings withCheckpoints(long intervalMs, String dir) {
-        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
-                kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, parallelism, intervalMs, dir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, admission);
+        return copy(b -> { b.checkpointIntervalMs = intervalMs; b.checkpointDir = dir; });
     }
 
     public JobSettings withAdmission(Admission limits) {
-        return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
-                kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder,
-                maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs, limits);
+        return copy(b -> b.admission = limits);
+    }
+
+    /** A copy with the changes made to its components; the one place besides the record that lists them all. */
+    private JobSettings copy(java.util.function.Consumer<Components> change) {
+        Components b = new Components(this);
+        change.accept(b);
+        return b.settings();
+    }
+
+    /** The components of a JobSettings, mutable while a copy is made. */
+    private static final class Components {
+        String bootstrapServers;
+        String audioTopic;
+        String textTopic;
+        String resultsTopic;
+        String deadLetterTopic;
+        String controlTopic;
+        String groupId;
+        Map<String, String> kafkaProperties;
+        String audioModel;
+        String textModel;
+        int windowFrames;
+        int hopFrames;
+        int batchSize;
+        long batchDeadlineMs;
+        long idleTimeoutMs;
+        int maxReorder;
+        int maxRecordBytes;
+        int parallelism;
+        long checkpointIntervalMs;
+        String checkpointDir;
+        String stateBackend;
+        String transactionalIdPrefix;
+        long transactionTimeoutMs;
+        Admission admission;
+
+        Components(JobSettings s) {
+            bootstrapServers = s.bootstrapServers;
+            audioTopic = s.audioTopic;
+            textTopic = s.textTopic;
+            resultsTopic = s.resultsTopic;
+            deadLetterTopic = s.deadLetterTopic;
+            controlTopic = s.controlTopic;
+            groupId = s.groupId;
+            kafkaProperties = s.kafkaProperties;
+            audioModel = s.audioModel;
+            textModel = s.textModel;
+            windowFrames = s.windowFrames;
+            hopFrames = s.hopFrames;
+            batchSize = s.batchSize;
+            batchDeadlineMs = s.batchDeadlineMs;
+            idleTimeoutMs = s.idleTimeoutMs;
+            maxReorder = s.maxReorder;
+            maxRecordBytes = s.maxRecordBytes;
+            parallelism = s.parallelism;
+            checkpointIntervalMs = s.checkpointIntervalMs;
+            checkpointDir = s.checkpointDir;
+            stateBackend = s.stateBackend;
+            transactionalIdPrefix = s.transactionalIdPrefix;
+            transactionTimeoutMs = s.transactionTimeoutMs;
+            admission = s.admission;
+        }
+
+        JobSettings settings() {
+            return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
+                    kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs,
+                    maxReorder, maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend,
+                    transactionalIdPrefix, transactionTimeoutMs, admission);
+        }
     }
 }
