@@ -1,5 +1,7 @@
 package dev.reformer.pipeline;
 
+import dev.reformer.protocol.DeadLetterReason;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,7 +62,7 @@ class ModelControlTest {
         ModelControl.Feeding feeding = feedingOf(COMMANDS, 100);
         ModelControl.Served forty = served(fortyBands(dir), "audio");
         ModelControl.Rejected features = assertThrows(ModelControl.Rejected.class, () -> feeding.check(forty));
-        assertEquals("model_mismatch", features.reason);
+        assertEquals(DeadLetterReason.MODEL_MISMATCH, features.reason);
         assertTrue(features.getMessage().contains("40 bands") && features.getMessage().contains("80 bands"), features.getMessage());
         ModelControl.Rejected task = assertThrows(ModelControl.Rejected.class, () -> feeding.check(served(DIGITS, "audio")));
         assertTrue(task.getMessage().contains("transcription"), task.getMessage());

@@ -209,14 +209,7 @@ public final class TaskModel {
 
     /** Symbols of a transcription back to text. */
     public String spell(int[] symbols) {
-        return spell(symbols, labels.toArray(String[]::new), symbolUnit.separator);
-    }
-
-    /** Symbols (indexes into alphabet) back to text, separator between two symbols. */
-    public static String spell(int[] symbols, String[] alphabet, String separator) {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < symbols.length; i++) text.append(i == 0 ? "" : separator).append(alphabet[symbols[i]]);
-        return text.toString();
+        return CtcPaths.spell(symbols, labels.toArray(String[]::new), symbolUnit.separator);
     }
 
     /** A transcript's units, characters or words (split at white space), as {@link #symbolsOf} reads them. */
@@ -249,22 +242,18 @@ public final class TaskModel {
         SequenceClassifier classifier = (SequenceClassifier) trainable;
         ClassificationHead.Output out = classifier.scores(classifier.batch(examples));
         // read at once: a row at a time made six ND4J objects per example, each tracked by its deallocator
-        double[] logits = HostValues.doubles(out.logits());
-        int classes = logits.length / examples.size();
+        double[] probabilities = HostValues.doubles(ClassificationHead.softmax(out.logits()));
+        int classes = probabilities.length / examples.size();
         double[][] p = new double[examples.size()][];
-        for (int b = 0; b < p.length; b++) {
-            double[] row = Arrays.copyOfRange(logits, b * classes, (b + 1) * classes);
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (double v : row) max = Math.max(max, v);
-            for (int k = 0; k < row.length; k++) sum += row[k] = Math.exp(row[k] - max);
-            for (int k = 0; k < row.length; k++) row[k] /= sum;
-            p[b] = row;
-        }
+        for (int b = 0; b < p.length; b++) p[b] = Arrays.copyOfRange(probabilities, b * classes, (b + 1) * classes);
         return p;
     }
 
-    /** Greedy CTC transcription of each example, with the per-position log-probabilities it came from. */
-    public record Transcription(String text, int[] symbols, double[][] logProbs) {}
+    /**
+     * Greedy CTC transcription of each example: its path (the best symbol of each position, blanks included), the
+     * symbols it collapses to, and their text ({@link CtcPaths}: the one decoding).
+     */
+    public record Transcription(String text, int[] symbols, int[] path) {}
 
     public List<Transcription> transcribe(List<Example> examples) {
         return Scratch.run(SERVING, () -> transcribeHere(examples));
@@ -273,9 +262,11 @@ public final class TaskModel {
     private List<Transcription> transcribeHere(List<Example> examples) {
         SequenceTranscriber transcriber = (SequenceTranscriber) trainable;
         CtcHead.Output out = transcriber.scores(transcriber.encoder().batch(examples), null);
-        int[][] decoded = CtcHead.decode(out);
         List<Transcription> result = new ArrayList<>();
-        for (int b = 0; b < decoded.length; b++) result.add(new Transcription(spell(decoded[b]), decoded[b], out.logProbs()[b]));
+        for (double[][] logProbs : out.logProbs()) {
+            int[] path = CtcPaths.best(logProbs), symbols = CtcPaths.collapse(path);
+            result.add(new Transcription(spell(symbols), symbols, path));
+        }
         return result;
     }
 
