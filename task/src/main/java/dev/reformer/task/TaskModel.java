@@ -316,32 +316,13 @@ public final class TaskModel {
         JsonNode ours = root.path("reformer_flink");
         if (!ours.isObject()) throw new IOException(configFile + " has no \"reformer_flink\" section: it is not a model"
                 + " trained by ./reformer train (a plain Reformer checkpoint has no head to serve)");
-        ReformerConfig config;
         try {
-            config = ReformerConfig.fromJson(root);
+            ReformerConfig config = ReformerConfig.fromJson(root);
             Task task = Task.valueOf(ours.path("task").asText("").toUpperCase());
             List<String> labels = new ArrayList<>();
             ours.path(task == Task.CLASSIFICATION ? "labels" : "symbols").forEach(n -> labels.add(n.asText()));
             if (labels.size() < 2) throw new IllegalArgumentException("needs at least 2 labels or symbols, has " + labels.size());
-            JsonNode in = ours.path("input");
-            Input input;
-            if ("audio".equals(in.path("type").asText())) {
-                FeatureConfig base = FeatureConfig.Kind.valueOf(in.path("features").asText().toUpperCase()) == FeatureConfig.Kind.MFCC
-                        ? FeatureConfig.mfcc() : FeatureConfig.logMel();
-                FeatureConfig features = new FeatureConfig(base.kind(), in.path("mel_bands").asInt(), in.path("mfcc_coefficients").asInt(),
-                        in.path("low_hz").asDouble(), in.path("high_hz").asDouble(), in.path("log_floor").asDouble(),
-                        false, base.normalizationFrames(), base.vad());
-                float[] mean = floats(in.path("feature_mean")), std = floats(in.path("feature_std"));
-                if (mean.length != features.dimension() || std.length != features.dimension()) {
-                    throw new IllegalArgumentException("feature_mean and feature_std need " + features.dimension() + " values each");
-                }
-                input = new Input(true, in.path("max_length").asInt(), features, in.path("frame_stack").asInt(1), mean, std, 0,
-                        in.path("centred").asBoolean(false));
-            } else {
-                input = Input.bytes(in.path("max_length").asInt(), in.path("bytes_per_position").asInt(1), in.path("ngram_buckets").asInt(0));
-                if (input.stack() < 1) throw new IllegalArgumentException("bytes_per_position must be at least 1, not " + input.stack());
-                if (input.ngramBuckets() < 0) throw new IllegalArgumentException("ngram_buckets must be 0 or more, not " + input.ngramBuckets());
-            }
+            Input input = readInput(ours.path("input"));
             Map<String, INDArray> tensors = SafeTensors.read(weightsFile);
             String headWeight = task == Task.CLASSIFICATION ? SequenceClassifier.HEAD_WEIGHT : SequenceTranscriber.HEAD_WEIGHT;
             String headBias = task == Task.CLASSIFICATION ? SequenceClassifier.HEAD_BIAS : SequenceTranscriber.HEAD_BIAS;
@@ -366,6 +347,27 @@ public final class TaskModel {
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new IOException(dir + ": " + e.getMessage() + "; retrain with ./reformer train or restore the directory", e);
         }
+    }
+
+    /** The input section of a model's config.json. */
+    private static Input readInput(JsonNode in) {
+        if ("audio".equals(in.path("type").asText())) {
+            FeatureConfig base = FeatureConfig.Kind.valueOf(in.path("features").asText().toUpperCase()) == FeatureConfig.Kind.MFCC
+                    ? FeatureConfig.mfcc() : FeatureConfig.logMel();
+            FeatureConfig features = new FeatureConfig(base.kind(), in.path("mel_bands").asInt(), in.path("mfcc_coefficients").asInt(),
+                    in.path("low_hz").asDouble(), in.path("high_hz").asDouble(), in.path("log_floor").asDouble(),
+                    false, base.normalizationFrames(), base.vad());
+            float[] mean = floats(in.path("feature_mean")), std = floats(in.path("feature_std"));
+            if (mean.length != features.dimension() || std.length != features.dimension()) {
+                throw new IllegalArgumentException("feature_mean and feature_std need " + features.dimension() + " values each");
+            }
+            return new Input(true, in.path("max_length").asInt(), features, in.path("frame_stack").asInt(1), mean, std, 0,
+                    in.path("centred").asBoolean(false));
+        }
+        Input input = Input.bytes(in.path("max_length").asInt(), in.path("bytes_per_position").asInt(1), in.path("ngram_buckets").asInt(0));
+        if (input.stack() < 1) throw new IllegalArgumentException("bytes_per_position must be at least 1, not " + input.stack());
+        if (input.ngramBuckets() < 0) throw new IllegalArgumentException("ngram_buckets must be 0 or more, not " + input.ngramBuckets());
+        return input;
     }
 
     private static INDArray required(Map<String, INDArray> tensors, String name, DataType dtype) {
