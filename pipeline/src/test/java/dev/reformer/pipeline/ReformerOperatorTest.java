@@ -5,7 +5,6 @@ import dev.reformer.protocol.ControlMessage;
 import dev.reformer.protocol.JsonCodec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
