@@ -1,8 +1,6 @@
 package dev.reformer.bench;
 
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reformer.audio.FeatureConfig;
 import dev.reformer.eval.Scores;
 import dev.reformer.client.LocalKafka;
@@ -11,6 +9,11 @@ import dev.reformer.model.ReformerConfig;
 import dev.reformer.model.ReformerModel;
 import dev.reformer.pipeline.JobSettings;
 import dev.reformer.pipeline.ReformerJob;
+import dev.reformer.protocol.AudioChunkHeaders;
+import dev.reformer.protocol.JsonCodec;
+import dev.reformer.protocol.KafkaHeaders;
+import dev.reformer.protocol.ResultMessage;
+import dev.reformer.protocol.TextMessageHeaders;
 import dev.reformer.task.TaskModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -240,8 +243,7 @@ public final class PipelineBench {
             for (int i = 0; i < streams; i++) {
                 byte[] part = Arrays.copyOfRange(wav, at, Math.min(wav.length, at + chunk));
                 ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(s.audioTopic(), (prefix + "-" + i).getBytes(StandardCharsets.UTF_8), part);
-                r.headers().add("seq", String.valueOf(seq).getBytes(StandardCharsets.UTF_8));
-                if (at + chunk >= wav.length) r.headers().add("eos", "true".getBytes(StandardCharsets.UTF_8));
+                KafkaHeaders.write(AudioChunkHeaders.wav(seq, at + chunk >= wav.length), r.headers());
                 producer.send(r);
             }
         }
@@ -258,7 +260,7 @@ public final class PipelineBench {
             }
             byte[] text = (i + " " + base).substring(0, 512).getBytes(StandardCharsets.UTF_8);
             ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(s.textTopic(), (prefix + "-" + (i % 64)).getBytes(StandardCharsets.UTF_8), text);
-            r.headers().add("seq", String.valueOf(i).getBytes(StandardCharsets.UTF_8));   // results echo it: latency by send order
+            KafkaHeaders.write(new TextMessageHeaders((long) i), r.headers());   // results echo its seq: latency by send order
             producer.send(r);
         }
         producer.flush();
@@ -291,7 +293,6 @@ public final class PipelineBench {
         private record Seen(String stream, double latencyMs, long seq, long writtenAt, long queuedMs, long inferenceMs) {}
 
         private final List<Seen> seen = new ArrayList<>();
-        private final ObjectMapper json = new ObjectMapper();
 
         Results(Properties base, String topic) {
             Properties p = new Properties();
@@ -313,11 +314,15 @@ public final class PipelineBench {
                 if (System.nanoTime() > end) throw new IllegalStateException("waited " + timeoutSeconds + " s for " + count
                         + " results, got " + matched + "; the job may have failed (see the log)");
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    JsonNode result = json.readTree(r.value());
-                    seen.add(new Seen(result.path("stream").asText(), result.path("latency_ms").asDouble(), result.path("seq").asLong(-1),
-                            r.timestamp(), result.path("queued_ms").asLong(-1), result.path("inference_ms").asLong(-1)));
+                    ResultMessage result = JsonCodec.readResult(r.value());
+                    seen.add(new Seen(result.stream(), orMinusOne(result.latencyMs()), orMinusOne(result.seq()), r.timestamp(),
+                            orMinusOne(result.queuedMs()), orMinusOne(result.inferenceMs())));
                 }
             }
+        }
+
+        private static long orMinusOne(Long value) {
+            return value == null ? -1 : value;
         }
 
         /** p50 / max latency of each second's messages (perSecond messages a second, by the seq each result echoes). */

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.reformer.datagen.Audio;
 import dev.reformer.client.LocalKafka;
+import dev.reformer.protocol.Codes;
+import dev.reformer.protocol.DeadLetterMessage;
+import dev.reformer.protocol.DeadLetterReason;
+import dev.reformer.protocol.JsonCodec;
+import dev.reformer.protocol.KafkaHeaders;
+import dev.reformer.protocol.ResultMessage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -87,8 +93,8 @@ class ProduceConsumeTest {
         for (int i = 0; i < audio.size(); i++) {
             ConsumerRecord<byte[], byte[]> r = audio.get(i);
             assertEquals("kitchen-mic", new String(r.key(), StandardCharsets.UTF_8));
-            assertEquals(Integer.toString(i), header(r, "seq"));
-            assertEquals(i == audio.size() - 1 ? "true" : null, header(r, "eos"));
+            assertEquals(Integer.toString(i), header(r, KafkaHeaders.SEQ));
+            assertEquals(i == audio.size() - 1 ? "true" : null, header(r, KafkaHeaders.EOS));
             joined.write(r.value());
         }
         assertArrayEquals(wav, joined.toByteArray(), "the chunks are the file, in order");
@@ -98,7 +104,7 @@ class ProduceConsumeTest {
 
         List<ConsumerRecord<byte[], byte[]>> text = read("text-in", 2);
         assertEquals(List.of("hello there", "wie geht's?"), text.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList());
-        assertEquals(List.of("0", "1"), text.stream().map(r -> header(r, "seq")).toList());
+        assertEquals(List.of("0", "1"), text.stream().map(r -> header(r, KafkaHeaders.SEQ)).toList());
         assertEquals("chat", new String(text.get(0).key(), StandardCharsets.UTF_8));
 
         // a manifest: each line's text, under its stream id
@@ -166,14 +172,16 @@ class ProduceConsumeTest {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>("results", "mic-1".getBytes(), ("{\"stream\": \"mic-1\", \"input\": \"audio\", \"kind\": \"label\","
-                    + " \"label\": \"yes\", \"confidence\": 0.97, \"window\": {\"start_s\": 1.5, \"end_s\": 2.5}, \"model\": {\"name\": \"commands\"},"
-                    + " \"latency_ms\": 41}").getBytes()));
-            producer.send(new ProducerRecord<>("dead-letters", "mic-9".getBytes(), ("{\"reason\": \"garbled_header\", \"detail\": \"not a WAV file\","
-                    + " \"stage\": \"assembly\", \"topic\": \"audio-in\", \"offset\": 12}").getBytes()));
+            ResultMessage yes = ResultMessage.label("mic-1", null, Codes.Input.AUDIO, "yes", 0.97, null, new ResultMessage.ModelVersion("commands", null))
+                    .inWindow(new ResultMessage.WindowSpan(3, 1.5, 2.5, 150, 250), false, null).withTimes(41, null, null);
+            producer.send(new ProducerRecord<>("results", "mic-1".getBytes(), JsonCodec.write(yes).getBytes()));
+            DeadLetterMessage garbled = new DeadLetterMessage(DeadLetterReason.GARBLED_HEADER, "not a WAV file", Codes.Stage.ASSEMBLY, null, null,
+                    "audio-in", null, 12L, null, null, null, null);
+            producer.send(new ProducerRecord<>("dead-letters", "mic-9".getBytes(), JsonCodec.write(garbled).getBytes()));
             producer.commitTransaction();
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>("results", "mic-1".getBytes(), "{\"stream\": \"mic-1\", \"kind\": \"label\", \"label\": \"aborted\"}".getBytes()));
+            ResultMessage aborted = ResultMessage.label("mic-1", null, Codes.Input.AUDIO, "aborted", 0.5, null, null);
+            producer.send(new ProducerRecord<>("results", "mic-1".getBytes(), JsonCodec.write(aborted).getBytes()));
             producer.flush();
             producer.abortTransaction();
         }

@@ -1,5 +1,8 @@
 package dev.reformer.client;
 
+import dev.reformer.protocol.AudioChunkHeaders;
+import dev.reformer.protocol.KafkaHeaders;
+import dev.reformer.protocol.TextMessageHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -51,8 +54,7 @@ public final class Replayer implements AutoCloseable {
             int to = Math.min(wav.length, from + chunkBytes);
             byte[] chunk = java.util.Arrays.copyOfRange(wav, from, to);
             ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(audioTopic, stream.getBytes(StandardCharsets.UTF_8), chunk);
-            r.headers().add("seq", Integer.toString(seq).getBytes(StandardCharsets.UTF_8));
-            if (to == wav.length) r.headers().add("eos", "true".getBytes(StandardCharsets.UTF_8));
+            KafkaHeaders.write(AudioChunkHeaders.wav(seq, to == wav.length), r.headers());
             at = startSeconds + seq * CHUNK_SECONDS;
             plan.add(new Send(at, r));
         }
@@ -79,7 +81,7 @@ public final class Replayer implements AutoCloseable {
     /** Plans one text message of stream id at the given second. */
     public void text(String stream, String text, long seq, double atSeconds) {
         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(textTopic, stream.getBytes(StandardCharsets.UTF_8), text.getBytes(StandardCharsets.UTF_8));
-        r.headers().add("seq", Long.toString(seq).getBytes(StandardCharsets.UTF_8));
+        KafkaHeaders.write(new TextMessageHeaders(seq), r.headers());
         plan.add(new Send(atSeconds, r));
     }
 

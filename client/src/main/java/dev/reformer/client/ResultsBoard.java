@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reformer.eval.Scores;
+import dev.reformer.protocol.Codes.Ending;
+import dev.reformer.protocol.Codes.Input;
+import dev.reformer.protocol.Codes.Kind;
+import dev.reformer.protocol.JsonCodec;
+import dev.reformer.protocol.ResultMessage;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,6 +31,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class ResultsBoard implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The label of the command models' quiet windows: not a word heard. */
+    private static final String SILENCE = "silence";
 
     /** What one stream shows now. */
     private static final class StreamLine {
@@ -39,7 +46,7 @@ public final class ResultsBoard implements AutoCloseable {
     private final Samples samples;
     private final Map<String, StreamLine> lines = new LinkedHashMap<>();
     /** Results of each sample's first playing, in arrival order. */
-    private final List<JsonNode> scored = new ArrayList<>();
+    private final List<ResultMessage> scored = new ArrayList<>();
     /** (stream, model) pairs whose first playing has ended. */
     private final Set<String> ended = new HashSet<>();
     private final List<String> deadLetters = new ArrayList<>();
@@ -70,10 +77,10 @@ public final class ResultsBoard implements AutoCloseable {
                 continue;
             }
             if (!r.topic().equals(resultsTopic)) continue;
-            JsonNode result;
+            ResultMessage result;
             try {
-                result = JSON.readTree(value);
-            } catch (java.io.IOException e) {
+                result = JsonCodec.readResult(value);
+            } catch (java.io.UncheckedIOException e) {
                 if (out != null) out.println("unreadable result: " + value);
                 continue;
             }
@@ -83,47 +90,42 @@ public final class ResultsBoard implements AutoCloseable {
         }
     }
 
-    private void take(JsonNode r) {
-        String stream = r.path("stream").asText(), kind = r.path("kind").asText(), model = r.path("model").path("name").asText();
+    private void take(ResultMessage r) {
+        String stream = r.stream(), model = r.model() == null ? "" : r.model().name();
         StreamLine line = lines.computeIfAbsent(stream, s -> new StreamLine());
-        boolean audio = r.path("input").asText().equals("audio");
-        long latency = r.path("latency_ms").asLong(-1);
-        if (latency >= 0 && !kind.equals("end")) line.latencyMs = latency;
-        switch (kind) {
-            case "label" -> {
-                String label = r.path("label").asText();
+        boolean audio = r.input() == Input.AUDIO;
+        if (r.latencyMs() != null && r.latencyMs() >= 0 && r.kind() != Kind.END) line.latencyMs = r.latencyMs();
+        switch (r.kind()) {
+            case LABEL -> {
                 if (!audio) {
-                    line.answers.put(model, String.format(Locale.ROOT, "%s %.2f", label, r.path("confidence").asDouble()));
-                } else if (!label.equals("silence")) {
-                    line.heard = String.format(Locale.ROOT, "%s %.2f at %.1f s", label, r.path("confidence").asDouble(), r.path("window").path("start_s").asDouble());
+                    line.answers.put(model, String.format(Locale.ROOT, "%s %.2f", r.label(), r.confidence()));
+                } else if (!r.label().equals(SILENCE)) {
+                    line.heard = String.format(Locale.ROOT, "%s %.2f at %.1f s", r.label(), r.confidence(), r.window().startS());
                 }
             }
-            case "partial" -> line.partial = r.path("text").asText();
-            case "final" -> {
-                String text = r.path("text").asText();
-                if (!text.isBlank()) line.transcript = text;
+            case PARTIAL -> line.partial = r.text();
+            case FINAL -> {
+                if (!r.text().isBlank()) line.transcript = r.text();
                 line.partial = "";
             }
             default -> { }
         }
         String key = stream + "\u0000" + model;
-        boolean firstPlaying = audio ? !ended.contains(key) : r.path("seq").asLong(-1) == 0;
+        boolean firstPlaying = audio ? !ended.contains(key) : r.seq() != null && r.seq() == 0;
         if (firstPlaying) scored.add(r);
-        if (audio && r.path("final").asBoolean(false) && r.has("ending") && !r.path("ending").asText().equals("speech_end")) ended.add(key);
+        if (audio && r.marksFinal() && r.ending() != null && r.ending() != Ending.SPEECH_END) ended.add(key);
     }
 
     /** One result as a line for people: stream, model, window, what was heard, input kind and latency. */
-    public static String describe(JsonNode r) {
-        String stream = r.path("stream").asText(), kind = r.path("kind").asText();
-        String where = r.has("window") ? String.format(Locale.ROOT, " %.1f-%.1f s", r.path("window").path("start_s").asDouble(),
-                r.path("window").path("end_s").asDouble()) : "";
-        String what = switch (kind) {
-            case "label" -> String.format(Locale.ROOT, "%s %.2f", r.path("label").asText(), r.path("confidence").asDouble());
-            case "partial", "final" -> kind + " \"" + r.path("text").asText() + "\"";
-            default -> kind;
+    public static String describe(ResultMessage r) {
+        String where = r.window() != null ? String.format(Locale.ROOT, " %.1f-%.1f s", r.window().startS(), r.window().endS()) : "";
+        String what = switch (r.kind()) {
+            case LABEL -> String.format(Locale.ROOT, "%s %.2f", r.label(), r.confidence());
+            case PARTIAL, FINAL -> r.kind().code() + " \"" + r.text() + "\"";
+            default -> r.kind().code();
         };
-        return String.format(Locale.ROOT, "%-10s %-8s%s  %s  (%s, %d ms)", stream, r.path("model").path("name").asText(), where, what,
-                r.path("input").asText(), r.path("latency_ms").asLong());
+        return String.format(Locale.ROOT, "%-10s %-8s%s  %s  (%s, %d ms)", r.stream(), r.model() == null ? "" : r.model().name(), where, what,
+                r.input().code(), r.latencyMs() == null ? 0 : r.latencyMs());
     }
 
     /** The live view: one line per stream, redrawn in place (ANSI). */
@@ -152,7 +154,7 @@ public final class ResultsBoard implements AutoCloseable {
 
     /** Whether every sample's first playing has all its answers (every audio stream ended for each audio model, every text answered). */
     public boolean complete(int audioModels, int textModels) {
-        long texts = scored.stream().filter(r -> r.path("input").asText().equals("text")).count();
+        long texts = scored.stream().filter(r -> r.input() == Input.TEXT).count();
         return ended.size() >= (long) samples.audio().size() * audioModels && texts >= (long) samples.text().size() * textModels;
     }
 
@@ -163,9 +165,9 @@ public final class ResultsBoard implements AutoCloseable {
         int words = 0, wordsRight = 0, exact = 0;
         List<String> refs = new ArrayList<>(), hyps = new ArrayList<>();
         for (Samples.AudioSample a : samples.audio()) {
-            List<JsonNode> mine = scored.stream().filter(r -> r.path("stream").asText().equals(a.stream())).toList();
-            boolean labelled = mine.stream().anyMatch(r -> r.path("kind").asText().equals("label"));
-            boolean transcribed = mine.stream().anyMatch(r -> r.path("kind").asText().equals("final"));
+            List<ResultMessage> mine = scored.stream().filter(r -> a.stream().equals(r.stream())).toList();
+            boolean labelled = mine.stream().anyMatch(r -> r.kind() == Kind.LABEL);
+            boolean transcribed = mine.stream().anyMatch(r -> r.kind() == Kind.FINAL);
             for (Samples.Segment seg : a.segments()) {
                 boolean word = seg.kind().equals("command") || seg.kind().equals("unknown");
                 if (word && labelled) {
@@ -187,28 +189,27 @@ public final class ResultsBoard implements AutoCloseable {
         s.putObject("digits").put("strings", refs.size()).put("exact", exact).put("word_errors", wer.errors()).put("words", wer.referenceUnits());
         int textsRight = 0;
         for (Samples.TextSample t : samples.text()) {
-            String heard = scored.stream().filter(r -> r.path("stream").asText().equals(t.stream()) && r.path("model").path("name").asText().equals(t.model()))
-                    .map(r -> r.path("label").asText()).findFirst().orElse("(no answer)");
+            String heard = scored.stream().filter(r -> t.stream().equals(r.stream()) && r.model() != null && t.model().equals(r.model().name()))
+                    .map(r -> String.valueOf(r.label())).findFirst().orElse("(no answer)");
             if (heard.equals(t.expected())) textsRight++;
             else misses.add(t.stream() + ": " + t.model() + " expected " + t.expected() + ", answered " + heard);
         }
         s.putObject("text").put("messages", samples.text().size()).put("right", textsRight);
-        s.putObject("latency_ms").put("audio_p50", latency("audio", 0.5)).put("audio_p99", latency("audio", 0.99))
-                .put("text_p50", latency("text", 0.5)).put("text_p99", latency("text", 0.99));
+        s.putObject("latency_ms").put("audio_p50", latency(Input.AUDIO, 0.5)).put("audio_p99", latency(Input.AUDIO, 0.99))
+                .put("text_p50", latency(Input.TEXT, 0.5)).put("text_p99", latency(Input.TEXT, 0.99));
         s.put("results", results).put("dead_letters", deadLetters.size());
         return s;
     }
 
     /** A spoken word's label: the most confident non-silence label of the windows that hold the middle of the word. */
-    private static String heardLabel(List<JsonNode> results, Samples.Segment seg) {
+    private static String heardLabel(List<ResultMessage> results, Samples.Segment seg) {
         double mid = (seg.start() + seg.end()) / 2, best = -1;
-        String heard = "silence";
-        for (JsonNode r : results) {
-            JsonNode w = r.path("window");
-            if (!r.path("kind").asText().equals("label") || w.path("start_s").asDouble() > mid || w.path("end_s").asDouble() < mid) continue;
-            if (!r.path("label").asText().equals("silence") && r.path("confidence").asDouble() > best) {
-                best = r.path("confidence").asDouble();
-                heard = r.path("label").asText();
+        String heard = SILENCE;
+        for (ResultMessage r : results) {
+            if (r.kind() != Kind.LABEL || r.window() == null || r.window().startS() > mid || r.window().endS() < mid) continue;
+            if (!r.label().equals(SILENCE) && r.confidence() > best) {
+                best = r.confidence();
+                heard = r.label();
             }
         }
         return heard;
@@ -218,24 +219,25 @@ public final class ResultsBoard implements AutoCloseable {
      * A digit string's transcript: the final one whose window ends nearest the segment's end (it comes with the window
      * where the detector heard the speech end; a quiet last syllable can end it a little early); "" when none does.
      */
-    private static String heardTranscript(List<JsonNode> results, Samples.Segment seg) {
+    private static String heardTranscript(List<ResultMessage> results, Samples.Segment seg) {
         String heard = "";
         double nearest = Double.MAX_VALUE;
-        for (JsonNode r : results) {
-            double end = r.path("window").path("end_s").asDouble();
-            if (!r.path("kind").asText().equals("final") || end < seg.end() - 0.5 || end > seg.end() + 1.0) continue;
+        for (ResultMessage r : results) {
+            if (r.kind() != Kind.FINAL || r.window() == null) continue;
+            double end = r.window().endS();
+            if (end < seg.end() - 0.5 || end > seg.end() + 1.0) continue;
             if (Math.abs(end - seg.end()) < nearest) {
                 nearest = Math.abs(end - seg.end());
-                heard = r.path("text").asText();
+                heard = r.text();
             }
         }
         return heard;
     }
 
     /** A latency percentile (ms) of the first playing's results of one input kind; -1 without any. */
-    private long latency(String input, double q) {
-        double[] sorted = scored.stream().filter(r -> r.path("input").asText().equals(input) && !r.path("kind").asText().equals("end"))
-                .mapToDouble(r -> r.path("latency_ms").asDouble(-1)).filter(ms -> ms >= 0).sorted().toArray();
+    private long latency(Input input, double q) {
+        double[] sorted = scored.stream().filter(r -> r.input() == input && r.kind() != Kind.END && r.latencyMs() != null)
+                .mapToDouble(ResultMessage::latencyMs).filter(ms -> ms >= 0).sorted().toArray();
         return sorted.length == 0 ? -1 : (long) Scores.percentile(sorted, q);
     }
 

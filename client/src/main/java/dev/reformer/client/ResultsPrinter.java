@@ -1,7 +1,7 @@
 package dev.reformer.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reformer.protocol.DeadLetterMessage;
+import dev.reformer.protocol.JsonCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +40,6 @@ public final class ResultsPrinter {
         p.put("group.id", "reformer-consume-" + System.nanoTime());   // its own group: every consume sees everything
         p.put("auto.offset.reset", fromBeginning ? "earliest" : "latest");
         p.put("enable.auto.commit", "false");
-        ObjectMapper mapper = new ObjectMapper();
         long printed = 0, lastSeen = System.nanoTime();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(resultsTopic, deadLetterTopic));
@@ -68,9 +67,9 @@ public final class ResultsPrinter {
                     if (json) {
                         System.out.println(value);
                     } else if (r.topic().equals(deadLetterTopic)) {
-                        System.out.println(deadLetterLine(mapper, key, value));
+                        System.out.println(deadLetterLine(key, value));
                     } else {
-                        System.out.println(resultLine(mapper, value));
+                        System.out.println(resultLine(value));
                     }
                     if (max > 0 && ++printed >= max) break;
                 }
@@ -82,20 +81,20 @@ public final class ResultsPrinter {
         return 0;
     }
 
-    private static String resultLine(ObjectMapper mapper, String value) {
+    private static String resultLine(String value) {
         try {
-            return ResultsBoard.describe(mapper.readTree(value));
-        } catch (java.io.IOException notJson) {
+            return ResultsBoard.describe(JsonCodec.readResult(value));
+        } catch (java.io.UncheckedIOException notJson) {
             return "(not JSON) " + value;
         }
     }
 
-    private static String deadLetterLine(ObjectMapper mapper, String key, String value) {
+    private static String deadLetterLine(String key, String value) {
         try {
-            JsonNode d = mapper.readTree(value);
-            return String.format("%-10s dead letter: %s (%s, %s offset %d): %s", key, d.path("reason").asText(), d.path("stage").asText(),
-                    d.path("topic").asText(), d.path("offset").asLong(), d.path("detail").asText());
-        } catch (java.io.IOException notJson) {
+            DeadLetterMessage d = JsonCodec.readDeadLetter(value);
+            return String.format("%-10s dead letter: %s (%s, %s offset %d): %s", key, d.reason().code(), d.stage().code(),
+                    d.topic() == null ? "" : d.topic(), d.offset() == null ? 0 : d.offset(), d.detail());
+        } catch (java.io.UncheckedIOException notJson) {
             return key + " dead letter (not JSON): " + value;
         }
     }

@@ -1,24 +1,28 @@
 package dev.reformer.pipeline;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.reformer.protocol.Codes.Stage;
+import dev.reformer.protocol.DeadLetterMessage;
+import dev.reformer.protocol.DeadLetterReason;
+import dev.reformer.protocol.JsonCodec;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * An input record the job could not use, with why and where: the original topic, partition, offset, key,
  * value (base64) and headers, the reason (a stable code plus a sentence saying what was wrong and what is
- * accepted) and the stage that refused it. Written as JSON to the dead-letter topic (docs/PROTOCOL.md).
+ * accepted) and the stage that refused it. Written to the dead-letter topic as a {@link DeadLetterMessage}.
  */
 public class DeadLetter {
-    public String reason;
+    public DeadLetterReason reason;
     public String detail;
-    public String stage;
+    public Stage stage;
     public String streamId;
     public RawRecord source;
 
     public DeadLetter() {}
 
-    public static DeadLetter of(String reason, String detail, String stage, RawRecord source) {
+    public static DeadLetter of(DeadLetterReason reason, String detail, Stage stage, RawRecord source) {
         DeadLetter d = new DeadLetter();
         d.reason = reason;
         d.detail = detail;
@@ -28,22 +32,23 @@ public class DeadLetter {
         return d;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The line of the dead-letter topic. */
+    public DeadLetterMessage message() {
+        String stream = StreamKeys.display(streamId), streamBase64 = StreamKeys.base64(streamId);
+        if (source == null) {
+            return new DeadLetterMessage(reason, detail, stage, stream, streamBase64, null, null, null, null, null, null, null);
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 0; i < source.headerNames.length; i++) headers.put(source.headerNames[i], base64(source.headerValues[i]));
+        return new DeadLetterMessage(reason, detail, stage, stream, streamBase64, source.topic, source.partition, source.offset,
+                source.timestamp, base64(source.key), base64(source.value), headers);
+    }
 
     public String toJson() {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("reason", reason).put("detail", detail).put("stage", stage);
-        StreamKeys.putStream(o, streamId);
-        if (source != null) {
-            o.put("topic", source.topic).put("partition", source.partition).put("offset", source.offset)
-                    .put("timestamp", source.timestamp);
-            o.put("key_base64", source.key == null ? null : Base64.getEncoder().encodeToString(source.key));
-            o.put("value_base64", source.value == null ? null : Base64.getEncoder().encodeToString(source.value));
-            ObjectNode headers = o.putObject("headers_base64");
-            for (int i = 0; i < source.headerNames.length; i++) {
-                headers.put(source.headerNames[i], source.headerValues[i] == null ? null : Base64.getEncoder().encodeToString(source.headerValues[i]));
-            }
-        }
-        return o.toString();
+        return JsonCodec.write(message());
+    }
+
+    private static String base64(byte[] bytes) {
+        return bytes == null ? null : Base64.getEncoder().encodeToString(bytes);
     }
 }

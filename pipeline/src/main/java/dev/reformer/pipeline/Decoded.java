@@ -2,7 +2,8 @@ package dev.reformer.pipeline;
 
 /**
  * A transcription model's reading of one window, position by position (the most likely symbol of each, blanks
- * included), on its way from {@link ReformerOperator} to the stream's {@link TranscriptStitcher}.
+ * included: {@code TaskModel.Transcription#path}, read once by the model), on its way from {@link ReformerOperator} to
+ * the stream's {@link TranscriptStitcher}, with the alphabet that spells it.
  */
 public class Decoded {
     public String streamId;

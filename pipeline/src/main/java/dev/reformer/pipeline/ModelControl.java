@@ -1,8 +1,11 @@
 package dev.reformer.pipeline;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reformer.audio.FeatureConfig;
+import dev.reformer.protocol.Codes.Input;
+import dev.reformer.protocol.ControlMessage;
+import dev.reformer.protocol.DeadLetterReason;
+import dev.reformer.protocol.JsonCodec;
+import dev.reformer.protocol.ProtocolException;
 import dev.reformer.task.TaskModel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,14 +17,14 @@ import java.util.HexFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Models by reference, and the control messages that swap them: {@code {"input": "audio"|"text", "name": ...,
- * "path": "/models/dir", "sha256": "<SHA-256 of path/model.safetensors>"}} on the control topic.
+ * Models by reference, and the control messages that swap them ({@link ControlMessage} on the control topic): a
+ * model directory and the SHA-256 of its model.safetensors.
  */
 public final class ModelControl {
 
     private ModelControl() {}
 
-    /** Which model serves an input: what the broadcast state holds (and so what a checkpoint restores). */
+    /** Which model serves an input ({@link Input#code()}): what the broadcast state holds (and so what a checkpoint restores). */
     public record ModelRef(String input, String name, String path, String sha256) implements Serializable {
         public String version() {
             return sha256.substring(0, 12);
@@ -33,42 +36,35 @@ public final class ModelControl {
 
     /** A refused control message: reason is a stable code, the message says what to fix. */
     public static final class Rejected extends Exception {
-        public final String reason;
+        public final DeadLetterReason reason;
 
-        Rejected(String reason, String message) {
+        Rejected(DeadLetterReason reason, String message) {
             super(message);
             this.reason = reason;
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** Parses a control message; checks its fields, the file's presence and its checksum, but does not load it. */
     public static ModelRef parse(byte[] message) throws Rejected {
-        JsonNode m;
+        ControlMessage m;
         try {
-            m = JSON.readTree(message);
-        } catch (IOException | RuntimeException e) {
-            throw new Rejected("control_not_json", "the control message is not JSON: " + e.getMessage());
+            m = JsonCodec.readControl(message);
+        } catch (ProtocolException e) {
+            throw new Rejected(e.reason(), e.getMessage());
         }
-        if (m == null || m.isMissingNode()) throw new Rejected("control_not_json", "the control message is empty; send a JSON object");
-        String input = m.path("input").asText(""), name = m.path("name").asText(""), path = m.path("path").asText("");
-        String sha = m.path("sha256").asText("").toLowerCase();
-        if (!input.equals("audio") && !input.equals("text")) throw new Rejected("control_bad_field", "\"input\" must be audio or text, got '" + input + "'");
-        if (name.isBlank() || path.isBlank()) throw new Rejected("control_bad_field", "\"name\" and \"path\" are required");
-        if (!sha.matches("[0-9a-f]{64}")) throw new Rejected("control_bad_field", "\"sha256\" must be 64 hex digits (sha256sum of model.safetensors)");
+        String input = m.input().code(), name = m.name(), path = m.path(), sha = m.sha256();
         Path weights = Path.of(path).resolve("model.safetensors");
         if (!Files.isRegularFile(weights) || !Files.isRegularFile(Path.of(path).resolve("config.json"))) {
-            throw new Rejected("model_missing", path + " does not hold config.json and model.safetensors; copy the model there first");
+            throw new Rejected(DeadLetterReason.MODEL_MISSING, path + " does not hold config.json and model.safetensors; copy the model there first");
         }
         String actual;
         try {
             actual = sha256(weights);
         } catch (IOException e) {
-            throw new Rejected("model_missing", weights + " cannot be read: " + e.getMessage());
+            throw new Rejected(DeadLetterReason.MODEL_MISSING, weights + " cannot be read: " + e.getMessage());
         }
         if (!actual.equals(sha)) {
-            throw new Rejected("model_checksum", weights + " has SHA-256 " + actual + ", the message says " + sha
+            throw new Rejected(DeadLetterReason.MODEL_CHECKSUM, weights + " has SHA-256 " + actual + ", the message says " + sha
                     + "; the file is incomplete or not the one meant");
         }
         return new ModelRef(input, name, path, sha);
@@ -80,14 +76,14 @@ public final class ModelControl {
         try {
             model = TaskModel.load(Path.of(ref.path()), DataType.FLOAT);
         } catch (IOException | RuntimeException e) {
-            throw new Rejected("model_unloadable", ref.path() + " could not be loaded: " + e.getMessage());
+            throw new Rejected(DeadLetterReason.MODEL_UNLOADABLE, ref.path() + " could not be loaded: " + e.getMessage());
         }
-        if (model.input().audio() != ref.input().equals("audio")) {
-            throw new Rejected("model_wrong_input", ref.path() + " reads " + (model.input().audio() ? "audio" : "text")
+        if (model.input().audio() != ref.input().equals(Input.AUDIO.code())) {
+            throw new Rejected(DeadLetterReason.MODEL_WRONG_INPUT, ref.path() + " reads " + (model.input().audio() ? Input.AUDIO : Input.TEXT).code()
                     + ", the message wants it for " + ref.input());
         }
         if (model.task() == TaskModel.Task.TRANSCRIPTION && !model.input().audio()) {
-            throw new Rejected("model_unsupported", ref.path() + " transcribes text; the job transcribes audio and classifies text");
+            throw new Rejected(DeadLetterReason.MODEL_UNSUPPORTED, ref.path() + " transcribes text; the job transcribes audio and classifies text");
         }
         return new Served(ref, model);
     }
@@ -122,7 +118,7 @@ public final class ModelControl {
         }
 
         private static Rejected mismatch(Served s, String why) {
-            return new Rejected("model_mismatch", s.ref().path() + " does not fit the running job: " + why
+            return new Rejected(DeadLetterReason.MODEL_MISMATCH, s.ref().path() + " does not fit the running job: " + why
                     + "; the running model keeps serving (start a new job for a model with other input)");
         }
 

@@ -1,5 +1,6 @@
 package dev.reformer.pipeline;
 
+import dev.reformer.protocol.KafkaHeaders;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -37,6 +38,11 @@ public class RawRecord {
             if (headerNames[i].equals(name)) return headerValues[i] == null ? null : new String(headerValues[i], StandardCharsets.UTF_8);
         }
         return null;
+    }
+
+    /** The headers as the protocol's codec reads them ({@link KafkaHeaders}). */
+    public KafkaHeaders.Lookup headers() {
+        return this::header;
     }
 
     /** The stream id of the key: its UTF-8 text, bytes that are not UTF-8 escaped one to one ({@link StreamKeys}). */

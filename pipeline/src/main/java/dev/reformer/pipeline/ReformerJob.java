@@ -1,6 +1,7 @@
 package dev.reformer.pipeline;
 
 import dev.reformer.audio.FeatureConfig;
+import dev.reformer.protocol.Codes.Input;
 import dev.reformer.task.TaskModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -63,9 +64,9 @@ public final class ReformerJob {
         DataStream<StreamEvent> events = null;
         DataStream<DeadLetter> deadLetters = null;
         // uids keep each operator's state across upgrades from a savepoint (Flink would otherwise derive them from the topology)
-        for (String kind : new String[]{s.audioModel() != null ? "audio" : null, s.textModel() != null ? "text" : null}) {
-            if (kind == null) continue;
-            String topic = kind.equals("audio") ? s.audioTopic() : s.textTopic();
+        for (Input input : new Input[]{s.audioModel() != null ? Input.AUDIO : null, s.textModel() != null ? Input.TEXT : null}) {
+            if (input == null) continue;
+            String kind = input.code(), topic = input == Input.AUDIO ? s.audioTopic() : s.textTopic();
             SingleOutputStreamOperator<StreamEvent> valid = env.fromSource(source(s, topic, true),
                             WatermarkStrategy.noWatermarks(), "kafka " + topic).uid(kind + "-source")
                     .process(new Validation(s)).name("validate " + topic).uid(kind + "-validation");

@@ -1,15 +1,21 @@
 package dev.reformer.pipeline;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reformer.model.layers.KernelThreads;
 import dev.reformer.model.train.Example;
 import dev.reformer.pipeline.ModelControl.ModelRef;
 import dev.reformer.pipeline.ModelControl.Served;
+import dev.reformer.protocol.Codes.Ending;
+import dev.reformer.protocol.Codes.Input;
+import dev.reformer.protocol.Codes.Stage;
+import dev.reformer.protocol.DeadLetterReason;
+import dev.reformer.protocol.JsonCodec;
+import dev.reformer.protocol.ResultMessage;
+import dev.reformer.protocol.ResultMessage.WindowSpan;
 import dev.reformer.task.TaskModel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -47,9 +53,13 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     /** Transcription models' readings of windows, for the streams' {@link TranscriptStitcher}s. */
     public static final OutputTag<Decoded> TRANSCRIBED = new OutputTag<>("transcribed") {};
     private static final Logger LOG = LoggerFactory.getLogger(ReformerOperator.class);
-    static final String STAGE = "model-control";
-    /** The exact stream id, carried inside a result until it is emitted (its "stream" field is for people). */
-    private static final String STREAM_ID = "stream_id";
+    private static final String AUDIO = Input.AUDIO.code(), TEXT = Input.TEXT.code();
+
+    /**
+     * A result on its way out: the exact stream id (the message names the stream for people), the Kafka timestamp latency counts
+     * from, and for labels how long the window queued for its batch (null otherwise).
+     */
+    private record Answer(String streamId, long sourceTimestamp, Long queuedMs, ResultMessage message) {}
 
     private final JobSettings settings;
     private final ModelControl.Feeding feeding;
@@ -89,8 +99,8 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     public void open(OpenContext context) throws Exception {
         served = new HashMap<>();
         unloadable = new java.util.HashSet<>();
-        if (settings.audioModel() != null) served.put("audio", ModelControl.load(ModelControl.reference("audio", settings.audioModel())));
-        if (settings.textModel() != null) served.put("text", ModelControl.load(ModelControl.reference("text", settings.textModel())));
+        if (settings.audioModel() != null) served.put(AUDIO, ModelControl.load(ModelControl.reference(AUDIO, settings.audioModel())));
+        if (settings.textModel() != null) served.put(TEXT, ModelControl.load(ModelControl.reference(TEXT, settings.textModel())));
         var metrics = getRuntimeContext().getMetricGroup();
         windows = metrics.counter("windows");
         metrics.meter("windowsPerSecond", new MeterView(windows));
@@ -112,13 +122,13 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         } catch (ModelControl.Rejected e) {
             refuseSwap(e.reason, e.getMessage(), control, reporter, ctx);
         } catch (RuntimeException e) {   // whatever else a model does wrong costs its swap, not a restart
-            refuseSwap("model_failed", "the control message or its model failed: " + e, control, reporter, ctx);
+            refuseSwap(DeadLetterReason.MODEL_FAILED, "the control message or its model failed: " + e, control, reporter, ctx);
         }
     }
 
-    private void refuseSwap(String reason, String why, RawRecord control, boolean reporter, Context ctx) {
+    private void refuseSwap(DeadLetterReason reason, String why, RawRecord control, boolean reporter, Context ctx) {
         LOG.warn("model swap refused ({}): {}; the current model keeps serving", reason, why);
-        if (reporter) ctx.output(CONTROL_DEAD_LETTERS, DeadLetter.of(reason, why, STAGE, control));
+        if (reporter) ctx.output(CONTROL_DEAD_LETTERS, DeadLetter.of(reason, why, Stage.MODEL_CONTROL, control));
     }
 
     /**
@@ -137,7 +147,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
                 return m.task() == TaskModel.Task.TRANSCRIPTION ? m.transcribe(List.of(probe)) : m.classify(List.of(probe));
             });
         } catch (RuntimeException e) {
-            throw new ModelControl.Rejected("model_failed", ref.path() + " loaded but failed on a trial window (" + e
+            throw new ModelControl.Rejected(DeadLetterReason.MODEL_FAILED, ref.path() + " loaded but failed on a trial window (" + e
                     + "); the running model keeps serving");
         }
         return next;
@@ -192,7 +202,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         batchSizes.update(batch.size());
         long batchStarted = System.currentTimeMillis();
         long started = System.nanoTime();
-        List<ObjectNode> results = new ArrayList<>();
+        List<Answer> results = new ArrayList<>();
         List<Decoded> transcribed = new ArrayList<>();
         try {
             run(batch, batchStarted, results, transcribed);
@@ -214,27 +224,26 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         long inference = (System.nanoTime() - started) / 1_000_000;
         inferenceMillis.update(inference);
         long now = System.currentTimeMillis();
-        for (ObjectNode r : results) {
-            long latency = now - r.remove("source_timestamp").asLong();
+        for (Answer a : results) {
+            long latency = now - a.sourceTimestamp();
             endToEndMillis.update(latency);
-            r.put("latency_ms", latency);
-            if (r.has("queued_ms")) r.put("inference_ms", inference);   // labels: what the batch they were in took
-            String streamId = r.remove(STREAM_ID).asText();
-            out.collect(Result.of(streamId, r.toString()));
+            // labels: also what the batch they were in took
+            ResultMessage timed = a.message().withTimes(latency, a.queuedMs(), a.queuedMs() == null ? null : inference);
+            out.collect(Result.of(a.streamId(), JsonCodec.write(timed)));
         }
         windows.inc(batch.size());
     }
 
     /** Runs the model(s) on a batch: labels into results, transcribers' readings into transcribed. */
-    private void run(List<Window> batch, long batchStarted, List<ObjectNode> results, List<Decoded> transcribed) {
+    private void run(List<Window> batch, long batchStarted, List<Answer> results, List<Decoded> transcribed) {
         List<Window> audio = new ArrayList<>(), text = new ArrayList<>();
         for (Window w : batch) (w.kind == StreamEvent.TEXT ? text : audio).add(w);
-        List<ObjectNode> labels = new ArrayList<>();
+        List<Answer> labels = new ArrayList<>();
         List<Decoded> readings = new ArrayList<>();
         // one instance per slot and core: the kernels stay on this thread rather than queue in the shared pool
         KernelThreads.callingThreadOnly(() -> {
             if (!audio.isEmpty()) {
-                if (served.get("audio").model().task() == TaskModel.Task.TRANSCRIPTION) readings.addAll(transcribeAudio(audio));
+                if (served.get(AUDIO).model().task() == TaskModel.Task.TRANSCRIPTION) readings.addAll(transcribeAudio(audio));
                 else labels.addAll(classifyAudio(audio, batchStarted));
             }
             if (!text.isEmpty()) labels.addAll(classifyText(text, batchStarted));
@@ -246,29 +255,23 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
 
     /** A window the model failed on: no record is given back (a window is made of many), but its stream and place are. */
     private static DeadLetter inferenceFailed(Window w, RuntimeException e) {
-        DeadLetter d = DeadLetter.of("inference_failed", "the model failed on " + (w.kind == StreamEvent.TEXT ? "text message seq " + w.index
+        DeadLetter d = DeadLetter.of(DeadLetterReason.INFERENCE_FAILED, "the model failed on " + (w.kind == StreamEvent.TEXT ? "text message seq " + w.index
                 : "audio window " + w.index + " (frames " + w.startFrame + "-" + w.endFrame + ")") + " of this stream: " + e
-                + "; the window is dropped and the job goes on", "model", null);
+                + "; the window is dropped and the job goes on", Stage.MODEL, null);
         d.streamId = w.streamId;
         return d;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private List<ObjectNode> classifyAudio(List<Window> batch, long batchStarted) {
-        Served audio = served.get("audio");
+    private List<Answer> classifyAudio(List<Window> batch, long batchStarted) {
+        Served audio = served.get(AUDIO);
         List<Window> usable = new ArrayList<>();
         List<Example> examples = new ArrayList<>();
-        List<ObjectNode> results = new ArrayList<>();
+        List<Answer> results = new ArrayList<>();
         for (Window w : batch) {
             float[][] positions = audio.model().audioPositions(w.frameRows());
             if (positions.length == 0) {   // the stream ended and its last window was already reported: say it ended
-                ObjectNode end = JSON.createObjectNode();
-                StreamKeys.putStream(end, w.streamId).put(STREAM_ID, w.streamId).put("input", "audio").put("kind", "end").put("final", true).put("windows", w.index)
-                        .put("ending", w.ending);
-                end.put("source_timestamp", w.sourceTimestamp);
-                end.putObject("model").put("name", audio.ref().name()).put("version", audio.ref().version());
-                results.add(end);
+                results.add(new Answer(w.streamId, w.sourceTimestamp, null, ResultMessage.end(StreamKeys.display(w.streamId),
+                        StreamKeys.base64(w.streamId), w.index, ending(w), version(audio))));
                 continue;
             }
             usable.add(w);
@@ -278,20 +281,16 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         double[][] scores = audio.model().classify(examples);
         for (int i = 0; i < usable.size(); i++) {
             Window w = usable.get(i);
-            ObjectNode r = result(w, audio, "audio", scores[i], batchStarted);
-            ObjectNode window = r.putObject("window");
-            window.put("index", w.index).put("start_s", w.startFrame / 100.0).put("end_s", (w.endFrame + 1.5) / 100.0)
-                    .put("start_frame", w.startFrame).put("end_frame", w.endFrame);
-            r.put("final", w.last);
-            if (w.ending != null) r.put("ending", w.ending);
-            results.add(r);
+            Answer a = label(w, audio, Input.AUDIO, scores[i], batchStarted);
+            results.add(new Answer(a.streamId(), a.sourceTimestamp(), a.queuedMs(),
+                    a.message().inWindow(WindowSpan.of(w.index, w.startFrame, w.endFrame), w.last, ending(w))));
         }
         return results;
     }
 
     /** Each window's best symbol per position; the stitcher makes text of them. */
     private List<Decoded> transcribeAudio(List<Window> batch) {
-        Served audio = served.get("audio");
+        Served audio = served.get(AUDIO);
         TaskModel model = audio.model();
         List<Window> usable = new ArrayList<>();
         List<Example> examples = new ArrayList<>();
@@ -314,7 +313,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
             d.last = w.last;
             d.ending = w.ending;
             d.frameStack = model.input().stack();
-            d.best = at < 0 ? new int[0] : bestPath(read.get(at).logProbs());
+            d.best = at < 0 ? new int[0] : read.get(at).path();
             d.symbols = model.labels().toArray(String[]::new);
             d.symbolSeparator = model.symbolUnit().separator;
             d.modelName = audio.ref().name();
@@ -325,39 +324,36 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         return out;
     }
 
-    private static int[] bestPath(double[][] logProbs) {
-        int[] best = new int[logProbs.length];
-        for (int t = 0; t < best.length; t++) {
-            for (int k = 1; k < logProbs[t].length; k++) if (logProbs[t][k] > logProbs[t][best[t]]) best[t] = k;
-        }
-        return best;
-    }
-
-    private List<ObjectNode> classifyText(List<Window> batch, long batchStarted) {
-        Served text = served.get("text");
+    private List<Answer> classifyText(List<Window> batch, long batchStarted) {
+        Served text = served.get(TEXT);
         List<Example> examples = new ArrayList<>();
         for (Window w : batch) examples.add(Example.tokens(text.model().encodeText(new String(w.text, StandardCharsets.UTF_8)), 0));
         double[][] scores = text.model().classify(examples);
-        List<ObjectNode> results = new ArrayList<>();
+        List<Answer> results = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
-            ObjectNode r = result(batch.get(i), text, "text", scores[i], batchStarted);
-            if (batch.get(i).index >= 0) r.put("seq", batch.get(i).index);
-            results.add(r);
+            Answer a = label(batch.get(i), text, Input.TEXT, scores[i], batchStarted);
+            results.add(batch.get(i).index < 0 ? a : new Answer(a.streamId(), a.sourceTimestamp(), a.queuedMs(), a.message().withSeq(batch.get(i).index)));
         }
         return results;
     }
 
-    private ObjectNode result(Window w, Served served, String input, double[] scores, long batchStarted) {
-        TaskModel model = served.model();
-        ObjectNode r = JSON.createObjectNode();
+    private static Answer label(Window w, Served served, Input input, double[] scores, long batchStarted) {
+        List<String> labels = served.model().labels();
         int best = 0;
         for (int k = 1; k < scores.length; k++) if (scores[k] > scores[best]) best = k;
-        StreamKeys.putStream(r, w.streamId).put(STREAM_ID, w.streamId).put("input", input).put("kind", "label").put("label", model.labels().get(best))
-                .put("confidence", scores[best]);
-        ObjectNode byLabel = r.putObject("scores");
-        for (int k = 0; k < scores.length; k++) byLabel.put(model.labels().get(k), scores[k]);
-        r.putObject("model").put("name", served.ref().name()).put("version", served.ref().version());
-        r.put("source_timestamp", w.sourceTimestamp).put("queued_ms", batchStarted - w.arrivedAt);
-        return r;
+        Map<String, Double> byLabel = new LinkedHashMap<>();
+        for (int k = 0; k < scores.length; k++) byLabel.put(labels.get(k), scores[k]);
+        ResultMessage label = ResultMessage.label(StreamKeys.display(w.streamId), StreamKeys.base64(w.streamId), input, labels.get(best),
+                scores[best], byLabel, version(served));
+        return new Answer(w.streamId, w.sourceTimestamp, batchStarted - w.arrivedAt, label);
+    }
+
+    private static ResultMessage.ModelVersion version(Served served) {
+        return new ResultMessage.ModelVersion(served.ref().name(), served.ref().version());
+    }
+
+    /** What ended with a window, typed (null while its stream goes on). */
+    static Ending ending(Window w) {
+        return w.ending == null ? null : Ending.of(w.ending);
     }
 }

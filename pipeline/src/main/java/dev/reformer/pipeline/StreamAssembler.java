@@ -2,19 +2,16 @@ package dev.reformer.pipeline;
 
 import dev.reformer.audio.AudioException;
 import dev.reformer.audio.FeatureConfig;
-import dev.reformer.audio.PcmDecoder;
 import dev.reformer.audio.StreamingFeatureExtractor;
 import dev.reformer.audio.VoiceActivityDetector;
+import dev.reformer.protocol.Codes.Encoding;
+import dev.reformer.protocol.Codes.Stage;
+import dev.reformer.protocol.DeadLetterReason;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -46,37 +43,23 @@ import org.apache.flink.util.Collector;
  * at most maxReorder records and maxReorderBytes bytes, the stream's audio format, the frames not yet behind the
  * next window start, the next window's index and start, the idle timer; and after a stream closed, a
  * {@link Closed} marker until the idle timeout, so that its late records are told apart from a new stream.
- * A bad chunk is a dead letter and leaves the state as it was before it.
+ * A bad chunk is a dead letter and leaves the state as it was before it. The reorder buffer is read and written by
+ * {@link ReorderBuffer}, the frames and windows by {@link WindowCutter}, and a record's audio is decoded within the
+ * limits by {@link AudioDecoding}.
  */
 public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, Window> implements CheckpointedFunction {
-    static final String STAGE = "assembly";
-    /** The lowest audio rate taken: below it a record's few bytes would become hours of 16 kHz audio. */
-    public static final int MIN_SAMPLE_RATE = 8_000;
-    /** Bytes pushed at a time while a WAV header is read: at most this many samples are decoded before its rate is checked. */
-    static final int HEADER_SLICE = 64;
-    /** Bytes pushed at a time after the header: the work done before a limit is seen to be exceeded is at most one slice more. */
-    static final int AUDIO_SLICE = 32 * 1024;
-
     private final JobSettings settings;
     private final JobSettings.Admission limits;
     private final FeatureConfig features;
     private final boolean utterances;
 
+    private transient AudioDecoding decoding;
     private transient ValueState<byte[]> extractorState;
     private transient ValueState<Long> nextSeq;
-    private transient MapState<Long, StreamEvent> reorder;
-    private transient ValueState<Long> reorderBytes;
+    private transient ReorderBuffer reorder;
     private transient ValueState<String> format;
-    /** Frames from frame index bufferStart on, flattened. */
-    private transient ValueState<float[]> frameBuffer;
-    private transient ValueState<Long> bufferStart;
-    private transient ValueState<Long> windowIndex;
-    /** Where the next window starts; windows start every H frames from the stream's or utterance's start. */
-    private transient ValueState<Long> windowStart;
-    /** The end of the last window given out: a stream or utterance ending there needs no tail window. */
-    private transient ValueState<Long> coveredUntil;
+    private transient WindowCutter windows;
     private transient ValueState<Long> idleTimer;
-    private transient ValueState<Long> newestTimestamp;
     private transient ValueState<Closed> closed;
     /** True while the stream counts toward {@link JobSettings.Admission#maxStreams()}. */
     private transient ValueState<Boolean> counted;
@@ -107,18 +90,6 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         }
     }
 
-    /** A record refused by an admission limit; terminal: the stream cannot go on after it. */
-    static final class Refusal extends Exception {
-        final String reason;
-        final boolean terminal;
-
-        Refusal(String reason, String message, boolean terminal) {
-            super(message);
-            this.reason = reason;
-            this.terminal = terminal;
-        }
-    }
-
     /** utterances: also end windows (and transcripts) where speech ends, not only at the stream's end. */
     public StreamAssembler(JobSettings settings, FeatureConfig features, boolean utterances) {
         this.settings = settings;
@@ -131,19 +102,18 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
     public void open(OpenContext context) {
         // streams are closed by their idle timer, which every stream with state has; TTL is only a backstop. The reorder
         // buffer has none: a record expiring there would vanish without a dead letter, and the idle timer reports it
+        decoding = new AudioDecoding(features, limits);
         StateTtlConfig ttl = StateTtlConfig.newBuilder(Duration.ofMillis(Math.max(60_000, 10 * settings.idleTimeoutMs()))).build();
         extractorState = state("extractor", TypeInformation.of(byte[].class), ttl);
         nextSeq = state("next-seq", TypeInformation.of(Long.class), ttl);
         format = state("format", TypeInformation.of(String.class), ttl);
-        frameBuffer = state("frames", TypeInformation.of(float[].class), ttl);
-        bufferStart = state("frames-start", TypeInformation.of(Long.class), ttl);
-        windowIndex = state("window-index", TypeInformation.of(Long.class), ttl);
-        windowStart = state("window-start", TypeInformation.of(Long.class), ttl);
-        coveredUntil = state("covered-until", TypeInformation.of(Long.class), ttl);
+        windows = new WindowCutter(settings.windowFrames(), settings.hopFrames(), features.dimension(),
+                state("frames", TypeInformation.of(float[].class), ttl), state("frames-start", TypeInformation.of(Long.class), ttl),
+                state("window-index", TypeInformation.of(Long.class), ttl), state("window-start", TypeInformation.of(Long.class), ttl),
+                state("covered-until", TypeInformation.of(Long.class), ttl), state("newest-timestamp", TypeInformation.of(Long.class), ttl));
         idleTimer = state("idle-timer", TypeInformation.of(Long.class), ttl);
-        newestTimestamp = state("newest-timestamp", TypeInformation.of(Long.class), ttl);
-        reorder = getRuntimeContext().getMapState(new MapStateDescriptor<>("reorder-waiting", Long.class, StreamEvent.class));
-        reorderBytes = getRuntimeContext().getState(new ValueStateDescriptor<>("reorder-bytes", Long.class));
+        reorder = new ReorderBuffer(getRuntimeContext().getMapState(new MapStateDescriptor<>("reorder-waiting", Long.class, StreamEvent.class)),
+                getRuntimeContext().getState(new ValueStateDescriptor<>("reorder-bytes", Long.class)));
         closed = getRuntimeContext().getState(new ValueStateDescriptor<>("closed", Closed.class));
         counted = getRuntimeContext().getState(new ValueStateDescriptor<>("counted", Boolean.class));
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLettersAssembly");
@@ -184,7 +154,7 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         if (closed.value() != null && lateForClosedStream(event, ctx)) return;
         long expected = nextSeq.value() == null ? 0 : nextSeq.value();
         if (event.seq < expected || reorder.contains(event.seq)) {
-            deadLetter(ctx, "duplicate_seq", "seq " + event.seq + " of stream " + event.streamId
+            deadLetter(ctx, DeadLetterReason.DUPLICATE_SEQ, "seq " + event.seq + " of stream " + event.streamId
                     + " was already received; the duplicate is dropped (results are not repeated)", event.source);
             return;
         }
@@ -195,12 +165,7 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         if (!admitStream(event, ctx)) return;
         resetIdleTimer(ctx);
         process(event, ctx, out);
-        for (long next = event.seq + 1; isOpen() && reorder.contains(next); next++) {
-            StreamEvent waiting = reorder.get(next);
-            reorder.remove(next);
-            reorderBytes.update(reorderBytes.value() - waiting.payload.length);
-            process(waiting, ctx, out);
-        }
+        for (long next = event.seq + 1; isOpen() && reorder.contains(next); next++) process(reorder.take(next), ctx, out);
     }
 
     /**
@@ -215,13 +180,13 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         }
         if (event.seq <= c.seq) {
             boolean repeatedEos = event.eos && event.seq == c.seq && c.refusedFor == null;
-            deadLetter(ctx, repeatedEos ? "duplicate_eos" : "duplicate_seq", "seq " + event.seq + " of stream " + event.streamId
+            deadLetter(ctx, repeatedEos ? DeadLetterReason.DUPLICATE_EOS : DeadLetterReason.DUPLICATE_SEQ, "seq " + event.seq + " of stream " + event.streamId
                     + (repeatedEos ? " is its eos again" : " was already received") + "; the duplicate is dropped", event.source);
         } else if (c.refusedFor == null) {
-            deadLetter(ctx, "after_eos", "seq " + event.seq + " of stream " + event.streamId + " came after its eos at seq " + c.seq
+            deadLetter(ctx, DeadLetterReason.AFTER_EOS, "seq " + event.seq + " of stream " + event.streamId + " came after its eos at seq " + c.seq
                     + "; a stream ends with eos (a new stream under the same key starts at seq 0)", event.source);
         } else {
-            deadLetter(ctx, "stream_refused", "stream " + event.streamId + " was refused at seq " + c.seq + " (" + c.refusedFor
+            deadLetter(ctx, DeadLetterReason.STREAM_REFUSED, "stream " + event.streamId + " was refused at seq " + c.seq + " (" + c.refusedFor
                     + ", reported then); its records are dropped until its eos", event.source);
             if (event.eos) closed.update(Closed.ended(event.seq));
         }
@@ -230,17 +195,16 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
 
     /** A record ahead of the next expected seq waits for the missing ones, within the reorder bounds. */
     private void waitForMissing(StreamEvent event, long expected, Context ctx) throws Exception {
-        long waitingBytes = reorderBytes.value() == null ? 0 : reorderBytes.value();
+        long waitingBytes = reorder.bytes();
         if (event.seq - expected > settings.maxReorder()) {
-            deadLetter(ctx, "seq_gap", "seq " + event.seq + " is " + (event.seq - expected) + " ahead of the next expected seq "
+            deadLetter(ctx, DeadLetterReason.SEQ_GAP, "seq " + event.seq + " is " + (event.seq - expected) + " ahead of the next expected seq "
                     + expected + ", beyond the reorder bound of " + settings.maxReorder() + "; records in between are missing", event.source);
         } else if (waitingBytes + event.payload.length > limits.maxReorderBytes()) {
-            deadLetter(ctx, "reorder_full", "seq " + event.seq + " of stream " + event.streamId + " would wait for seq " + expected
+            deadLetter(ctx, DeadLetterReason.REORDER_FULL, "seq " + event.seq + " of stream " + event.streamId + " would wait for seq " + expected
                     + ", but " + waitingBytes + " bytes already wait and the bound is " + limits.maxReorderBytes()
                     + " (--max-reorder-bytes); send a stream's records in order", event.source);
         } else if (admitStream(event, ctx)) {
-            reorder.put(event.seq, event);
-            reorderBytes.update(waitingBytes + event.payload.length);
+            reorder.add(event);
             resetIdleTimer(ctx);
         }
     }
@@ -249,7 +213,7 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
     private boolean admitStream(StreamEvent event, Context ctx) throws Exception {
         if (counted.value() != null) return true;
         if (liveStreams >= limits.maxStreams()) {
-            deadLetter(ctx, "too_many_streams", "this instance already holds " + liveStreams + " open streams, its bound (--max-streams "
+            deadLetter(ctx, DeadLetterReason.TOO_MANY_STREAMS, "this instance already holds " + liveStreams + " open streams, its bound (--max-streams "
                     + limits.maxStreams() + "); stream " + event.streamId + " is not opened: close streams with eos or add parallelism", event.source);
             return false;
         }
@@ -266,12 +230,12 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
     /** One audio record, in order. */
     private void process(StreamEvent event, Context ctx, Collector<Window> out) throws Exception {
         nextSeq.update(event.seq + 1);
-        newestTimestamp.update(event.source.timestamp);
-        String thisFormat = event.encoding + (event.encoding.equals("wav") ? "" : "/" + event.sampleRate + "Hz/" + event.channels + "ch");
+        windows.taken(event.source.timestamp);
+        String thisFormat = event.encoding + (event.encoding.equals(Encoding.WAV.code()) ? "" : "/" + event.sampleRate + "Hz/" + event.channels + "ch");
         if (format.value() == null) {
             format.update(thisFormat);
         } else if (!format.value().equals(thisFormat)) {
-            deadLetter(ctx, "format_changed", "stream " + event.streamId + " started as " + format.value() + " and this record says "
+            deadLetter(ctx, DeadLetterReason.FORMAT_CHANGED, "stream " + event.streamId + " started as " + format.value() + " and this record says "
                     + thisFormat + "; a stream keeps one encoding, sample rate and channel count (send eos, then start again)"
                     + (event.eos ? "; its eos still ends the stream" : ""), event.source);
             if (event.eos) endStream(ctx, out, event, true);
@@ -280,8 +244,8 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         boolean reported = false;
         if (event.payload.length > 0) {
             try {
-                takeAudio(event, ctx, out);
-            } catch (Refusal r) {
+                takeAudio(event, out);
+            } catch (AudioDecoding.Refusal r) {
                 deadLetter(ctx, r.reason, r.getMessage(), event.source);
                 if (r.terminal && !event.eos) {
                     refuseStream(ctx, out, event, r.reason);
@@ -294,139 +258,26 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
     }
 
     /** Decodes the record's audio within the limits and emits the windows it completes; on a refusal the state stays as it was. */
-    private void takeAudio(StreamEvent event, Context ctx, Collector<Window> out) throws Exception {
-        StreamingFeatureExtractor extractor;
-        List<float[][]> frames = new ArrayList<>();
-        List<VoiceActivityDetector.Event> speech = new ArrayList<>();
-        try {
-            extractor = extractorState.value() != null
-                    ? StreamingFeatureExtractor.restore(extractorState.value())
-                    : StreamingFeatureExtractor.create(features, PcmDecoder.Encoding.parse(event.encoding), Math.max(1, event.sampleRate), Math.max(1, event.channels));
-            pushWithinLimits(extractor, event.payload, frames, speech);
-        } catch (AudioException e) {
-            // the header or the state is unusable, so is every later record of the stream; a bad sample spoils only its chunk
-            throw new Refusal(e.kind().name().toLowerCase(), e.getMessage(), e.kind() != AudioException.Kind.NON_FINITE_SAMPLE);
-        } catch (RuntimeException e) {
-            throw new Refusal("frontend_failed", "the audio front-end failed on this record (" + e
-                    + "); the record is dropped and the stream goes on as before it", false);
-        }
-        extractorState.update(extractor.snapshot());
-        for (float[][] f : frames) addFrames(f);
+    private void takeAudio(StreamEvent event, Collector<Window> out) throws Exception {
+        AudioDecoding.Taken taken = decoding.decode(extractorState.value(), event);
+        extractorState.update(taken.extractorState());
+        for (float[][] f : taken.frames()) windows.addFrames(f);
         if (utterances) {
-            for (VoiceActivityDetector.Event e : speech) {
-                if (e.type() == VoiceActivityDetector.Event.Type.SPEECH_END) emitWindows(event.streamId, out, Window.SPEECH_END, e.frame());
+            for (VoiceActivityDetector.Event e : taken.speech()) {
+                if (e.type() == VoiceActivityDetector.Event.Type.SPEECH_END) windows.emit(event.streamId, out, Window.SPEECH_END, e.frame());
             }
         }
-        emitWindows(event.streamId, out, null, Long.MAX_VALUE);
-    }
-
-    /**
-     * Pushes bytes into the extractor a slice at a time: the header in small slices so that the rate is checked
-     * before samples are decoded at it, then larger ones, stopping as soon as the record or the stream holds more
-     * audio than the limits allow. Frames and speech events are appended to the lists.
-     */
-    private void pushWithinLimits(StreamingFeatureExtractor extractor, byte[] bytes, List<float[][]> frames,
-                                  List<VoiceActivityDetector.Event> speech) throws AudioException, Refusal {
-        long before = extractor.framesEmitted();
-        for (int at = 0; at < bytes.length; ) {
-            boolean headerPending = extractor.sourceRate() < 0;
-            int n = Math.min(bytes.length - at, headerPending ? HEADER_SLICE : AUDIO_SLICE);
-            StreamingFeatureExtractor.Output o = extractor.push(bytes, at, n);
-            at += n;
-            frames.add(o.frames());
-            speech.addAll(o.events());
-            if (headerPending && extractor.sourceRate() >= 0) checkRate(extractor.sourceRate());
-            long recordFrames = extractor.framesEmitted() - before;
-            if (recordFrames > limits.maxRecordFrames()) {
-                throw new Refusal("record_too_long", "the record holds more than " + limits.maxRecordSeconds() + " s of audio (--max-record-seconds;"
-                        + " decoding stopped at " + recordFrames + " frames); send audio in shorter chunks", false);
-            }
-            if (extractor.framesEmitted() > limits.maxStreamFrames()) {
-                throw new Refusal("stream_too_long", "the stream would hold more than " + limits.maxStreamSeconds() + " s of audio"
-                        + " (--max-stream-seconds); the record is dropped: end the stream with eos and start a new one", false);
-            }
-        }
-    }
-
-    static void checkRate(int rate) throws Refusal {
-        if (rate < MIN_SAMPLE_RATE) {
-            throw new Refusal("bad_sample_rate", "the WAV header says " + rate + " Hz; the speech front-end takes " + MIN_SAMPLE_RATE
-                    + " to " + AudioException.MAX_SAMPLE_RATE + " Hz (8000, 16000, 44100 and 48000 are typical)", true);
-        }
-    }
-
-    private void addFrames(float[][] frames) throws Exception {
-        if (frames.length == 0) return;
-        float[] buffer = frameBuffer.value() == null ? new float[0] : frameBuffer.value();
-        int dims = features.dimension();
-        float[] grown = Arrays.copyOf(buffer, buffer.length + frames.length * dims);
-        for (int f = 0; f < frames.length; f++) System.arraycopy(frames[f], 0, grown, buffer.length + f * dims, dims);
-        frameBuffer.update(grown);
-        if (bufferStart.value() == null) bufferStart.update(0L);
-    }
-
-    /**
-     * Emits every complete window; when something ends at frame until (ending: {@link Window#SPEECH_END},
-     * {@link Window#EOS}, {@link Window#IDLE}, {@link Window#REFUSED}; null while it goes on) also the rest before it,
-     * as the last window, and the next window starts there.
-     */
-    private void emitWindows(String streamId, Collector<Window> out, String ending, long until) throws Exception {
-        float[] buffer = frameBuffer.value() == null ? new float[0] : frameBuffer.value();
-        int dims = features.dimension();
-        long start = bufferStart.value() == null ? 0 : bufferStart.value();
-        long index = windowIndex.value() == null ? 0 : windowIndex.value();
-        long next = windowStart.value() == null ? 0 : windowStart.value();
-        long covered = coveredUntil.value() == null ? -1 : coveredUntil.value();
-        long available = start + buffer.length / dims;
-        long end = ending == null ? available : Math.max(next, Math.min(until, available));   // windows stop here
-        int w = settings.windowFrames(), h = settings.hopFrames();
-        while (next + w <= end) {
-            out.collect(window(streamId, buffer, start, next, next + w, index++, null));
-            covered = next + w;
-            next += h;
-        }
-        if (ending != null) {
-            // the tail after the last complete window, or an empty closing window when nothing is left uncovered
-            long from = covered >= end ? end : next;
-            out.collect(window(streamId, buffer, start, from, end, index++, ending));
-            // what follows (a next utterance) starts where no window has been yet: no frame is read twice
-            covered = Math.max(covered, end);
-            next = covered;
-        }
-        windowIndex.update(index);
-        windowStart.update(next);
-        coveredUntil.update(covered);
-        long keepFrom = Math.min(next, available);
-        if (keepFrom > start) {
-            frameBuffer.update(Arrays.copyOfRange(buffer, (int) (keepFrom - start) * dims, buffer.length));
-            bufferStart.update(keepFrom);
-        }
-    }
-
-    private Window window(String streamId, float[] buffer, long bufferFrom, long from, long to, long index, String ending) throws Exception {
-        int dims = features.dimension();
-        Window w = new Window();
-        w.streamId = streamId;
-        w.kind = StreamEvent.AUDIO;
-        w.index = index;
-        w.startFrame = from;
-        w.endFrame = to;
-        w.last = ending != null;
-        w.ending = ending;
-        w.dims = dims;
-        w.frames = Arrays.copyOfRange(buffer, (int) (from - bufferFrom) * dims, (int) (to - bufferFrom) * dims);
-        w.sourceTimestamp = newestTimestamp.value() == null ? System.currentTimeMillis() : newestTimestamp.value();
-        return w;
+        windows.emit(event.streamId, out, null, Long.MAX_VALUE);
     }
 
     /** The stream's eos: its last windows, then a marker that reports late records until the idle timeout. */
     private void endStream(Context ctx, Collector<Window> out, StreamEvent eos, boolean eosReported) throws Exception {
         if (extractorState.value() == null && !eosReported) {
-            deadLetter(ctx, "eos_before_audio", "stream " + eos.streamId + " ended (eos) before any audio arrived;"
+            deadLetter(ctx, DeadLetterReason.EOS_BEFORE_AUDIO, "stream " + eos.streamId + " ended (eos) before any audio arrived;"
                     + " nothing to recognise", eos.source);
         }
         flush(ctx, out, Window.EOS, eos.source);
-        reportWaiting(ctx, "after_eos", "came after the stream's eos at seq " + eos.seq
+        reportWaiting(ctx, DeadLetterReason.AFTER_EOS, "came after the stream's eos at seq " + eos.seq
                 + " (it had arrived early and waited); a stream ends with eos");
         forget(ctx);
         closed.update(Closed.ended(eos.seq));
@@ -434,11 +285,11 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
     }
 
     /** A record made the stream unusable (its header, its state): the windows so far close, later records are reported until eos. */
-    private void refuseStream(Context ctx, Collector<Window> out, StreamEvent event, String reason) throws Exception {
-        if (extractorState.value() != null) emitWindows(event.streamId, out, Window.REFUSED, Long.MAX_VALUE);
-        reportWaiting(ctx, "stream_refused", "its stream was refused at seq " + event.seq + " (" + reason + ", reported then)");
+    private void refuseStream(Context ctx, Collector<Window> out, StreamEvent event, DeadLetterReason reason) throws Exception {
+        if (extractorState.value() != null) windows.emit(event.streamId, out, Window.REFUSED, Long.MAX_VALUE);
+        reportWaiting(ctx, DeadLetterReason.STREAM_REFUSED, "its stream was refused at seq " + event.seq + " (" + reason + ", reported then)");
         forget(ctx);
-        closed.update(Closed.refused(event.seq, reason));
+        closed.update(Closed.refused(event.seq, reason.code()));
         resetIdleTimer(ctx);
     }
 
@@ -447,24 +298,20 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         if (extractorState.value() == null) return;
         try {
             StreamingFeatureExtractor extractor = StreamingFeatureExtractor.restore(extractorState.value());
-            addFrames(extractor.finish().frames());
+            windows.addFrames(extractor.finish().frames());
         } catch (AudioException e) {
-            deadLetter(ctx, e.kind().name().toLowerCase(), (eos == null ? "stream " + ctx.getCurrentKey() + " went idle for "
+            deadLetter(ctx, DeadLetterReason.valueOf(e.kind().name()), (eos == null ? "stream " + ctx.getCurrentKey() + " went idle for "
                     + settings.idleTimeoutMs() + " ms and was closed: " : "at the end of stream " + ctx.getCurrentKey() + ": ")
                     + e.getMessage(), eos);
         } catch (RuntimeException e) {
-            deadLetter(ctx, "frontend_failed", "the audio front-end failed at the end of stream " + ctx.getCurrentKey() + " (" + e + ")", eos);
+            deadLetter(ctx, DeadLetterReason.FRONTEND_FAILED, "the audio front-end failed at the end of stream " + ctx.getCurrentKey() + " (" + e + ")", eos);
         }
-        emitWindows(ctx.getCurrentKey(), out, ending, Long.MAX_VALUE);
+        windows.emit(ctx.getCurrentKey(), out, ending, Long.MAX_VALUE);
     }
 
     /** Each record still in the reorder buffer becomes a dead letter, in seq order. */
-    private void reportWaiting(Context ctx, String reason, String why) throws Exception {
-        Map<Long, StreamEvent> waiting = new TreeMap<>();
-        for (Map.Entry<Long, StreamEvent> e : reorder.entries()) waiting.put(e.getKey(), e.getValue());
-        for (StreamEvent e : waiting.values()) deadLetter(ctx, reason, "seq " + e.seq + " of stream " + e.streamId + " " + why, e.source);
-        reorder.clear();
-        reorderBytes.clear();
+    private void reportWaiting(Context ctx, DeadLetterReason reason, String why) throws Exception {
+        for (StreamEvent e : reorder.drain()) deadLetter(ctx, reason, "seq " + e.seq + " of stream " + e.streamId + " " + why, e.source);
     }
 
     /** Drops the stream's buffers (not its {@link Closed} marker) and frees its place among the instance's streams. */
@@ -474,14 +321,8 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         extractorState.clear();
         nextSeq.clear();
         reorder.clear();
-        reorderBytes.clear();
         format.clear();
-        frameBuffer.clear();
-        bufferStart.clear();
-        windowIndex.clear();
-        windowStart.clear();
-        coveredUntil.clear();
-        newestTimestamp.clear();
+        windows.clear();
         if (idleTimer.value() != null) ctx.timerService().deleteProcessingTimeTimer(idleTimer.value());
         idleTimer.clear();
     }
@@ -503,14 +344,14 @@ public class StreamAssembler extends KeyedProcessFunction<String, StreamEvent, W
         }
         // an idle stream is closed as if it had sent eos; what still waits for a missing seq is reported
         flush(ctx, out, Window.IDLE, null);
-        reportWaiting(ctx, "seq_missing", "waited for seq " + (nextSeq.value() == null ? 0 : nextSeq.value())
+        reportWaiting(ctx, DeadLetterReason.SEQ_MISSING, "waited for seq " + (nextSeq.value() == null ? 0 : nextSeq.value())
                 + ", which had not come when the stream went idle (" + settings.idleTimeoutMs() + " ms)");
         forget(ctx);
     }
 
-    private void deadLetter(Context ctx, String reason, String detail, RawRecord source) {
+    private void deadLetter(Context ctx, DeadLetterReason reason, String detail, RawRecord source) {
         deadLetters.inc();
-        DeadLetter letter = DeadLetter.of(reason, detail, STAGE, source);
+        DeadLetter letter = DeadLetter.of(reason, detail, Stage.ASSEMBLY, source);
         if (letter.streamId == null) letter.streamId = ctx.getCurrentKey();
         ctx.output(Validation.DEAD_LETTERS, letter);
     }

@@ -1,6 +1,5 @@
 package dev.reformer.pipeline;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -64,7 +63,7 @@ public final class StreamKeys {
         return true;
     }
 
-    /** The id for people: invalid bytes shown as U+FFFD (results also carry the exact key, see {@link #putStream}). */
+    /** The id for people: invalid bytes shown as U+FFFD (results also carry the exact key, see {@link #base64}). */
     public static String display(String streamId) {
         if (streamId == null || isText(streamId)) return streamId;
         StringBuilder b = new StringBuilder(streamId.length());
@@ -72,11 +71,9 @@ public final class StreamKeys {
         return b.toString();
     }
 
-    /** Writes "stream" into a result or dead letter, and "stream_base64" (the exact key) when the key is not UTF-8 text. */
-    public static ObjectNode putStream(ObjectNode o, String streamId) {
-        o.put("stream", display(streamId));
-        if (streamId != null && !isText(streamId)) o.put("stream_base64", Base64.getEncoder().encodeToString(bytes(streamId)));
-        return o;
+    /** The exact key in base64 when it is not UTF-8 text (a result's or dead letter's stream_base64), else null. */
+    public static String base64(String streamId) {
+        return streamId == null || isText(streamId) ? null : Base64.getEncoder().encodeToString(bytes(streamId));
     }
 
     /** A lone low surrogate in U+DC80..U+DCFF: an escaped byte (a surrogate pair's low half is not one). */

@@ -1,8 +1,10 @@
 package dev.reformer.pipeline;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.reformer.task.TaskModel;
+import dev.reformer.protocol.Codes.Ending;
+import dev.reformer.protocol.JsonCodec;
+import dev.reformer.protocol.ResultMessage;
+import dev.reformer.protocol.ResultMessage.WindowSpan;
+import dev.reformer.task.CtcPaths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,7 +24,7 @@ import org.apache.flink.util.Collector;
  * is cut where no pair is split (one spike before the cut and its twin after it would double the symbol, the
  * other way round drop it), as near the overlap's middle as possible, away from both windows' edges where they
  * see only part of a sound. Window k's reading is taken before the cut, window k + 1's after it. The joined path
- * is collapsed as CTC does (runs merged, blanks dropped). Each window gives a partial transcript (committed path
+ * becomes text as the model's own transcripts do ({@link CtcPaths#text}: runs merged, blanks dropped, spelled). Each window gives a partial transcript (committed path
  * plus the waiting overlap); the last window of an utterance (speech end) or of the stream gives the final one,
  * and the next utterance starts a new transcript.
  *
@@ -33,7 +35,6 @@ public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, Re
     private final int hopFrames;
     private transient ValueState<int[]> committed;
     private transient ValueState<int[]> overlap;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     public TranscriptStitcher(JobSettings settings) {
         this.hopFrames = settings.hopFrames();
@@ -57,16 +58,12 @@ public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, Re
         path = concat(path, Arrays.copyOfRange(reading, Math.min(cut, reading.length), keepUntil));
         int[] waiting = Arrays.copyOfRange(reading, keepUntil, reading.length);
 
-        ObjectNode r = JSON.createObjectNode();
-        StreamKeys.putStream(r, d.streamId).put("input", "audio").put("kind", d.last ? "final" : "partial")
-                .put("text", TaskModel.spell(collapse(d.last ? path : concat(path, waiting)), d.symbols, d.symbolSeparator));
-        r.putObject("window").put("index", d.index).put("start_s", d.startFrame / 100.0).put("end_s", (d.endFrame + 1.5) / 100.0)
-                .put("start_frame", d.startFrame).put("end_frame", d.endFrame);
-        r.put("final", d.last);
-        if (d.ending != null) r.put("ending", d.ending);
-        r.putObject("model").put("name", d.modelName).put("version", d.modelVersion);
-        r.put("latency_ms", System.currentTimeMillis() - d.sourceTimestamp);
-        out.collect(Result.of(d.streamId, r.toString()));
+        String text = CtcPaths.text(d.last ? path : concat(path, waiting), d.symbols, d.symbolSeparator);
+        ResultMessage r = ResultMessage.transcript(StreamKeys.display(d.streamId), StreamKeys.base64(d.streamId), text,
+                        WindowSpan.of(d.index, d.startFrame, d.endFrame), d.last, d.ending == null ? null : Ending.of(d.ending),
+                        new ResultMessage.ModelVersion(d.modelName, d.modelVersion))
+                .withTimes(System.currentTimeMillis() - d.sourceTimestamp, null, null);
+        out.collect(Result.of(d.streamId, JsonCodec.write(r)));
         if (d.last) {
             committed.clear();
             overlap.clear();
@@ -121,17 +118,6 @@ public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, Re
         List<int[]> out = new ArrayList<>();
         for (int p = 0; p < n; p++) if (path[p] != 0 && (p == 0 || path[p] != path[p - 1])) out.add(new int[]{path[p], p});
         return out;
-    }
-
-    /** CTC's collapse: merge runs of one symbol, then drop blanks (0). */
-    static int[] collapse(int[] path) {
-        int[] out = new int[path.length];
-        int n = 0, previous = -1;
-        for (int s : path) {
-            if (s != previous && s != 0) out[n++] = s;
-            previous = s;
-        }
-        return Arrays.copyOf(out, n);
     }
 
     private static int[] concat(int[] a, int[] b) {

@@ -1,5 +1,7 @@
 package dev.reformer.pipeline;
 
+import dev.reformer.protocol.Codes.Ending;
+
 /**
  * What the Reformer operator runs on: a window of one stream, audio frames [n][dims] (flattened, 10 ms each)
  * or the UTF-8 bytes of one text message. Made by {@link StreamAssembler}.
@@ -12,9 +14,10 @@ public class Window {
     /** Audio: the frames [startFrame, endFrame) of the stream (frame f starts at f / 100 s). */
     public long startFrame;
     public long endFrame;
-    public static final String SPEECH_END = "speech_end", EOS = "eos", IDLE = "idle";
+    /** The codes of {@link Ending}: kept as text, the type of this field in checkpoints. */
+    public static final String SPEECH_END = Ending.SPEECH_END.code(), EOS = Ending.EOS.code(), IDLE = Ending.IDLE.code();
     /** The stream was refused mid-way (its header or state became unusable): its windows so far close with this ending. */
-    public static final String REFUSED = "refused";
+    public static final String REFUSED = Ending.REFUSED.code();
 
     /** The last window of the stream (eos or idle) or of an utterance (speech end): transcription finalises its text here. */
     public boolean last;

@@ -1,5 +1,7 @@
 package dev.reformer.pipeline;
 
+import dev.reformer.protocol.DeadLetterReason;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,7 +51,7 @@ class AdmissionFloodTest {
             for (int i = 0; i < 50; i++) {
                 StreamAssemblerTest.feed(h, StreamAssemblerTest.event("costly-" + i, 0, "wav", 0, wav8bit8k(1 << 20), true));
             }
-            long costly = StreamAssemblerTest.deadLetters(h).stream().filter(d -> d.reason.equals("record_too_long")).count();
+            long costly = StreamAssemblerTest.deadLetters(h).stream().filter(d -> d.reason == DeadLetterReason.RECORD_TOO_LONG).count();
             assertEquals(50, costly, "a megabyte of 8 kHz 8-bit audio is 131 s: refused at 60 s");
 
             // every stream the instance admits at its worst: 0.95 s of audio (95 frames, no window yet) and a full reorder buffer
@@ -60,7 +62,7 @@ class AdmissionFloodTest {
                 for (int seq = 2; seq < 2 + waiting; seq++) StreamAssemblerTest.feed(h, StreamAssemblerTest.event(id, seq, "s16le", 16000, new byte[chunk], false));
             }
             StreamAssemblerTest.feed(h, StreamAssemblerTest.pcm("one-more", 0, 0.1, false));
-            assertEquals("too_many_streams", StreamAssemblerTest.deadLetters(h).get(StreamAssemblerTest.deadLetters(h).size() - 1).reason);
+            assertEquals(DeadLetterReason.TOO_MANY_STREAMS, StreamAssemblerTest.deadLetters(h).get(StreamAssemblerTest.deadLetters(h).size() - 1).reason);
             h.getOutput().clear();
             long kept = heapAfterGc() - before;
             // the reorder buffer's bytes (plus a tenth for the records' own objects), a window of frames, and 16 KB for the

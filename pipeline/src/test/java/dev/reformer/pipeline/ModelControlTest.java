@@ -1,5 +1,8 @@
 package dev.reformer.pipeline;
 
+import dev.reformer.protocol.Codes;
+import dev.reformer.protocol.DeadLetterReason;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,20 +54,20 @@ class ModelControlTest {
 
     @Test
     void theSameKindOfModelFits() throws Exception {
-        feedingOf(COMMANDS, 100).check(served(COMMANDS, "audio"));
-        feedingOf(COMMANDS, 100).check(served(SPAM, "text"));
+        feedingOf(COMMANDS, 100).check(served(COMMANDS, Codes.Input.AUDIO.code()));
+        feedingOf(COMMANDS, 100).check(served(SPAM, Codes.Input.TEXT.code()));
     }
 
     @Test
     void otherFeaturesAnotherTaskOrAWindowTooLongAreRefused() throws Exception {
         ModelControl.Feeding feeding = feedingOf(COMMANDS, 100);
-        ModelControl.Served forty = served(fortyBands(dir), "audio");
+        ModelControl.Served forty = served(fortyBands(dir), Codes.Input.AUDIO.code());
         ModelControl.Rejected features = assertThrows(ModelControl.Rejected.class, () -> feeding.check(forty));
-        assertEquals("model_mismatch", features.reason);
+        assertEquals(DeadLetterReason.MODEL_MISMATCH, features.reason);
         assertTrue(features.getMessage().contains("40 bands") && features.getMessage().contains("80 bands"), features.getMessage());
-        ModelControl.Rejected task = assertThrows(ModelControl.Rejected.class, () -> feeding.check(served(DIGITS, "audio")));
+        ModelControl.Rejected task = assertThrows(ModelControl.Rejected.class, () -> feeding.check(served(DIGITS, Codes.Input.AUDIO.code())));
         assertTrue(task.getMessage().contains("transcription"), task.getMessage());
         // commands reads at most 64 positions of 4 frames: a window of 400 frames would be cut
-        assertThrows(ModelControl.Rejected.class, () -> feedingOf(COMMANDS, 400).check(served(COMMANDS, "audio")));
+        assertThrows(ModelControl.Rejected.class, () -> feedingOf(COMMANDS, 400).check(served(COMMANDS, Codes.Input.AUDIO.code())));
     }
 }

@@ -1,5 +1,14 @@
 package dev.reformer.pipeline;
 
+import dev.reformer.protocol.AudioChunkHeaders;
+import dev.reformer.protocol.Codes;
+import dev.reformer.protocol.DeadLetterReason;
+import dev.reformer.protocol.KafkaHeaders;
+import dev.reformer.protocol.ProtocolException;
+import java.util.Arrays;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,7 +56,7 @@ class StreamAssemblerTest {
 
     static StreamEvent event(String stream, long seq, String encoding, int rate, byte[] payload, boolean eos) {
         RawRecord source = new RawRecord("audio-in", 0, offset++, 1000, stream.getBytes(StandardCharsets.UTF_8), payload,
-                new String[]{"seq"}, new byte[][]{String.valueOf(seq).getBytes(StandardCharsets.UTF_8)});
+                new String[]{KafkaHeaders.SEQ}, new byte[][]{String.valueOf(seq).getBytes(StandardCharsets.UTF_8)});
         return StreamEvent.of(stream, StreamEvent.AUDIO, seq, encoding, rate, 1, eos, payload, source);
     }
 
@@ -57,7 +66,7 @@ class StreamAssemblerTest {
     }
 
     static List<String> reasons(KeyedOneInputStreamOperatorTestHarness<String, StreamEvent, Window> h) {
-        return deadLetters(h).stream().map(d -> d.reason + "@" + d.source.header("seq")).toList();
+        return deadLetters(h).stream().map(d -> d.reason.code() + "@" + d.source.header(KafkaHeaders.SEQ)).toList();
     }
 
     @SuppressWarnings("unchecked")
@@ -81,7 +90,7 @@ class StreamAssemblerTest {
             assertEquals(List.of("seq_missing@7", "seq_missing@1", "seq_missing@2"), reasons(h));
             assertTrue(deadLetters(h).get(0).detail.contains("waited for seq 6"), deadLetters(h).get(0).detail);
             List<Window> gap = windows(h).stream().filter(w -> w.streamId.equals("gap")).toList();
-            assertEquals("idle", gap.get(gap.size() - 1).ending, "the stream's audio up to seq 5 was closed as idle");
+            assertEquals(Window.IDLE, gap.get(gap.size() - 1).ending, "the stream's audio up to seq 5 was closed as idle");
             assertTrue(windows(h).stream().noneMatch(w -> w.streamId.equals("no-zero")));
         }
     }
@@ -93,10 +102,10 @@ class StreamAssemblerTest {
             feed(h, pcm("s", 0, 0.3, false), pcm("s", 3, 0.1, false), pcm("s", 1, 0.3, false), pcm("s", 2, 0.1, true));
             feed(h, pcm("s", 2, 0.1, true), pcm("s", 4, 0.1, false), pcm("s", 1, 0.1, false));
             assertEquals(List.of("after_eos@3", "duplicate_eos@2", "after_eos@4", "duplicate_seq@1"), reasons(h));
-            long ends = windows(h).stream().filter(w -> "eos".equals(w.ending)).count();
+            long ends = windows(h).stream().filter(w -> Window.EOS.equals(w.ending)).count();
             assertEquals(1, ends);
             feed(h, pcm("s", 0, 0.6, true));   // a new stream under the same key
-            assertEquals(2, windows(h).stream().filter(w -> "eos".equals(w.ending)).count());
+            assertEquals(2, windows(h).stream().filter(w -> Window.EOS.equals(w.ending)).count());
             assertEquals(4, reasons(h).size());
             h.setProcessingTime(10 * IDLE_MS);   // the marker expires with the idle timeout: nothing more is reported
             assertEquals(4, reasons(h).size());
@@ -109,7 +118,7 @@ class StreamAssemblerTest {
             feed(h, pcm("f", 0, 0.6, false), event("f", 1, "s16le", 8000, new byte[3200], true));
             assertEquals(List.of("format_changed@1"), reasons(h));
             List<Window> w = windows(h);
-            assertEquals("eos", w.get(w.size() - 1).ending, "the stream ended at its eos, not 30 s later by idle");
+            assertEquals(Window.EOS, w.get(w.size() - 1).ending, "the stream ended at its eos, not 30 s later by idle");
         }
     }
 
@@ -157,7 +166,7 @@ class StreamAssemblerTest {
             feed(h, pcm("long-stream", 0, 0.9, false), pcm("long-stream", 1, 0.9, false), pcm("long-stream", 2, 0.9, false));
             assertEquals(List.of("record_too_long@0", "stream_too_long@2"), reasons(h));
             feed(h, pcm("long-stream", 3, 0.1, true));                                               // the stream goes on and ends
-            assertTrue(windows(h).stream().anyMatch(w -> w.streamId.equals("long-stream") && "eos".equals(w.ending)));
+            assertTrue(windows(h).stream().anyMatch(w -> w.streamId.equals("long-stream") && Window.EOS.equals(w.ending)));
             // the reorder buffer holds 8,000 bytes (0.25 s): the second waiting record does not fit
             feed(h, pcm("reorder", 0, 0.1, false), pcm("reorder", 2, 0.2, false), pcm("reorder", 3, 0.1, false));
             assertEquals("reorder_full@3", reasons(h).get(2));
@@ -173,11 +182,12 @@ class StreamAssemblerTest {
     @Test
     void rawAudioBelowTheSpeechRatesIsRefusedByValidation() {
         Validation validation = new Validation(settings(JobSettings.Admission.DEFAULTS));
+        RecordHeaders headers = new RecordHeaders();
+        KafkaHeaders.write(AudioChunkHeaders.raw(0, Codes.Encoding.S16LE, 1, 1, true), headers);
+        Header[] all = headers.toArray();
         RawRecord oneHertz = new RawRecord("audio-in", 0, 0, 0, "k".getBytes(StandardCharsets.UTF_8), new byte[320],
-                new String[]{"seq", "encoding", "sample-rate", "eos"},
-                new byte[][]{"0".getBytes(StandardCharsets.UTF_8), "s16le".getBytes(StandardCharsets.UTF_8),
-                        "1".getBytes(StandardCharsets.UTF_8), "true".getBytes(StandardCharsets.UTF_8)});
-        Validation.Refused refused = org.junit.jupiter.api.Assertions.assertThrows(Validation.Refused.class, () -> validation.validate(oneHertz));
-        assertEquals("bad_sample_rate", refused.reason);
+                Arrays.stream(all).map(Header::key).toArray(String[]::new), Arrays.stream(all).map(Header::value).toArray(byte[][]::new));
+        ProtocolException refused = org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class, () -> validation.validate(oneHertz));
+        assertEquals(DeadLetterReason.BAD_SAMPLE_RATE, refused.reason());
     }
 }

@@ -1,5 +1,7 @@
 package dev.reformer.pipeline;
 
+import dev.reformer.protocol.JsonCodec;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
@@ -40,7 +42,7 @@ class TranscriptStitcherTest {
             harness.open();
             for (Decoded d : windows) harness.processElement(d, 0);
             List<String> texts = new ArrayList<>();
-            for (Result r : harness.extractOutputValues()) texts.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.json).get("text").asText());
+            for (Result r : harness.extractOutputValues()) texts.add(JsonCodec.readResult(r.json).text());
             return texts;
         }
     }

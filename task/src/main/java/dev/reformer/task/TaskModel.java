@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A trained model as the product ships it: the Reformer, its head (classification or CTC transcription), and
@@ -209,14 +208,7 @@ public final class TaskModel {
 
     /** Symbols of a transcription back to text. */
     public String spell(int[] symbols) {
-        return spell(symbols, labels.toArray(String[]::new), symbolUnit.separator);
-    }
-
-    /** Symbols (indexes into alphabet) back to text, separator between two symbols. */
-    public static String spell(int[] symbols, String[] alphabet, String separator) {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < symbols.length; i++) text.append(i == 0 ? "" : separator).append(alphabet[symbols[i]]);
-        return text.toString();
+        return CtcPaths.spell(symbols, labels.toArray(String[]::new), symbolUnit.separator);
     }
 
     /** A transcript's units, characters or words (split at white space), as {@link #symbolsOf} reads them. */
@@ -249,22 +241,18 @@ public final class TaskModel {
         SequenceClassifier classifier = (SequenceClassifier) trainable;
         ClassificationHead.Output out = classifier.scores(classifier.batch(examples));
         // read at once: a row at a time made six ND4J objects per example, each tracked by its deallocator
-        double[] logits = HostValues.doubles(out.logits());
-        int classes = logits.length / examples.size();
+        double[] probabilities = HostValues.doubles(ClassificationHead.softmax(out.logits()));
+        int classes = probabilities.length / examples.size();
         double[][] p = new double[examples.size()][];
-        for (int b = 0; b < p.length; b++) {
-            double[] row = Arrays.copyOfRange(logits, b * classes, (b + 1) * classes);
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (double v : row) max = Math.max(max, v);
-            for (int k = 0; k < row.length; k++) sum += row[k] = Math.exp(row[k] - max);
-            for (int k = 0; k < row.length; k++) row[k] /= sum;
-            p[b] = row;
-        }
+        for (int b = 0; b < p.length; b++) p[b] = Arrays.copyOfRange(probabilities, b * classes, (b + 1) * classes);
         return p;
     }
 
-    /** Greedy CTC transcription of each example, with the per-position log-probabilities it came from. */
-    public record Transcription(String text, int[] symbols, double[][] logProbs) {}
+    /**
+     * Greedy CTC transcription of each example: its path (the best symbol of each position, blanks included), the
+     * symbols it collapses to, and their text ({@link CtcPaths}: the one decoding).
+     */
+    public record Transcription(String text, int[] symbols, int[] path) {}
 
     public List<Transcription> transcribe(List<Example> examples) {
         return Scratch.run(SERVING, () -> transcribeHere(examples));
@@ -273,9 +261,11 @@ public final class TaskModel {
     private List<Transcription> transcribeHere(List<Example> examples) {
         SequenceTranscriber transcriber = (SequenceTranscriber) trainable;
         CtcHead.Output out = transcriber.scores(transcriber.encoder().batch(examples), null);
-        int[][] decoded = CtcHead.decode(out);
         List<Transcription> result = new ArrayList<>();
-        for (int b = 0; b < decoded.length; b++) result.add(new Transcription(spell(decoded[b]), decoded[b], out.logProbs()[b]));
+        for (double[][] logProbs : out.logProbs()) {
+            int[] path = CtcPaths.best(logProbs), symbols = CtcPaths.collapse(path);
+            result.add(new Transcription(spell(symbols), symbols, path));
+        }
         return result;
     }
 
@@ -325,32 +315,13 @@ public final class TaskModel {
         JsonNode ours = root.path("reformer_flink");
         if (!ours.isObject()) throw new IOException(configFile + " has no \"reformer_flink\" section: it is not a model"
                 + " trained by ./reformer train (a plain Reformer checkpoint has no head to serve)");
-        ReformerConfig config;
         try {
-            config = ReformerConfig.fromJson(root);
+            ReformerConfig config = ReformerConfig.fromJson(root);
             Task task = Task.valueOf(ours.path("task").asText("").toUpperCase());
             List<String> labels = new ArrayList<>();
             ours.path(task == Task.CLASSIFICATION ? "labels" : "symbols").forEach(n -> labels.add(n.asText()));
             if (labels.size() < 2) throw new IllegalArgumentException("needs at least 2 labels or symbols, has " + labels.size());
-            JsonNode in = ours.path("input");
-            Input input;
-            if ("audio".equals(in.path("type").asText())) {
-                FeatureConfig base = FeatureConfig.Kind.valueOf(in.path("features").asText().toUpperCase()) == FeatureConfig.Kind.MFCC
-                        ? FeatureConfig.mfcc() : FeatureConfig.logMel();
-                FeatureConfig features = new FeatureConfig(base.kind(), in.path("mel_bands").asInt(), in.path("mfcc_coefficients").asInt(),
-                        in.path("low_hz").asDouble(), in.path("high_hz").asDouble(), in.path("log_floor").asDouble(),
-                        false, base.normalizationFrames(), base.vad());
-                float[] mean = floats(in.path("feature_mean")), std = floats(in.path("feature_std"));
-                if (mean.length != features.dimension() || std.length != features.dimension()) {
-                    throw new IllegalArgumentException("feature_mean and feature_std need " + features.dimension() + " values each");
-                }
-                input = new Input(true, in.path("max_length").asInt(), features, in.path("frame_stack").asInt(1), mean, std, 0,
-                        in.path("centred").asBoolean(false));
-            } else {
-                input = Input.bytes(in.path("max_length").asInt(), in.path("bytes_per_position").asInt(1), in.path("ngram_buckets").asInt(0));
-                if (input.stack() < 1) throw new IllegalArgumentException("bytes_per_position must be at least 1, not " + input.stack());
-                if (input.ngramBuckets() < 0) throw new IllegalArgumentException("ngram_buckets must be 0 or more, not " + input.ngramBuckets());
-            }
+            Input input = readInput(ours.path("input"));
             Map<String, INDArray> tensors = SafeTensors.read(weightsFile);
             String headWeight = task == Task.CLASSIFICATION ? SequenceClassifier.HEAD_WEIGHT : SequenceTranscriber.HEAD_WEIGHT;
             String headBias = task == Task.CLASSIFICATION ? SequenceClassifier.HEAD_BIAS : SequenceTranscriber.HEAD_BIAS;
@@ -375,6 +346,27 @@ public final class TaskModel {
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new IOException(dir + ": " + e.getMessage() + "; retrain with ./reformer train or restore the directory", e);
         }
+    }
+
+    /** The input section of a model's config.json. */
+    private static Input readInput(JsonNode in) {
+        if ("audio".equals(in.path("type").asText())) {
+            FeatureConfig base = FeatureConfig.Kind.valueOf(in.path("features").asText().toUpperCase()) == FeatureConfig.Kind.MFCC
+                    ? FeatureConfig.mfcc() : FeatureConfig.logMel();
+            FeatureConfig features = new FeatureConfig(base.kind(), in.path("mel_bands").asInt(), in.path("mfcc_coefficients").asInt(),
+                    in.path("low_hz").asDouble(), in.path("high_hz").asDouble(), in.path("log_floor").asDouble(),
+                    false, base.normalizationFrames(), base.vad());
+            float[] mean = floats(in.path("feature_mean")), std = floats(in.path("feature_std"));
+            if (mean.length != features.dimension() || std.length != features.dimension()) {
+                throw new IllegalArgumentException("feature_mean and feature_std need " + features.dimension() + " values each");
+            }
+            return new Input(true, in.path("max_length").asInt(), features, in.path("frame_stack").asInt(1), mean, std, 0,
+                    in.path("centred").asBoolean(false));
+        }
+        Input input = Input.bytes(in.path("max_length").asInt(), in.path("bytes_per_position").asInt(1), in.path("ngram_buckets").asInt(0));
+        if (input.stack() < 1) throw new IllegalArgumentException("bytes_per_position must be at least 1, not " + input.stack());
+        if (input.ngramBuckets() < 0) throw new IllegalArgumentException("ngram_buckets must be 0 or more, not " + input.ngramBuckets());
+        return input;
     }
 
     private static INDArray required(Map<String, INDArray> tensors, String name, DataType dtype) {

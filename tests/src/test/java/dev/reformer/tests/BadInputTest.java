@@ -1,9 +1,13 @@
 package dev.reformer.tests;
 
+import static dev.reformer.protocol.KafkaHeaders.CHANNELS;
+import static dev.reformer.protocol.KafkaHeaders.ENCODING;
+import static dev.reformer.protocol.KafkaHeaders.EOS;
+import static dev.reformer.protocol.KafkaHeaders.SAMPLE_RATE;
+import static dev.reformer.protocol.KafkaHeaders.SEQ;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +16,12 @@ import dev.reformer.audio.StreamingFeatureExtractor;
 import dev.reformer.client.LocalKafka;
 import dev.reformer.model.train.Example;
 import dev.reformer.pipeline.ModelControl;
+import dev.reformer.protocol.Codes.Input;
+import dev.reformer.protocol.Codes.Kind;
+import dev.reformer.protocol.ControlMessage;
+import dev.reformer.protocol.DeadLetterMessage;
+import dev.reformer.protocol.JsonCodec;
+import dev.reformer.protocol.ResultMessage;
 import dev.reformer.task.TaskModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -83,7 +93,7 @@ class BadInputTest {
 
     private BadInputTest audio(String key, long seq, byte[] value, String expected, String... headers) {
         String[] all = Arrays.copyOf(headers, headers.length + 2);
-        all[headers.length] = "seq";
+        all[headers.length] = SEQ;
         all[headers.length + 1] = String.valueOf(seq);
         return record(AUDIO, bytes(key), value, expected, all);
     }
@@ -91,8 +101,8 @@ class BadInputTest {
     /** seq-numbered s16le 16 kHz records, eos on the last. */
     private BadInputTest pcmStream(String key, String expectedOfEach, double... seconds) {
         for (int i = 0; i < seconds.length; i++) {
-            audio(key, i, pcm(seconds[i], i), expectedOfEach, i == seconds.length - 1 ? new String[]{"encoding", "s16le", "sample-rate", "16000", "eos", "true"}
-                    : new String[]{"encoding", "s16le", "sample-rate", "16000"});
+            audio(key, i, pcm(seconds[i], i), expectedOfEach, i == seconds.length - 1 ? new String[]{ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true"}
+                    : new String[]{ENCODING, "s16le", SAMPLE_RATE, "16000"});
         }
         return this;
     }
@@ -132,8 +142,10 @@ class BadInputTest {
         return record(CONTROL, bytes("audio"), bytes(message), expected);
     }
 
+    /** A control message; an input that is neither audio nor text (which the record cannot hold) is written in place of audio. */
     static String swap(String input, String name, Path path, String sha) {
-        return "{\"input\": \"" + input + "\", \"name\": \"" + name + "\", \"path\": \"" + path + "\", \"sha256\": \"" + sha + "\"}";
+        String message = JsonCodec.write(new ControlMessage(Input.AUDIO, name, path.toString(), sha));
+        return input.equals(Input.AUDIO.code()) ? message : message.replaceFirst("\"" + Input.AUDIO.code() + "\"", "\"" + input + "\"");
     }
 
     /** A copy of models/commands whose front-end has 40 mel bands; changeWeights also flips a bit of the weights (another checksum). */
@@ -158,80 +170,80 @@ class BadInputTest {
     /** The corpus: each kind's records, and the well-formed streams (expected null) between them. */
     void buildCorpus() throws Exception {
         byte[] okPcm = pcm(0.5, 0);
-        String[] raw = {"encoding", "s16le", "sample-rate", "16000"};
+        String[] raw = {ENCODING, "s16le", SAMPLE_RATE, "16000"};
         // -- refused by validation, the record alone
-        kind("no key").record(AUDIO, null, okPcm, "missing_key", "seq", "0");
-        kind("empty key").record(AUDIO, new byte[0], okPcm, "missing_key", "seq", "0");
-        kind("blank key").record(AUDIO, bytes("   "), okPcm, "missing_key", "seq", "0");
+        kind("no key").record(AUDIO, null, okPcm, "missing_key", SEQ, "0");
+        kind("empty key").record(AUDIO, new byte[0], okPcm, "missing_key", SEQ, "0");
+        kind("blank key").record(AUDIO, bytes("   "), okPcm, "missing_key", SEQ, "0");
         kind("empty audio without eos").audio("v-empty", 0, new byte[0], "empty_value");
         kind("oversized audio").audio("v-big", 0, new byte[250_000], "oversized", raw);
         kind("no seq").record(AUDIO, bytes("v-noseq"), okPcm, "missing_seq", raw);
-        kind("seq not a number").record(AUDIO, bytes("v-seq-word"), okPcm, "bad_seq", "seq", "seven");
-        kind("negative seq").record(AUDIO, bytes("v-seq-neg"), okPcm, "bad_seq", "seq", "-1");
-        kind("fractional seq").record(AUDIO, bytes("v-seq-frac"), okPcm, "bad_seq", "seq", "1.5");
-        kind("seq beyond a long").record(AUDIO, bytes("v-seq-huge"), okPcm, "bad_seq", "seq", "99999999999999999999");
-        kind("unknown encoding").audio("v-opus", 0, okPcm, "unsupported_encoding", "encoding", "opus");
-        kind("raw without rate").audio("v-norate", 0, okPcm, "missing_sample_rate", "encoding", "s16le");
-        kind("rate not a number").audio("v-rate-word", 0, okPcm, "bad_sample_rate", "encoding", "s16le", "sample-rate", "fast");
-        kind("rate 0").audio("v-rate-0", 0, okPcm, "bad_sample_rate", "encoding", "s16le", "sample-rate", "0");
-        kind("64 KB at 1 Hz (issue 20 #2)").audio("v-rate-1-big", 0, new byte[64 * 1024], "bad_sample_rate", "encoding", "s16le", "sample-rate", "1", "eos", "true");
-        kind("320 bytes at 1 Hz").audio("v-rate-1", 0, new byte[320], "bad_sample_rate", "encoding", "s16le", "sample-rate", "1", "eos", "true");
-        kind("rate above 384 kHz").audio("v-rate-high", 0, okPcm, "bad_sample_rate", "encoding", "s16le", "sample-rate", "400000");
-        kind("rate 4 kHz, below speech").audio("v-rate-4k", 0, okPcm, "bad_sample_rate", "encoding", "s16le", "sample-rate", "4000");
-        kind("0 channels").audio("v-ch-0", 0, okPcm, "bad_channel_count", "encoding", "s16le", "sample-rate", "16000", "channels", "0");
-        kind("65 channels").audio("v-ch-65", 0, okPcm, "bad_channel_count", "encoding", "s16le", "sample-rate", "16000", "channels", "65");
-        kind("channels not a number").audio("v-ch-word", 0, okPcm, "bad_channels", "encoding", "s16le", "sample-rate", "16000", "channels", "two");
+        kind("seq not a number").record(AUDIO, bytes("v-seq-word"), okPcm, "bad_seq", SEQ, "seven");
+        kind("negative seq").record(AUDIO, bytes("v-seq-neg"), okPcm, "bad_seq", SEQ, "-1");
+        kind("fractional seq").record(AUDIO, bytes("v-seq-frac"), okPcm, "bad_seq", SEQ, "1.5");
+        kind("seq beyond a long").record(AUDIO, bytes("v-seq-huge"), okPcm, "bad_seq", SEQ, "99999999999999999999");
+        kind("unknown encoding").audio("v-opus", 0, okPcm, "unsupported_encoding", ENCODING, "opus");
+        kind("raw without rate").audio("v-norate", 0, okPcm, "missing_sample_rate", ENCODING, "s16le");
+        kind("rate not a number").audio("v-rate-word", 0, okPcm, "bad_sample_rate", ENCODING, "s16le", SAMPLE_RATE, "fast");
+        kind("rate 0").audio("v-rate-0", 0, okPcm, "bad_sample_rate", ENCODING, "s16le", SAMPLE_RATE, "0");
+        kind("64 KB at 1 Hz (issue 20 #2)").audio("v-rate-1-big", 0, new byte[64 * 1024], "bad_sample_rate", ENCODING, "s16le", SAMPLE_RATE, "1", EOS, "true");
+        kind("320 bytes at 1 Hz").audio("v-rate-1", 0, new byte[320], "bad_sample_rate", ENCODING, "s16le", SAMPLE_RATE, "1", EOS, "true");
+        kind("rate above 384 kHz").audio("v-rate-high", 0, okPcm, "bad_sample_rate", ENCODING, "s16le", SAMPLE_RATE, "400000");
+        kind("rate 4 kHz, below speech").audio("v-rate-4k", 0, okPcm, "bad_sample_rate", ENCODING, "s16le", SAMPLE_RATE, "4000");
+        kind("0 channels").audio("v-ch-0", 0, okPcm, "bad_channel_count", ENCODING, "s16le", SAMPLE_RATE, "16000", CHANNELS, "0");
+        kind("65 channels").audio("v-ch-65", 0, okPcm, "bad_channel_count", ENCODING, "s16le", SAMPLE_RATE, "16000", CHANNELS, "65");
+        kind("channels not a number").audio("v-ch-word", 0, okPcm, "bad_channels", ENCODING, "s16le", SAMPLE_RATE, "16000", CHANNELS, "two");
         // -- refused in the stream's context
-        kind("WAV header at 1 Hz").audio("a-wav-1hz", 0, concat(wavHeader(1, 1, 1, 16, 2, 65536), new byte[65536]), "bad_sample_rate", "eos", "true");
+        kind("WAV header at 1 Hz").audio("a-wav-1hz", 0, concat(wavHeader(1, 1, 1, 16, 2, 65536), new byte[65536]), "bad_sample_rate", EOS, "true");
         byte[] garbled = wavHeader(1, 1, RATE, 16, 2, 0);
         garbled[0] = 'X';
         kind("garbled WAV header, then 20 chunks (issue 20 #5)").audio("a-garbled", 0, garbled, "garbled_header");
-        for (int seq = 1; seq <= 20; seq++) audio("a-garbled", seq, pcm(0.1, seq), "stream_refused", seq == 20 ? new String[]{"eos", "true"} : new String[0]);
-        kind("WAV mu-law").audio("a-mulaw", 0, concat(wavHeader(7, 1, 8000, 8, 1, 0), new byte[800]), "unsupported_encoding", "eos", "true");
-        kind("WAV 12-bit").audio("a-12bit", 0, concat(wavHeader(1, 1, RATE, 12, 2, 0), new byte[800]), "unsupported_encoding", "eos", "true");
-        kind("WAV block align wrong").audio("a-align", 0, concat(wavHeader(1, 1, RATE, 16, 4, 0), new byte[800]), "garbled_header", "eos", "true");
+        for (int seq = 1; seq <= 20; seq++) audio("a-garbled", seq, pcm(0.1, seq), "stream_refused", seq == 20 ? new String[]{EOS, "true"} : new String[0]);
+        kind("WAV mu-law").audio("a-mulaw", 0, concat(wavHeader(7, 1, 8000, 8, 1, 0), new byte[800]), "unsupported_encoding", EOS, "true");
+        kind("WAV 12-bit").audio("a-12bit", 0, concat(wavHeader(1, 1, RATE, 12, 2, 0), new byte[800]), "unsupported_encoding", EOS, "true");
+        kind("WAV block align wrong").audio("a-align", 0, concat(wavHeader(1, 1, RATE, 16, 4, 0), new byte[800]), "garbled_header", EOS, "true");
         ByteBuffer dataFirst = ByteBuffer.allocate(12 + 8).order(ByteOrder.LITTLE_ENDIAN).put(bytes("RIFF")).putInt(100).put(bytes("WAVE"))
                 .put(bytes("data")).putInt(0);
-        kind("WAV data before fmt").audio("a-data-first", 0, concat(dataFirst.array(), new byte[800]), "garbled_header", "eos", "true");
-        kind("WAV cut inside its header").audio("a-truncated", 0, Arrays.copyOf(wavHeader(1, 1, RATE, 16, 2, 0), 20), "truncated_header", "eos", "true");
-        kind("float NaN").audio("a-nan", 0, floats(0.1f, Float.NaN), "non_finite_sample", "encoding", "f32le", "sample-rate", "16000");
-        kind("float infinity").audio("a-inf", 0, floats(Float.POSITIVE_INFINITY), "non_finite_sample", "encoding", "f32le", "sample-rate", "16000");
+        kind("WAV data before fmt").audio("a-data-first", 0, concat(dataFirst.array(), new byte[800]), "garbled_header", EOS, "true");
+        kind("WAV cut inside its header").audio("a-truncated", 0, Arrays.copyOf(wavHeader(1, 1, RATE, 16, 2, 0), 20), "truncated_header", EOS, "true");
+        kind("float NaN").audio("a-nan", 0, floats(0.1f, Float.NaN), "non_finite_sample", ENCODING, "f32le", SAMPLE_RATE, "16000");
+        kind("float infinity").audio("a-inf", 0, floats(Float.POSITIVE_INFINITY), "non_finite_sample", ENCODING, "f32le", SAMPLE_RATE, "16000");
         kind("half a sample at the end").audio("a-trailing", 0, Arrays.copyOf(pcm(0.6, 3), 19_201), "trailing_bytes",
-                "encoding", "s16le", "sample-rate", "16000", "eos", "true");
-        kind("eos before audio").audio("a-eos-only", 0, new byte[0], "eos_before_audio", "eos", "true");
+                ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true");
+        kind("eos before audio").audio("a-eos-only", 0, new byte[0], "eos_before_audio", EOS, "true");
         kind("duplicate seq").audio("a-dup", 0, okPcm, null, raw).audio("a-dup", 0, okPcm, "duplicate_seq", raw)
-                .audio("a-dup", 1, okPcm, null, "encoding", "s16le", "sample-rate", "16000", "eos", "true");
+                .audio("a-dup", 1, okPcm, null, ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true");
         kind("seq far ahead").audio("a-gap", 0, okPcm, null, raw).audio("a-gap", 500, okPcm, "seq_gap", raw)
-                .audio("a-gap", 1, okPcm, null, "encoding", "s16le", "sample-rate", "16000", "eos", "true");
+                .audio("a-gap", 1, okPcm, null, ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true");
         kind("seq 0-5 and 7-11, no 6 (issue 20 #3)");
         for (int seq = 0; seq <= 11; seq++) {
             if (seq == 6) continue;
-            audio("a-no-6", seq, pcm(seq < 6 ? 0.2 : 0.05, seq), seq < 6 ? null : "seq_missing", seq == 11 ? new String[]{"encoding", "s16le", "sample-rate", "16000", "eos", "true"} : raw);
+            audio("a-no-6", seq, pcm(seq < 6 ? 0.2 : 0.05, seq), seq < 6 ? null : "seq_missing", seq == 11 ? new String[]{ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true"} : raw);
         }
         kind("seq 1-5, no 0");
         for (int seq = 1; seq <= 5; seq++) audio("a-no-0", seq, pcm(0.05, seq), "seq_missing", raw);
-        kind("data after eos").audio("a-after-eos", 0, okPcm, null, "encoding", "s16le", "sample-rate", "16000", "eos", "true")
+        kind("data after eos").audio("a-after-eos", 0, okPcm, null, ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true")
                 .audio("a-after-eos", 1, okPcm, "after_eos", raw);
         kind("eos twice").audio("a-eos-twice", 0, okPcm, null, raw)
-                .audio("a-eos-twice", 1, new byte[0], null, "encoding", "s16le", "sample-rate", "16000", "eos", "true")
-                .audio("a-eos-twice", 1, new byte[0], "duplicate_eos", "encoding", "s16le", "sample-rate", "16000", "eos", "true");
+                .audio("a-eos-twice", 1, new byte[0], null, ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true")
+                .audio("a-eos-twice", 1, new byte[0], "duplicate_eos", ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true");
         kind("format changed on the eos record").audio("a-fmt-eos", 0, pcm(0.8, 1), null, raw)
-                .audio("a-fmt-eos", 1, pcm(0.4, 1), "format_changed", "encoding", "s16le", "sample-rate", "8000", "eos", "true");
-        kind("format changed mid-stream").audio("a-fmt", 0, pcm(0.8, 2), null, raw).audio("a-fmt", 1, pcm(0.4, 2), "format_changed", "encoding", "f32le", "sample-rate", "16000")
-                .audio("a-fmt", 2, pcm(0.4, 2), null, "encoding", "s16le", "sample-rate", "16000", "eos", "true");
-        kind("6 s in one record").audio("a-long-record", 0, pcm(6, 4), "record_too_long", "encoding", "s16le", "sample-rate", "16000", "eos", "true");
+                .audio("a-fmt-eos", 1, pcm(0.4, 1), "format_changed", ENCODING, "s16le", SAMPLE_RATE, "8000", EOS, "true");
+        kind("format changed mid-stream").audio("a-fmt", 0, pcm(0.8, 2), null, raw).audio("a-fmt", 1, pcm(0.4, 2), "format_changed", ENCODING, "f32le", SAMPLE_RATE, "16000")
+                .audio("a-fmt", 2, pcm(0.4, 2), null, ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true");
+        kind("6 s in one record").audio("a-long-record", 0, pcm(6, 4), "record_too_long", ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true");
         kind("a stream past its 20 s");
         for (int seq = 0; seq < 5; seq++) {
-            audio("a-long-stream", seq, pcm(4.5, seq), seq < 4 ? null : "stream_too_long", seq == 4 ? new String[]{"encoding", "s16le", "sample-rate", "16000", "eos", "true"} : raw);
+            audio("a-long-stream", seq, pcm(4.5, seq), seq < 4 ? null : "stream_too_long", seq == 4 ? new String[]{ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true"} : raw);
         }
         kind("reorder buffer full").audio("a-reorder", 0, pcm(0.1, 5), null, raw).audio("a-reorder", 2, pcm(0.3, 5), "after_eos", raw)
-                .audio("a-reorder", 3, pcm(0.3, 5), "reorder_full", raw).audio("a-reorder", 1, pcm(0.1, 5), null, "encoding", "s16le", "sample-rate", "16000", "eos", "true");
+                .audio("a-reorder", 3, pcm(0.3, 5), "reorder_full", raw).audio("a-reorder", 1, pcm(0.1, 5), null, ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true");
         // -- text
         kind("empty text").record(TEXT, bytes("t-empty"), new byte[0], "empty_value");
         kind("text not UTF-8").record(TEXT, bytes("t-utf8"), new byte[]{'h', 'i', (byte) 0xC3, (byte) 0x28}, "invalid_utf8");
         kind("oversized text").record(TEXT, bytes("t-big"), "spam ".repeat(50_000).getBytes(StandardCharsets.UTF_8), "oversized");
         kind("text without key").record(TEXT, null, bytes("hello there"), "missing_key");
-        kind("text seq not a number").record(TEXT, bytes("t-seq"), bytes("hello there"), "bad_seq", "seq", "x");
+        kind("text seq not a number").record(TEXT, bytes("t-seq"), bytes("hello there"), "bad_seq", SEQ, "x");
         // -- control messages (every one refused: the running models keep serving)
         String commandsSha = ModelControl.sha256(COMMANDS.resolve("model.safetensors"));
         Path truncated = Files.createDirectories(work.resolve("truncated"));
@@ -243,7 +255,7 @@ class BadInputTest {
         kind("control empty").control("", "control_not_json");
         kind("control a JSON array").control("[1, 2]", "control_bad_field");
         kind("control input video").control(swap("video", "x", COMMANDS, commandsSha), "control_bad_field");
-        kind("control without name").control("{\"input\": \"audio\", \"path\": \"" + COMMANDS + "\", \"sha256\": \"" + commandsSha + "\"}", "control_bad_field");
+        kind("control without name").control(swap("audio", null, COMMANDS, commandsSha), "control_bad_field");
         kind("control sha256 not hex").control(swap("audio", "x", COMMANDS, "abc"), "control_bad_field");
         kind("control path missing").control(swap("audio", "x", work.resolve("nowhere"), commandsSha), "model_missing");
         kind("control checksum wrong").control(swap("audio", "x", COMMANDS, "0".repeat(64)), "model_checksum");
@@ -265,7 +277,7 @@ class BadInputTest {
             long seq = 0;
             for (int at = 0; at < wav.length; ) {
                 int n = Math.min(wav.length - at, 1 + random.nextInt(6000));
-                audio(e.getKey(), seq++, Arrays.copyOfRange(wav, at, at + n), null, at + n == wav.length ? new String[]{"eos", "true"} : new String[0]);
+                audio(e.getKey(), seq++, Arrays.copyOfRange(wav, at, at + n), null, at + n == wav.length ? new String[]{EOS, "true"} : new String[0]);
                 at += n;
             }
         }
@@ -291,16 +303,16 @@ class BadInputTest {
                 int from = seq * s[1].length / 4 / 2 * 2, to = (seq + 1) * s[1].length / 4 / 2 * 2;
                 if (seq == 3) to = s[1].length;
                 record(AUDIO, s[0], Arrays.copyOfRange(s[1], from, to), null, seq == 3
-                        ? new String[]{"seq", "3", "encoding", "s16le", "sample-rate", "16000", "eos", "true"}
-                        : new String[]{"seq", String.valueOf(seq), "encoding", "s16le", "sample-rate", "16000"});
+                        ? new String[]{SEQ, "3", ENCODING, "s16le", SAMPLE_RATE, "16000", EOS, "true"}
+                        : new String[]{SEQ, String.valueOf(seq), ENCODING, "s16le", SAMPLE_RATE, "16000"});
             }
         }
         List<String> texts = List.of("Hi Sam, lunch on Thursday? The notes are attached.", "WINNER!!! Claim your FREE prize now, click http://win.example",
                 "Can you send me the report by Friday?", "URGENT: your account is suspended, verify at http://bank.example now!!!");
         kind("well-formed text");
-        for (int i = 0; i < 8; i++) record(TEXT, bytes("chat-" + i % 2), bytes(texts.get(i % 4)), null, "seq", String.valueOf(i));
+        for (int i = 0; i < 8; i++) record(TEXT, bytes("chat-" + i % 2), bytes(texts.get(i % 4)), null, SEQ, String.valueOf(i));
         kind("text with a key not UTF-8");
-        record(TEXT, new byte[]{'t', (byte) 0xC0}, bytes(texts.get(0)), null, "seq", "0");
+        record(TEXT, new byte[]{'t', (byte) 0xC0}, bytes(texts.get(0)), null, SEQ, "0");
         assertTrue(badKinds >= 50, "at least 50 kinds of bad input, have " + badKinds + ": " + kinds);
 
         // control messages go last on their topic, but between the audio and text (the broadcast reaches the Reformer meanwhile)
@@ -317,21 +329,21 @@ class BadInputTest {
                 Set<String> streamsWithResults = new java.util.TreeSet<>();
                 for (Sent s : order) if (s.expectedReason() == null && !s.topic().equals(CONTROL)) streamsWithResults.add(hex(s.key()));
                 Committed committed = readUntil(client, c -> c.deadLetters.size() >= expectedDeadLetters
-                        && streamsWithResults.stream().allMatch(k -> c.results.getOrDefault(k, List.of()).stream().anyMatch(r -> r.path("final").asBoolean()))
+                        && streamsWithResults.stream().allMatch(k -> c.results.getOrDefault(k, List.of()).stream().anyMatch(ResultMessage::marksFinal))
                         && c.ofKey(bytes("chat-0")).size() + c.ofKey(bytes("chat-1")).size() >= 8, Duration.ofSeconds(240));
 
                 // 1. every record: its expected dead letter, or none and its stream has results
                 Map<String, String> reasonAt = new TreeMap<>();
-                for (JsonNode d : committed.deadLetters) {
-                    String at = d.path("topic").asText() + "/" + d.path("partition").asInt() + "/" + d.path("offset").asLong();
-                    assertTrue(reasonAt.put(at, d.path("reason").asText()) == null, "one dead letter per record: " + d);
+                for (DeadLetterMessage d : committed.deadLetters) {
+                    String at = d.topic() + "/" + d.partition() + "/" + d.offset();
+                    assertTrue(reasonAt.put(at, d.reason().code()) == null, "one dead letter per record: " + d);
                 }
                 List<String> wrong = new ArrayList<>();
                 for (Sent s : order) {
                     RecordMetadata m = where.get(s);
                     String got = reasonAt.get(m.topic() + "/" + m.partition() + "/" + m.offset());
                     if (s.expectedReason() != null ? !s.expectedReason().equals(got) : got != null) {
-                        wrong.add(s.kind() + " (key " + hex(s.key()) + " seq " + s.headers().get("seq") + "): expected " + s.expectedReason() + ", got " + got);
+                        wrong.add(s.kind() + " (key " + hex(s.key()) + " seq " + s.headers().get(SEQ) + "): expected " + s.expectedReason() + ", got " + got);
                     } else if (s.expectedReason() == null && !s.topic().equals(CONTROL) && !committed.hasFinal(s)) {
                         wrong.add(s.kind() + " (key " + hex(s.key()) + "): its stream has no final result");
                     }
@@ -351,12 +363,12 @@ class BadInputTest {
                 assertExact(committed.ofKey(keyFE), offline(commands, PcmDecoder.raw(PcmDecoder.Encoding.S16LE, RATE, 1), pcmFE), commands, version, "k\\xFE");
                 exact += 2;
                 TaskModel spam = TaskModel.load(SPAM, DataType.FLOAT);
-                List<JsonNode> textResults = new ArrayList<>(committed.ofKey(bytes("chat-0")));
+                List<ResultMessage> textResults = new ArrayList<>(committed.ofKey(bytes("chat-0")));
                 textResults.addAll(committed.ofKey(bytes("chat-1")));
                 assertEquals(8, textResults.size(), "each message once: " + textResults);
-                for (JsonNode r : textResults) {
-                    double[] p = spam.classify(List.of(Example.tokens(spam.encodeText(texts.get(r.get("seq").asInt() % 4)), 0)))[0];
-                    for (int k = 0; k < p.length; k++) assertEquals(p[k], r.get("scores").get(spam.labels().get(k)).asDouble(), 1e-4, r.toString());
+                for (ResultMessage r : textResults) {
+                    double[] p = spam.classify(List.of(Example.tokens(spam.encodeText(texts.get((int) (r.seq() % 4))), 0)))[0];
+                    for (int k = 0; k < p.length; k++) assertEquals(p[k], r.scores().get(spam.labels().get(k)), 1e-4, r.toString());
                 }
                 assertEquals(1, committed.ofKey(new byte[]{'t', (byte) 0xC0}).size());
                 exact += 3;
@@ -401,16 +413,16 @@ class BadInputTest {
 
     /** Committed results (by exact key) and dead letters. */
     static final class Committed {
-        final Map<String, List<JsonNode>> results = new TreeMap<>();
-        final List<JsonNode> deadLetters = new ArrayList<>();
+        final Map<String, List<ResultMessage>> results = new TreeMap<>();
+        final List<DeadLetterMessage> deadLetters = new ArrayList<>();
 
-        List<JsonNode> ofKey(byte[] key) {
+        List<ResultMessage> ofKey(byte[] key) {
             return results.getOrDefault(hex(key), List.of());
         }
 
         boolean hasFinal(Sent s) {
             if (s.topic().equals(TEXT)) return !ofKey(s.key()).isEmpty();
-            return ofKey(s.key()).stream().anyMatch(r -> r.path("final").asBoolean());
+            return ofKey(s.key()).stream().anyMatch(ResultMessage::marksFinal);
         }
     }
 
@@ -422,14 +434,13 @@ class BadInputTest {
         p.put("auto.offset.reset", "earliest");
         p.put("isolation.level", "read_committed");
         Committed c = new Committed();
-        ObjectMapper json = new ObjectMapper();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of("results", "dead-letters"));
             long end = System.nanoTime() + timeout.toNanos(), settle = Long.MAX_VALUE;
             while (System.nanoTime() < Math.min(end, settle)) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-                    if (r.topic().equals("dead-letters")) c.deadLetters.add(json.readTree(r.value()));
-                    else c.results.computeIfAbsent(hex(r.key()), k -> new ArrayList<>()).add(json.readTree(r.value()));
+                    if (r.topic().equals("dead-letters")) c.deadLetters.add(JsonCodec.readDeadLetter(r.value()));
+                    else c.results.computeIfAbsent(hex(r.key()), k -> new ArrayList<>()).add(JsonCodec.readResult(r.value()));
                 }
                 if (done.test(c) && settle == Long.MAX_VALUE) settle = System.nanoTime() + Duration.ofSeconds(4).toNanos();
             }
@@ -453,18 +464,18 @@ class BadInputTest {
         return model.classify(List.of(Example.features(model.audioPositions(frames, from, to), 0)))[0];
     }
 
-    static void assertExact(List<JsonNode> results, List<double[]> expected, TaskModel model, String version, String stream) {
-        List<JsonNode> got = new ArrayList<>(results);
-        got.sort(java.util.Comparator.comparingLong(r -> r.get("kind").asText().equals("end") ? Long.MAX_VALUE : r.get("window").get("index").asLong()));
+    static void assertExact(List<ResultMessage> results, List<double[]> expected, TaskModel model, String version, String stream) {
+        List<ResultMessage> got = new ArrayList<>(results);
+        got.sort(java.util.Comparator.comparingLong(r -> r.kind() == Kind.END ? Long.MAX_VALUE : r.window().index()));
         assertEquals(expected.size(), got.size(), stream + ": one result per window and the end, exactly once: " + got);
         for (int k = 0; k < got.size(); k++) {
-            assertEquals(version, got.get(k).get("model").get("version").asText(), stream + ": the model the job started with");
+            assertEquals(version, got.get(k).model().version(), stream + ": the model the job started with");
             if (expected.get(k) == null) {
-                assertEquals("end", got.get(k).get("kind").asText(), stream);
+                assertEquals(Kind.END, got.get(k).kind(), stream);
                 continue;
             }
             for (int label = 0; label < expected.get(k).length; label++) {
-                assertEquals(expected.get(k)[label], got.get(k).get("scores").get(model.labels().get(label)).asDouble(), 1e-4,
+                assertEquals(expected.get(k)[label], got.get(k).scores().get(model.labels().get(label)), 1e-4,
                         stream + " window " + k);
             }
         }

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.reformer.cli.Main;
 import dev.reformer.client.LocalKafka;
 import dev.reformer.model.train.Example;
+import dev.reformer.protocol.KafkaHeaders;
+import dev.reformer.protocol.ResultMessage;
+import dev.reformer.protocol.TextMessageHeaders;
 import dev.reformer.task.TaskModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,24 +81,24 @@ class ClusterSubmitTest {
                     for (int i = 0; i < texts.size(); i++) {
                         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("text-in", ("inbox-" + i % 8).getBytes(StandardCharsets.UTF_8),
                                 texts.get(i).getBytes(StandardCharsets.UTF_8));
-                        r.headers().add("seq", String.valueOf(i).getBytes(StandardCharsets.UTF_8));
+                        KafkaHeaders.write(new TextMessageHeaders((long) i), r.headers());
                         producer.send(r);
                     }
                 }
-                Map<Long, JsonNode> bySeq = new HashMap<>();
-                List<JsonNode> all = CommittedResults.read(client, texts.size(), Duration.ofSeconds(120), Duration.ofSeconds(3));
-                for (JsonNode r : all) bySeq.put(r.get("seq").asLong(), r);
+                Map<Long, ResultMessage> bySeq = new HashMap<>();
+                List<ResultMessage> all = CommittedResults.read(client, texts.size(), Duration.ofSeconds(120), Duration.ofSeconds(3));
+                for (ResultMessage r : all) bySeq.put(r.seq(), r);
                 assertEquals(texts.size(), all.size(), "one result per message, none twice: " + all);
                 assertEquals(texts.size(), bySeq.size(), "every message has its result");
 
                 TaskModel model = TaskModel.load(SPAM_MODEL, DataType.FLOAT);
                 for (int i = 0; i < texts.size(); i++) {
-                    JsonNode r = bySeq.get((long) i);
-                    assertEquals("inbox-" + i % 8, r.get("stream").asText());
-                    assertEquals("spam", r.get("model").get("name").asText());
+                    ResultMessage r = bySeq.get((long) i);
+                    assertEquals("inbox-" + i % 8, r.stream());
+                    assertEquals("spam", r.model().name());
                     double[] offline = model.classify(List.of(Example.tokens(model.encodeText(texts.get(i)), 0)))[0];
                     for (int k = 0; k < offline.length; k++) {
-                        double got = r.get("scores").get(model.labels().get(k)).asDouble();
+                        double got = r.scores().get(model.labels().get(k));
                         assertEquals(offline[k], got, 1e-4, "message " + i + ", " + model.labels().get(k) + ": cluster against offline");
                     }
                 }

@@ -1,7 +1,7 @@
 package dev.reformer.tests;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reformer.protocol.JsonCodec;
+import dev.reformer.protocol.ResultMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,22 +15,21 @@ final class CommittedResults {
     private CommittedResults() {}
 
     /** Every committed result until n came or the time is up, then settle longer (a result delivered twice would show then). */
-    static List<JsonNode> read(Properties client, int n, Duration timeout, Duration settle) throws Exception {
+    static List<ResultMessage> read(Properties client, int n, Duration timeout, Duration settle) throws Exception {
         Properties p = new Properties();
         p.putAll(client);
         p.put("group.id", "results-reader-" + System.nanoTime());
         p.put("auto.offset.reset", "earliest");
         p.put("isolation.level", "read_committed");
-        List<JsonNode> out = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
+        List<ResultMessage> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of("results"));
             long end = System.nanoTime() + timeout.toNanos();
             while (out.size() < n && System.nanoTime() < end) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(JsonCodec.readResult(r.value()));
             }
             long settled = System.nanoTime() + settle.toNanos();
-            while (System.nanoTime() < settled) for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(json.readTree(r.value()));
+            while (System.nanoTime() < settled) for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) out.add(JsonCodec.readResult(r.value()));
         }
         return out;
     }

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.reformer.cli.Main;
 import dev.reformer.client.LocalKafka;
 import dev.reformer.model.train.Example;
+import dev.reformer.protocol.KafkaHeaders;
+import dev.reformer.protocol.ResultMessage;
+import dev.reformer.protocol.TextMessageHeaders;
 import dev.reformer.task.TaskModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,14 +79,14 @@ class FailoverTest {
                         if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
                         ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("text-in", ("inbox-" + i % 16).getBytes(StandardCharsets.UTF_8),
                                 text(i).getBytes(StandardCharsets.UTF_8));
-                        r.headers().add("seq", String.valueOf(i).getBytes(StandardCharsets.UTF_8));
+                        KafkaHeaders.write(new TextMessageHeaders((long) i), r.headers());
                         producer.send(r);
                     }
                 }
 
-                List<JsonNode> all = CommittedResults.read(client, MESSAGES, Duration.ofSeconds(300), Duration.ofSeconds(5));
+                List<ResultMessage> all = CommittedResults.read(client, MESSAGES, Duration.ofSeconds(300), Duration.ofSeconds(5));
                 TreeMap<Long, Integer> timesSeen = new TreeMap<>();
-                for (JsonNode r : all) timesSeen.merge(r.get("seq").asLong(), 1, Integer::sum);
+                for (ResultMessage r : all) timesSeen.merge(r.seq(), 1, Integer::sum);
                 List<Long> doubled = timesSeen.entrySet().stream().filter(e -> e.getValue() > 1).map(java.util.Map.Entry::getKey).limit(20).toList();
                 assertTrue(doubled.isEmpty(), "results seen twice, e.g. seq " + doubled);
                 List<Long> missing = new ArrayList<>();
@@ -98,14 +101,14 @@ class FailoverTest {
 
                 // and the answers are the model's: a sample from before and after the kill, against the model run offline
                 TaskModel model = TaskModel.load(SPAM_MODEL, DataType.FLOAT);
-                for (JsonNode r : all) {
-                    int seq = r.get("seq").asInt();
+                for (ResultMessage r : all) {
+                    int seq = r.seq().intValue();
                     if (seq % 500 != 0) continue;
-                    assertEquals("inbox-" + seq % 16, r.get("stream").asText());
+                    assertEquals("inbox-" + seq % 16, r.stream());
                     double[] offline = model.classify(List.of(Example.tokens(model.encodeText(text(seq)), 0)))[0];
                     int best = 0;
                     for (int k = 1; k < offline.length; k++) if (offline[k] > offline[best]) best = k;
-                    assertEquals(model.labels().get(best), r.get("label").asText(), "message " + seq);
+                    assertEquals(model.labels().get(best), r.label(), "message " + seq);
                 }
                 flink.cancelAll();
             }

@@ -5,17 +5,27 @@ import dev.reformer.pipeline.ModelControl;
 import dev.reformer.pipeline.ReformerJob;
 import dev.reformer.pipeline.Window;
 
+import static dev.reformer.protocol.KafkaHeaders.ENCODING;
+import static dev.reformer.protocol.KafkaHeaders.EOS;
+import static dev.reformer.protocol.KafkaHeaders.SAMPLE_RATE;
+import static dev.reformer.protocol.KafkaHeaders.SEQ;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reformer.audio.PcmDecoder;
 import dev.reformer.audio.StreamingFeatureExtractor;
 import dev.reformer.cli.Main;
 import dev.reformer.cli.TrainCommandTest;
 import dev.reformer.client.LocalKafka;
 import dev.reformer.model.train.Example;
+import dev.reformer.protocol.Codes.Ending;
+import dev.reformer.protocol.Codes.Input;
+import dev.reformer.protocol.Codes.Kind;
+import dev.reformer.protocol.ControlMessage;
+import dev.reformer.protocol.DeadLetterMessage;
+import dev.reformer.protocol.DeadLetterReason;
+import dev.reformer.protocol.JsonCodec;
+import dev.reformer.protocol.ResultMessage;
 import dev.reformer.task.TaskModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.function.Function;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -88,7 +99,7 @@ class ReformerJobTest {
 
     static Chunk audio(JobSettings s, String stream, long seq, byte[] value, String... headers) {
         Map<String, String> h = new HashMap<>();
-        if (seq >= 0) h.put("seq", String.valueOf(seq));
+        if (seq >= 0) h.put(SEQ, String.valueOf(seq));
         for (int i = 0; i + 1 < headers.length; i += 2) h.put(headers[i], headers[i + 1]);
         return new Chunk(s.audioTopic(), stream, value, h);
     }
@@ -101,7 +112,7 @@ class ReformerJobTest {
             int n = Math.min(wav.length - at, 1 + random.nextInt(random.nextBoolean() ? 40 : 4000));
             byte[] part = java.util.Arrays.copyOfRange(wav, at, at + n);
             at += n;
-            chunks.add(at == wav.length ? audio(s, stream, seq++, part, "eos", "true") : audio(s, stream, seq++, part));
+            chunks.add(at == wav.length ? audio(s, stream, seq++, part, EOS, "true") : audio(s, stream, seq++, part));
         }
         return chunks;
     }
@@ -176,23 +187,23 @@ class ReformerJobTest {
     }
 
     /** Asserts a stream's results, in window order, against offline scores (1e-4) and returns the model versions they name. */
-    static java.util.Set<String> assertOfflineEqual(String stream, List<JsonNode> results, List<double[]> expected, TaskModel model) {
-        List<JsonNode> got = new ArrayList<>(results.stream().filter(r -> r.get("stream").asText().equals(stream)).toList());
-        got.sort(java.util.Comparator.comparingLong(r -> r.get("kind").asText().equals("end") ? Long.MAX_VALUE : r.get("window").get("index").asLong()));
+    static java.util.Set<String> assertOfflineEqual(String stream, List<ResultMessage> results, List<double[]> expected, TaskModel model) {
+        List<ResultMessage> got = new ArrayList<>(results.stream().filter(r -> stream.equals(r.stream())).toList());
+        got.sort(java.util.Comparator.comparingLong(r -> r.kind() == Kind.END ? Long.MAX_VALUE : r.window().index()));
         assertEquals(expected.size(), got.size(), stream + ": one result per window and the end, exactly once: " + got);
         java.util.Set<String> versions = new java.util.HashSet<>();
         for (int k = 0; k < got.size(); k++) {
             double[] want = expected.get(k);
             if (want == null) {
-                assertEquals("end", got.get(k).get("kind").asText(), stream + ": the end is reported on its own");
+                assertEquals(Kind.END, got.get(k).kind(), stream + ": the end is reported on its own");
                 continue;
             }
             for (int label = 0; label < want.length; label++) {
-                double have = got.get(k).get("scores").get(model.labels().get(label)).asDouble();
+                double have = got.get(k).scores().get(model.labels().get(label));
                 assertEquals(want[label], have, 1e-4, stream + " window " + k + " label " + model.labels().get(label));
             }
-            assertEquals(k == got.size() - 1, got.get(k).get("final").asBoolean(), stream + " window " + k + ": final only at the end");
-            versions.add(got.get(k).get("model").get("version").asText());
+            assertEquals(k == got.size() - 1, got.get(k).marksFinal(), stream + " window " + k + ": final only at the end");
+            versions.add(got.get(k).model().version());
         }
         return versions;
     }
@@ -219,25 +230,25 @@ class ReformerJobTest {
         }
         Map<String, String> badReasons = new java.util.LinkedHashMap<>();   // stream -> the reason its bad record must carry
         byte[] okAudio = java.util.Arrays.copyOf(wavs.get("mic-0"), 3000);
-        input.add(new Chunk(s.audioTopic(), null, okAudio, Map.of("seq", "0")));                                  // missing key
+        input.add(new Chunk(s.audioTopic(), null, okAudio, Map.of(SEQ, "0")));                                  // missing key
         input.add(audio(s, "bad-empty", 0, new byte[0]));                                                          badReasons.put("bad-empty", "empty_value");
         input.add(audio(s, "bad-noseq", -1, okAudio));                                                             badReasons.put("bad-noseq", "missing_seq");
-        input.add(audio(s, "bad-seq", 0, okAudio, "seq", "seven"));                                                badReasons.put("bad-seq", "bad_seq");
-        input.add(audio(s, "bad-encoding", 0, okAudio, "encoding", "opus"));                                       badReasons.put("bad-encoding", "unsupported_encoding");
+        input.add(audio(s, "bad-seq", 0, okAudio, SEQ, "seven"));                                                badReasons.put("bad-seq", "bad_seq");
+        input.add(audio(s, "bad-encoding", 0, okAudio, ENCODING, "opus"));                                       badReasons.put("bad-encoding", "unsupported_encoding");
         input.add(audio(s, "bad-big", 0, new byte[600_000]));                                                      badReasons.put("bad-big", "oversized");
         input.add(new Chunk(s.textTopic(), "bad-utf8", new byte[]{'h', 'i', (byte) 0xC3, (byte) 0x28}, Map.of())); badReasons.put("bad-utf8", "invalid_utf8");
         byte[] garbled = okAudio.clone();
         garbled[0] = 'X';
         input.add(audio(s, "bad-header", 0, garbled));                                                             badReasons.put("bad-header", "garbled_header");
-        input.add(audio(s, "bad-eos", 0, new byte[0], "eos", "true"));                                             badReasons.put("bad-eos", "eos_before_audio");
+        input.add(audio(s, "bad-eos", 0, new byte[0], EOS, "true"));                                             badReasons.put("bad-eos", "eos_before_audio");
         byte[] nan = ByteBuffer.allocate(8000).order(ByteOrder.LITTLE_ENDIAN).putFloat(4000, Float.NaN).array();
-        input.add(audio(s, "bad-nan", 0, nan, "encoding", "f32le", "sample-rate", "16000"));                        badReasons.put("bad-nan", "non_finite_sample");
-        input.add(audio(s, "bad-rate", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
-        input.add(audio(s, "bad-rate", 1, new byte[6400], "encoding", "s16le", "sample-rate", "8000"));             badReasons.put("bad-rate", "format_changed");
-        input.add(audio(s, "bad-dup", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
-        input.add(audio(s, "bad-dup", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));             badReasons.put("bad-dup", "duplicate_seq");
-        input.add(audio(s, "bad-gap", 0, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));
-        input.add(audio(s, "bad-gap", 500, new byte[6400], "encoding", "s16le", "sample-rate", "16000"));           badReasons.put("bad-gap", "seq_gap");
+        input.add(audio(s, "bad-nan", 0, nan, ENCODING, "f32le", SAMPLE_RATE, "16000"));                        badReasons.put("bad-nan", "non_finite_sample");
+        input.add(audio(s, "bad-rate", 0, new byte[6400], ENCODING, "s16le", SAMPLE_RATE, "16000"));
+        input.add(audio(s, "bad-rate", 1, new byte[6400], ENCODING, "s16le", SAMPLE_RATE, "8000"));             badReasons.put("bad-rate", "format_changed");
+        input.add(audio(s, "bad-dup", 0, new byte[6400], ENCODING, "s16le", SAMPLE_RATE, "16000"));
+        input.add(audio(s, "bad-dup", 0, new byte[6400], ENCODING, "s16le", SAMPLE_RATE, "16000"));             badReasons.put("bad-dup", "duplicate_seq");
+        input.add(audio(s, "bad-gap", 0, new byte[6400], ENCODING, "s16le", SAMPLE_RATE, "16000"));
+        input.add(audio(s, "bad-gap", 500, new byte[6400], ENCODING, "s16le", SAMPLE_RATE, "16000"));           badReasons.put("bad-gap", "seq_gap");
 
         JobClient job = start(s, false, w -> w);
         try {
@@ -249,23 +260,23 @@ class ReformerJobTest {
                 expected.put(e.getKey(), offlineWindows(model, e.getValue()));
                 expectedAudio += expected.get(e.getKey()).size();
             }
-            List<JsonNode> results = consume(s.resultsTopic(), expectedAudio + texts.size(), Duration.ofSeconds(120));
-            List<JsonNode> deadLetters = consume(s.deadLetterTopic(), badReasons.size() + 1, Duration.ofSeconds(60));
+            List<ResultMessage> results = consume(s.resultsTopic(), JsonCodec::readResult, expectedAudio + texts.size(), Duration.ofSeconds(120));
+            List<DeadLetterMessage> deadLetters = consume(s.deadLetterTopic(), JsonCodec::readDeadLetter, badReasons.size() + 1, Duration.ofSeconds(60));
 
             for (var e : expected.entrySet()) assertOfflineEqual(e.getKey(), results, e.getValue(), model);
-            List<JsonNode> textResults = results.stream().filter(r -> r.get("input").asText().equals("text")).toList();
+            List<ResultMessage> textResults = results.stream().filter(r -> r.input() == Input.TEXT).toList();
             assertEquals(texts.size(), textResults.size(), "every text message classified once");
-            for (JsonNode r : textResults) {
-                assertTrue(r.get("stream").asText().startsWith("chat-") && r.has("label"), r.toString());
+            for (ResultMessage r : textResults) {
+                assertTrue(r.stream().startsWith("chat-") && r.label() != null, r.toString());
                 // the latency's parts: the wait for the micro-batch and its forward pass, within the whole
-                long latency = r.get("latency_ms").asLong(), queued = r.get("queued_ms").asLong(), inference = r.get("inference_ms").asLong();
+                long latency = r.latencyMs(), queued = r.queuedMs(), inference = r.inferenceMs();
                 assertTrue(queued >= 0 && inference >= 0 && queued + inference <= latency + 1, r.toString());
             }
             Map<String, String> reasons = new HashMap<>();
-            for (JsonNode d : deadLetters) reasons.put(d.path("stream").asText("(no key)"), d.get("reason").asText());
+            for (DeadLetterMessage d : deadLetters) reasons.put(d.stream() == null ? "(no key)" : d.stream(), d.reason().code());
             for (var e : badReasons.entrySet()) assertEquals(e.getValue(), reasons.get(e.getKey()), e.getKey() + ": " + deadLetters);
             assertEquals("missing_key", reasons.get("(no key)"));
-            for (JsonNode d : deadLetters) assertTrue(d.has("value_base64") && d.get("detail").asText().length() > 20, d.toString());
+            for (DeadLetterMessage d : deadLetters) assertTrue(d.valueBase64() != null && d.detail().length() > 20, d.toString());
             assertEquals(JobStatus.RUNNING, job.getJobStatus().get(), "the job never failed (restarts are off, so none happened)");
         } finally {
             job.cancel().get();
@@ -273,12 +284,23 @@ class ReformerJobTest {
     }
 
     /** Everything read from one topic so far, read_committed, polled on demand. */
-    static final class Reader implements AutoCloseable {
+    static final class Reader<T> implements AutoCloseable {
         final KafkaConsumer<byte[], byte[]> consumer;
-        final List<JsonNode> seen = new ArrayList<>();
-        private final ObjectMapper json = new ObjectMapper();
+        final List<T> seen = new ArrayList<>();
+        private final Function<byte[], T> read;
+        private final Function<T, String> streamOf;
 
-        Reader(String topic) {
+        static Reader<ResultMessage> results(String topic) {
+            return new Reader<>(topic, JsonCodec::readResult, ResultMessage::stream);
+        }
+
+        static Reader<DeadLetterMessage> deadLetters(String topic) {
+            return new Reader<>(topic, JsonCodec::readDeadLetter, DeadLetterMessage::stream);
+        }
+
+        private Reader(String topic, Function<byte[], T> read, Function<T, String> streamOf) {
+            this.read = read;
+            this.streamOf = streamOf;
             Properties p = clientProperties();
             p.put("group.id", "test-" + topic + "-" + System.nanoTime());
             p.put("auto.offset.reset", "earliest");
@@ -288,18 +310,18 @@ class ReformerJobTest {
         }
 
         /** Polls until count records match, or fails after the timeout; returns the matching ones. */
-        List<JsonNode> await(java.util.function.Predicate<JsonNode> which, int count, Duration timeout) throws Exception {
+        List<T> await(java.util.function.Predicate<T> which, int count, Duration timeout) throws Exception {
             long end = System.nanoTime() + timeout.toNanos();
             while (seen.stream().filter(which).count() < count && System.nanoTime() < end) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) seen.add(json.readTree(r.value()));
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) seen.add(read.apply(r.value()));
             }
-            List<JsonNode> matching = seen.stream().filter(which).toList();
+            List<T> matching = seen.stream().filter(which).toList();
             assertTrue(matching.size() >= count, "waited for " + count + ", got " + matching.size() + ": " + matching);
             return matching;
         }
 
-        List<JsonNode> ofStream(String stream, int count) throws Exception {
-            return await(r -> r.path("stream").asText().equals(stream), count, Duration.ofSeconds(90));
+        List<T> ofStream(String stream, int count) throws Exception {
+            return await(r -> stream.equals(streamOf.apply(r)), count, Duration.ofSeconds(90));
         }
 
         @Override
@@ -309,7 +331,7 @@ class ReformerJobTest {
     }
 
     static Chunk control(JobSettings s, String name, Path path, String sha256) {
-        String message = "{\"input\": \"audio\", \"name\": \"" + name + "\", \"path\": \"" + path + "\", \"sha256\": \"" + sha256 + "\"}";
+        String message = JsonCodec.write(new ControlMessage(Input.AUDIO, name, path.toString(), sha256));
         return new Chunk(s.controlTopic(), "audio", message.getBytes(StandardCharsets.UTF_8), Map.of());
     }
 
@@ -333,7 +355,7 @@ class ReformerJobTest {
 
         Random random = new Random(9);
         JobClient job = start(s, false, w -> w);
-        try (Reader results = new Reader(s.resultsTopic()); Reader deadLetters = new Reader(s.deadLetterTopic())) {
+        try (Reader<ResultMessage> results = Reader.results(s.resultsTopic()); Reader<DeadLetterMessage> deadLetters = Reader.deadLetters(s.deadLetterTopic())) {
             byte[] before = beepWav("before", "aab", 16000, random);
             produce(chunked(s, "before", before, random));
             List<double[]> expectedBefore = offlineWindows(first, before);
@@ -343,12 +365,13 @@ class ReformerJobTest {
             produce(List.of(control(s, "wrong-sum", secondDir, "0".repeat(64)),
                     control(s, "missing", dir.resolve("no-such-model"), v2),
                     control(s, "truncated", truncated, ModelControl.sha256(truncated.resolve("model.safetensors")))));
-            List<JsonNode> refused = deadLetters.await(d -> true, 3, Duration.ofSeconds(60));
-            assertEquals(List.of("model_checksum", "model_missing", "model_unloadable"), refused.stream().map(d -> d.get("reason").asText()).toList());
+            List<DeadLetterMessage> refused = deadLetters.await(d -> true, 3, Duration.ofSeconds(60));
+            assertEquals(List.of(DeadLetterReason.MODEL_CHECKSUM, DeadLetterReason.MODEL_MISSING, DeadLetterReason.MODEL_UNLOADABLE),
+                    refused.stream().map(DeadLetterMessage::reason).toList());
             byte[] probe = beepWav("probe", "c", 16000, random);
             produce(chunked(s, "probe-old", probe, random));
-            for (JsonNode r : results.ofStream("probe-old", offlineWindows(first, probe).size())) {
-                if (r.has("model")) assertEquals(v1.substring(0, 12), r.get("model").get("version").asText(), "the old model keeps serving");
+            for (ResultMessage r : results.ofStream("probe-old", offlineWindows(first, probe).size())) {
+                if (r.model() != null) assertEquals(v1.substring(0, 12), r.model().version(), "the old model keeps serving");
             }
 
             produce(List.of(control(s, "beeps-v2", secondDir, v2)));
@@ -357,7 +380,7 @@ class ReformerJobTest {
                 String stream = "probe-" + attempt;
                 produce(chunked(s, stream, probe, random));
                 swapped = results.ofStream(stream, offlineWindows(first, probe).size()).stream()
-                        .allMatch(r -> !r.has("model") || r.get("model").get("version").asText().equals(v2.substring(0, 12)));
+                        .allMatch(r -> r.model() == null || r.model().version().equals(v2.substring(0, 12)));
             }
             assertTrue(swapped, "a probe was served by the new model");
             byte[] after = beepWav("after", "cba", 16000, random);
@@ -389,9 +412,9 @@ class ReformerJobTest {
         }
         Path marker = dir.resolve("failed-once");
         JobClient job = start(s, true, windows -> windows.map(new FailOnce(marker, 25)).name("fails once").uid("fails-once"));
-        try (Reader results = new Reader(s.resultsTopic())) {
+        try (Reader<ResultMessage> results = Reader.results(s.resultsTopic())) {
             produce(interleaved(streams, random));
-            List<JsonNode> all = results.await(r -> true, total, Duration.ofSeconds(180));
+            List<ResultMessage> all = results.await(r -> true, total, Duration.ofSeconds(180));
             Thread.sleep(3000);   // a duplicate would come after the expected ones: give it time to show
             results.await(r -> true, total, Duration.ofSeconds(1));
             assertEquals(total, results.seen.size(), "every result exactly once, none repeated by the recovery");
@@ -432,22 +455,22 @@ class ReformerJobTest {
         TrainCommandTest.wav(dir.resolve(spoken + ".wav"), both, 16000);
         streams.add(chunked(s, spoken, Files.readAllBytes(dir.resolve(spoken + ".wav")), random));
         JobClient job = start(s, false, w -> w);
-        try (Reader results = new Reader(s.resultsTopic())) {
+        try (Reader<ResultMessage> results = Reader.results(s.resultsTopic())) {
             produce(interleaved(streams, random));
-            List<JsonNode> finals = results.await(r -> r.get("kind").asText().equals("final"), truth.size() + 2, Duration.ofSeconds(120));
-            List<JsonNode> utterances = finals.stream().filter(f -> f.get("stream").asText().equals(spoken))
-                    .sorted(java.util.Comparator.comparingLong(f -> f.get("window").get("index").asLong())).toList();
-            assertEquals(List.of("speech_end", "eos"), utterances.stream().map(f -> f.get("ending").asText()).toList(),
+            List<ResultMessage> finals = results.await(r -> r.kind() == Kind.FINAL, truth.size() + 2, Duration.ofSeconds(120));
+            List<ResultMessage> utterances = finals.stream().filter(f -> spoken.equals(f.stream()))
+                    .sorted(java.util.Comparator.comparingLong(f -> f.window().index())).toList();
+            assertEquals(List.of(Ending.SPEECH_END, Ending.EOS), utterances.stream().map(ResultMessage::ending).toList(),
                     "a final transcript at the end of each utterance: " + utterances);
             double pause = one.length / 16000.0;
-            assertTrue(utterances.get(0).get("window").get("end_s").asDouble() < pause + 0.3,
+            assertTrue(utterances.get(0).window().endS() < pause + 0.3,
                     "the first utterance is final once its speech ended, before the second began: " + utterances.get(0));
             Map<String, String> heard = new java.util.TreeMap<>();
-            for (JsonNode f : finals) if (!f.get("stream").asText().equals(spoken)) heard.put(f.get("stream").asText(), f.get("text").asText());
+            for (ResultMessage f : finals) if (!spoken.equals(f.stream())) heard.put(f.stream(), f.text());
             truth.put(spoken + "#1", first);
             truth.put(spoken + "#2", second);
-            heard.put(spoken + "#1", utterances.get(0).get("text").asText());
-            heard.put(spoken + "#2", utterances.get(1).get("text").asText());
+            heard.put(spoken + "#1", utterances.get(0).text());
+            heard.put(spoken + "#2", utterances.get(1).text());
             // the seams themselves are tested exactly in TranscriptStitcherTest; here the whole path, model included
             int errors = 0, symbols = 0;
             for (String stream : truth.keySet()) {
@@ -456,17 +479,16 @@ class ReformerJobTest {
                 symbols += truth.get(stream).length();
             }
             assertTrue(errors <= symbols / 20, "character error rate " + errors + "/" + symbols + ": heard " + heard + ", said " + truth);
-            List<JsonNode> afterPause = results.seen.stream().filter(r -> r.get("stream").asText().equals(spoken)
-                    && r.get("kind").asText().equals("partial") && r.get("window").get("index").asLong() > utterances.get(0).get("window").get("index").asLong()).toList();
-            assertTrue(!afterPause.isEmpty() && afterPause.stream().allMatch(r -> r.get("text").asText().length() <= second.length() + 1),
+            List<ResultMessage> afterPause = results.seen.stream().filter(r -> spoken.equals(r.stream())
+                    && r.kind() == Kind.PARTIAL && r.window().index() > utterances.get(0).window().index()).toList();
+            assertTrue(!afterPause.isEmpty() && afterPause.stream().allMatch(r -> r.text().length() <= second.length() + 1),
                     "the second utterance's partials start afresh: " + afterPause);
             for (String stream : truth.keySet()) {
                 if (stream.startsWith(spoken)) continue;
-                List<JsonNode> partials = results.seen.stream().filter(r -> r.get("stream").asText().equals(stream)
-                        && r.get("kind").asText().equals("partial")).toList();
+                List<ResultMessage> partials = results.seen.stream().filter(r -> stream.equals(r.stream()) && r.kind() == Kind.PARTIAL).toList();
                 assertTrue(partials.size() >= 3, stream + ": a partial result per window before the final one");
                 for (int k = 1; k < partials.size(); k++) {
-                    String before = partials.get(k - 1).get("text").asText(), now = partials.get(k).get("text").asText();
+                    String before = partials.get(k - 1).text(), now = partials.get(k).text();
                     assertTrue(now.length() >= before.length() - 1, stream + ": partials grow toward the final: " + before + " then " + now);
                 }
             }
@@ -481,23 +503,22 @@ class ReformerJobTest {
     }
 
     /** Reads the topic with read_committed until n records came or the time is up. */
-    static List<JsonNode> consume(String topic, int n, Duration timeout) throws Exception {
+    static <T> List<T> consume(String topic, Function<byte[], T> read, int n, Duration timeout) throws Exception {
         Properties p = clientProperties();
         p.put("group.id", "test-" + topic + "-" + System.nanoTime());
         p.put("auto.offset.reset", "earliest");
         p.put("isolation.level", "read_committed");
-        List<JsonNode> out = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
+        List<T> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             long end = System.nanoTime() + timeout.toNanos();
             while (out.size() < n && System.nanoTime() < end) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) out.add(json.readTree(r.value()));
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) out.add(read.apply(r.value()));
             }
             // anything beyond n would be a duplicate: wait a little longer for one
             long settle = System.nanoTime() + Duration.ofSeconds(3).toNanos();
             while (System.nanoTime() < settle) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) out.add(json.readTree(r.value()));
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) out.add(read.apply(r.value()));
             }
         }
         assertEquals(n, out.size(), topic + ": " + out);

@@ -3,10 +3,14 @@ package dev.reformer.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.reformer.audio.PcmDecoder;
 import dev.reformer.cli.Main;
 import dev.reformer.client.LocalKafka;
+import dev.reformer.protocol.AudioChunkHeaders;
+import dev.reformer.protocol.Codes;
+import dev.reformer.protocol.KafkaHeaders;
+import dev.reformer.protocol.ResultMessage;
+import dev.reformer.protocol.TextMessageHeaders;
 import dev.reformer.task.TaskModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,14 +83,14 @@ class StopResumeTest {
                     expected.put(e.getKey(), BadInputTest.offline(commands, PcmDecoder.raw(PcmDecoder.Encoding.S16LE, 16000, 1), e.getValue()));
                     audioResults += expected.get(e.getKey()).size();
                 }
-                List<JsonNode> all = CommittedResults.read(client, MESSAGES + audioResults, Duration.ofSeconds(240), Duration.ofSeconds(5));
+                List<ResultMessage> all = CommittedResults.read(client, MESSAGES + audioResults, Duration.ofSeconds(240), Duration.ofSeconds(5));
                 TreeMap<Long, Integer> timesSeen = new TreeMap<>();
-                for (JsonNode r : all) if (r.get("input").asText().equals("text")) timesSeen.merge(r.get("seq").asLong(), 1, Integer::sum);
+                for (ResultMessage r : all) if (r.input() == Codes.Input.TEXT) timesSeen.merge(r.seq(), 1, Integer::sum);
                 assertEquals(MESSAGES, timesSeen.size(), "every message has a result");
                 assertTrue(timesSeen.values().stream().allMatch(n -> n == 1), "none twice: " + timesSeen);
                 String version = dev.reformer.pipeline.ModelControl.sha256(COMMANDS.resolve("model.safetensors")).substring(0, 12);
                 for (var e : expected.entrySet()) {
-                    List<JsonNode> ofStream = all.stream().filter(r -> r.get("stream").asText().equals(e.getKey())).toList();
+                    List<ResultMessage> ofStream = all.stream().filter(r -> e.getKey().equals(r.stream())).toList();
                     BadInputTest.assertExact(ofStream, e.getValue(), commands, version, e.getKey());
                 }
                 assertEquals(MESSAGES + audioResults, all.size(), "nothing else, nothing twice");
@@ -109,17 +113,14 @@ class StopResumeTest {
                 int size = e.getValue().length / CHUNKS;
                 ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("audio-in", e.getKey().getBytes(StandardCharsets.UTF_8),
                         Arrays.copyOfRange(e.getValue(), c * size, c == CHUNKS - 1 ? e.getValue().length : (c + 1) * size));
-                r.headers().add("seq", String.valueOf(c).getBytes(StandardCharsets.UTF_8));
-                r.headers().add("encoding", "s16le".getBytes(StandardCharsets.UTF_8));
-                r.headers().add("sample-rate", "16000".getBytes(StandardCharsets.UTF_8));
-                if (c == CHUNKS - 1) r.headers().add("eos", "true".getBytes(StandardCharsets.UTF_8));
+                KafkaHeaders.write(AudioChunkHeaders.raw(c, Codes.Encoding.S16LE, 16000, 1, c == CHUNKS - 1), r.headers());
                 records.add(r);
             }
         }
         for (int i = fromMessage; i < toMessage; i++) {
             ProducerRecord<byte[], byte[]> r = new ProducerRecord<>("text-in", ("inbox-" + i % 8).getBytes(StandardCharsets.UTF_8),
                     ((i % 2 == 0 ? "Lunch on Thursday? Notes attached, message " : "WINNER!!! Claim your FREE prize #") + i).getBytes(StandardCharsets.UTF_8));
-            r.headers().add("seq", String.valueOf(i).getBytes(StandardCharsets.UTF_8));
+            KafkaHeaders.write(new TextMessageHeaders((long) i), r.headers());
             records.add(r);
         }
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client, new ByteArraySerializer(), new ByteArraySerializer())) {
