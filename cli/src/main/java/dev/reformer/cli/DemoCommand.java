@@ -97,14 +97,16 @@ final class DemoCommand implements Callable<Integer> {
             ctrlC.set(true);
             stop.set(true);
             try {
-                stopped.await(30, TimeUnit.SECONDS);   // the JVM exits when this returns: let close() stop Flink and Kafka first
+                // the JVM exits when this returns: let close() stop Flink and Kafka first (a busy machine takes its time)
+                stopped.await(120, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }, "demo ctrl-c");
         Runtime.getRuntime().addShutdownHook(onCtrlC);
         try {
-            return run(samples);
+            int code = run(samples);
+            return ctrlC.get() ? 130 : code;   // Ctrl-C in any phase, also once the replay ended: 130, as a shell expects
         } finally {
             stopped.countDown();
             try {
