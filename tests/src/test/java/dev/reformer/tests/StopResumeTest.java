@@ -61,9 +61,9 @@ class StopResumeTest {
 
             try (LocalRun first = LocalRun.start(job)) {
                 send(client, audio, 0, 10, 0, 200);
-                CommittedResults.read(client, 100, Duration.ofSeconds(120), Duration.ZERO);   // results are flowing: stop mid-stream
+                CommittedResults.awaitAtLeast(client, 100, Duration.ofSeconds(180), "results are flowing: stop mid-stream");
                 assertEquals(0, Main.run("stop", "--savepoint", savepoints.toString(), "--rest", first.restAddress));
-                assertEquals(0, first.awaitExit(120), "run returns once its job stopped");
+                assertEquals(0, first.awaitExit(180), "run returns once its job stopped");
             }
             send(client, audio, 10, 20, 200, 400);   // while the job is down
             Path savepoint;
@@ -71,7 +71,7 @@ class StopResumeTest {
                 savepoint = found.filter(p -> p.getFileName().toString().startsWith("savepoint-")).findFirst().orElseThrow();
             }
             try (LocalRun second = LocalRun.start(concat(job, "--from-savepoint", savepoint.toUri().toString()))) {
-                CommittedResults.read(client, 450, Duration.ofSeconds(180), Duration.ZERO);
+                CommittedResults.awaitAtLeast(client, 450, Duration.ofSeconds(240), "the resumed job answers what was sent while it was down");
             }   // cancelled: the retained checkpoints remain
             send(client, audio, 20, CHUNKS, 400, MESSAGES);
             try (LocalRun third = LocalRun.start(concat(job, "--from-checkpoint", checkpoints.toString()))) {
