@@ -8,6 +8,7 @@ import dev.reformer.model.ReformerConfig;
 import dev.reformer.model.ReformerModel;
 import dev.reformer.model.layers.Rotations;
 import dev.reformer.task.TaskModel;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** train then eval, for real, on a tiny text set and datagen's tiny spoken-commands set; and the errors of eval. */
+@Tag("slow")   // trains the models it scores: mvn verify (failsafe), not mvn test
 class EvalCommandTest {
 
     @Test

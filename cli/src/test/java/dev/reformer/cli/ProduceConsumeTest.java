@@ -32,10 +32,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** produce and consume against a real broker (a KRaft broker process on 127.0.0.1): the records follow docs/PROTOCOL.md, and consume prints what is committed. */
+@Tag("slow")   // starts a Kafka broker: mvn verify (failsafe), not mvn test
 class ProduceConsumeTest {
     static LocalKafka kafka;
 
@@ -66,7 +68,7 @@ class ProduceConsumeTest {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             c.subscribe(List.of(topic));
-            long end = System.nanoTime() + 30_000_000_000L;
+            long end = System.nanoTime() + 120_000_000_000L;   // until n came: generous for a busy machine
             while (out.size() < n && System.nanoTime() < end) c.poll(Duration.ofMillis(200)).forEach(out::add);
         }
         return out;

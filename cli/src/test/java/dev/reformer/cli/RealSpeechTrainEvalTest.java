@@ -2,6 +2,7 @@ package dev.reformer.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * three classes of Speech Commands (yes, no, background noise) from datagen's real-commands set, the model scored on
  * speakers it never heard, with the breakdowns by speaker and by source that RESULTS.md shows.
  */
+@Tag("slow")   // datagen, training and eval on real recordings: mvn verify (failsafe), not mvn test
 class RealSpeechTrainEvalTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reformer.model.io.SafeTensors;
 import dev.reformer.task.TaskModel;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("slow")   // trains models end to end (about a minute): mvn verify (failsafe), not mvn test
 public class TrainCommandTest {
 
     /** A 16-bit mono WAV of the given samples, written by hand. */

@@ -90,14 +90,16 @@ public final class Demo {
             ctrlC.set(true);
             stop.set(true);
             try {
-                stopped.await(30, TimeUnit.SECONDS);   // the JVM exits when this returns: let close() stop Flink and Kafka first
+                // the JVM exits when this returns: let close() stop Flink and Kafka first (a busy machine takes its time)
+                stopped.await(120, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }, "demo ctrl-c");
         Runtime.getRuntime().addShutdownHook(onCtrlC);
         try {
-            return run(samples);
+            int code = run(samples);
+            return ctrlC.get() ? 130 : code;   // Ctrl-C in any phase, also once the replay ended: 130, as a shell expects
         } finally {
             stopped.countDown();
             try {

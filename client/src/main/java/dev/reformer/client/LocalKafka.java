@@ -86,7 +86,7 @@ public final class LocalKafka implements AutoCloseable {
         Process broker = java(dir, log, BrokerMain.class.getName(), config.toString());   // Kafka's main, stopping with this JVM
         LocalKafka kafka = new LocalKafka(null, broker, dir, "127.0.0.1:" + port);
         try {
-            kafka.awaitReady(Duration.ofSeconds(90));
+            kafka.awaitReady(Duration.ofSeconds(180));   // a JVM start on a machine with a core busy elsewhere
         } catch (Exception e) {
             kafka.close();
             throw e;

@@ -10,6 +10,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,8 +18,10 @@ import org.junit.jupiter.api.Test;
  * flood of worst-case records"): every stream the instance admits holds the most state a stream can hold (almost a
  * window of frames, a full reorder buffer), and the stream after the last admitted one is refused. Records that
  * would cost the most work (a 1 Hz header, a megabyte of 8 kHz 8-bit audio) are refused and leave nothing behind.
- * Run with {@code mvn -B -pl pipeline -am test -Dtest=AdmissionFloodTest -Dsurefire.failIfNoSpecifiedTests=false}.
+ * Tagged slow, so it runs in verify: {@code mvn -B -pl pipeline -am verify -Dtest=none -Dit.test=AdmissionFloodTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false}.
  */
+@Tag("slow")   // measures the heap under a flood of records (docs/BENCHMARKS.md): mvn verify (failsafe), not mvn test
 class AdmissionFloodTest {
 
     static long heapAfterGc() throws InterruptedException {

@@ -116,14 +116,11 @@ class FailoverTest {
     }
 
     private static void awaitAllTasksRunning(FlinkCluster flink, String jobId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (true) {
+        Await.until("every task of job " + jobId + " to run", Duration.ofSeconds(240), () -> {
             JsonNode vertices = flink.get("/jobs/" + jobId).path("vertices");
             boolean running = vertices.size() > 0;
             for (JsonNode v : vertices) running &= v.path("status").asText().equals("RUNNING");
-            if (running) return;
-            if (System.nanoTime() > deadline) throw new IllegalStateException("the job's tasks did not all start: " + vertices);
-            Thread.sleep(500);
-        }
+            return running ? Boolean.TRUE : vertices;
+        });
     }
 }

@@ -71,44 +71,51 @@ final class FlinkCluster implements AutoCloseable {
                 "rest.port: " + restPort,
                 "blob.server.port: " + freePort(),
                 "classloader.parent-first-patterns.additional: org.nd4j.;org.bytedeco.",
-                "heartbeat.timeout: 20000",
+                // a machine with a core busy elsewhere starves a JVM for seconds at a time: a missed heartbeat or a slow
+                // RPC there is load, not a lost process. A process killed with kill -9 is still noticed within seconds
+                // (its heartbeat RPCs fail: heartbeat.rpc-failure-threshold), whatever these are
+                "heartbeat.timeout: 60000",
+                "pekko.ask.timeout: 60 s",
                 ""));
         start("jobmanager", "GET_JM_RESOURCE_PARAMS", "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
                 "--executionMode", "cluster");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (true) {
-            try {
-                get("/overview");
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) throw new IllegalStateException("the JobManager's REST endpoint did not come up; see " + work, e);
-                Thread.sleep(500);
-            }
-        }
+        Process jobManager = processes.get(0);
+        Await.until("the JobManager's REST endpoint on port " + restPort + " (log: " + work.resolve("jobmanager.log") + ")",
+                Duration.ofSeconds(180), () -> get("/overview"), () -> exited(jobManager, "the JobManager"));
     }
 
-    /** Starts one more TaskManager and waits until the JobManager counts it. */
+    /**
+     * Starts one more TaskManager and waits until the JobManager lists it, by its own resource id: not by a count of
+     * TaskManagers, which a TaskManager killed just before (still listed until the JobManager notices, then gone)
+     * makes wrong either way.
+     */
     Process addTaskManager() throws Exception {
-        Process p = start("taskmanager-" + taskManagers, "GET_TM_RESOURCE_PARAMS", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner");
-        int expected = ++taskManagers;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (get("/taskmanagers").path("taskmanagers").size() < expected) {
-            if (!p.isAlive() || System.nanoTime() > deadline) throw new IllegalStateException("TaskManager did not register; see " + work);
-            Thread.sleep(500);
-        }
+        String name = "taskmanager-" + taskManagers++;
+        Process p = start(name, "GET_TM_RESOURCE_PARAMS", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+                "-D", "taskmanager.resource-id=" + name);
+        Await.until("TaskManager " + name + " (pid " + p.pid() + ") to register with the JobManager (log: " + work.resolve(name + ".log") + ")",
+                Duration.ofSeconds(180), () -> {
+                    for (JsonNode tm : get("/taskmanagers").path("taskmanagers")) if (tm.path("id").asText().equals(name)) return true;
+                    return false;
+                }, () -> exited(p, name));
         return p;
+    }
+
+    /** Why waiting on a process is pointless: it exited (with its code and where its output went), or null while it runs. */
+    private String exited(Process p, String what) {
+        return p.isAlive() ? null : what + " exited with code " + p.exitValue() + "; see " + work;
     }
 
     /** kill -9 of a process this cluster started (a TaskManager): no shutdown, as when a machine dies. */
     void killHard(Process p) throws Exception {
         Process kill = new ProcessBuilder("kill", "-9", Long.toString(p.pid())).inheritIO().start();
-        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) throw new IllegalStateException("kill -9 " + p.pid() + " failed");
-        if (!p.waitFor(10, TimeUnit.SECONDS)) throw new IllegalStateException("process " + p.pid() + " survived kill -9");
+        if (!kill.waitFor(60, TimeUnit.SECONDS) || kill.exitValue() != 0) throw new IllegalStateException("kill -9 " + p.pid() + " failed or did not return within 60 s");
+        if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("process " + p.pid() + " had not exited 60 s after kill -9");
     }
 
     JsonNode get(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new IOException("GET " + path + ": HTTP " + r.statusCode() + ": " + r.body());
         return json.readTree(r.body());
     }

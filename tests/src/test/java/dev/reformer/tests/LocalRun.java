@@ -4,6 +4,7 @@ import dev.reformer.cli.Main;
 import dev.reformer.client.FlinkRest;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,18 +41,13 @@ final class LocalRun implements AutoCloseable {
     }
 
     private String awaitRunning() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (System.nanoTime() < deadline) {
-            if (exitCode != null) throw new IllegalStateException("run exited with " + exitCode + " before its job ran");
-            try {
-                List<String> running = rest.runningJobs();
-                if (running.size() == 1 && allTasksRunning(running.get(0)) && rest.completedCheckpoints(running.get(0)) >= 1) return running.get(0);
-            } catch (IOException notYet) {
-                // the REST endpoint comes up with the MiniCluster
-            }
-            Thread.sleep(300);
-        }
-        throw new IllegalStateException("the job did not start within 180 s");
+        // an IOException is not yet: the REST endpoint comes up with the MiniCluster
+        return Await.until("run's job to have every task running and a first checkpoint completed (REST " + restAddress + ")",
+                Duration.ofSeconds(300), () -> {
+                    List<String> running = rest.runningJobs();
+                    return running.size() == 1 && allTasksRunning(running.get(0)) && rest.completedCheckpoints(running.get(0)) >= 1
+                            ? running.get(0) : null;
+                }, () -> exitCode == null ? null : "run exited with " + exitCode + " before its job ran");
     }
 
     private boolean allTasksRunning(String job) throws Exception {
@@ -76,7 +72,8 @@ final class LocalRun implements AutoCloseable {
             } catch (IOException gone) {
                 // the job already ended
             }
-            thread.join(TimeUnit.SECONDS.toMillis(60));
+            thread.join(TimeUnit.SECONDS.toMillis(120));
+            if (thread.isAlive()) throw new IllegalStateException("run did not return within 120 s of cancelling job " + jobId);
         }
     }
 }

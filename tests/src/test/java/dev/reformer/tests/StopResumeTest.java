@@ -62,9 +62,9 @@ class StopResumeTest {
 
             try (LocalRun first = LocalRun.start(job)) {
                 send(client, audio, 0, 10, 0, 200);
-                CommittedResults.read(client, 100, Duration.ofSeconds(120), Duration.ZERO);   // results are flowing: stop mid-stream
+                CommittedResults.awaitAtLeast(client, 100, Duration.ofSeconds(180), "results are flowing: stop mid-stream");
                 assertEquals(0, Main.run("stop", "--savepoint", savepoints.toString(), "--rest", first.restAddress));
-                assertEquals(0, first.awaitExit(120), "run returns once its job stopped");
+                assertEquals(0, first.awaitExit(180), "run returns once its job stopped");
             }
             send(client, audio, 10, 20, 200, 400);   // while the job is down
             Path savepoint;
@@ -72,6 +72,7 @@ class StopResumeTest {
                 savepoint = found.filter(p -> p.getFileName().toString().startsWith("savepoint-")).findFirst().orElseThrow();
             }
             try (LocalRun second = LocalRun.start(concat(job, "--from-savepoint", savepoint.toUri().toString()))) {
+                // TODO(busy): 450 is never reached (408 here, a plateau): this read always takes its whole 180 s; it needs the count the resumed job must answer
                 CommittedResults.read(client, 450, Duration.ofSeconds(180), Duration.ZERO);
             }   // cancelled: the retained checkpoints remain
             send(client, audio, 20, CHUNKS, 400, MESSAGES);

@@ -14,12 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Feature-frame input (audio) through the input projection, for classification and CTC transcription. */
+@Tag("slow")   // trains audio models for minutes: mvn verify (failsafe), not mvn test
 class AudioTasksTest {
     static final int DIMS = 6;
 

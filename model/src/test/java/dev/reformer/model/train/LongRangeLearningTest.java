@@ -4,6 +4,7 @@ import dev.reformer.model.Params;
 import dev.reformer.model.ReformerConfig;
 import dev.reformer.model.ReformerModel;
 import dev.reformer.model.layers.Rotations;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * position, and the label says whether Y = X. The head only reads the last position, so the answer needs X,
  * at least 1,088 positions away: only LSH attention, which brings equal vectors together, reaches it.
  */
+@Tag("slow")   // trains a Reformer on 1,152-token sequences for minutes: mvn verify (failsafe), not mvn test
 class LongRangeLearningTest {
     static final int LENGTH = 1152, SYMBOLS = 8, NOISE_FROM = 1 + SYMBOLS, VOCAB = NOISE_FROM + 16;
 
