@@ -330,7 +330,8 @@ class BadInputTest {
                 for (Sent s : order) if (s.expectedReason() == null && !s.topic().equals(CONTROL)) streamsWithResults.add(hex(s.key()));
                 Committed committed = readUntil(client, c -> c.deadLetters.size() >= expectedDeadLetters
                         && streamsWithResults.stream().allMatch(k -> c.results.getOrDefault(k, List.of()).stream().anyMatch(ResultMessage::marksFinal))
-                        && c.ofKey(bytes("chat-0")).size() + c.ofKey(bytes("chat-1")).size() >= 8, Duration.ofSeconds(240));
+                        && c.ofKey(bytes("chat-0")).size() + c.ofKey(bytes("chat-1")).size() >= 8, Duration.ofSeconds(240),
+                        () -> job.rest.completedCheckpoints(job.jobId));
 
                 // 1. every record: its expected dead letter, or none and its stream has results
                 Map<String, String> reasonAt = new TreeMap<>();
@@ -426,24 +427,22 @@ class BadInputTest {
         }
     }
 
-    /** Reads results and dead letters (read_committed) until enough came, then a little longer (a duplicate would show then). */
-    static Committed readUntil(Properties client, java.util.function.Predicate<Committed> done, Duration timeout) throws Exception {
-        Properties p = new Properties();
-        p.putAll(client);
-        p.put("group.id", "bad-input-reader-" + System.nanoTime());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
+    /**
+     * Reads results and dead letters (read_committed) until enough came, then what the job commits until it completed
+     * two more checkpoints (a duplicate would be among it).
+     */
+    static Committed readUntil(Properties client, java.util.function.Predicate<Committed> done, Duration timeout,
+                               CommittedResults.Checkpoints checkpoints) throws Exception {
         Committed c = new Committed();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink = r -> {
+            if (r.topic().equals("dead-letters")) c.deadLetters.add(JsonCodec.readDeadLetter(r.value()));
+            else c.results.computeIfAbsent(hex(r.key()), k -> new ArrayList<>()).add(JsonCodec.readResult(r.value()));
+        };
+        try (KafkaConsumer<byte[], byte[]> consumer = CommittedResults.consumer(client, "bad-input-reader")) {
             consumer.subscribe(List.of("results", "dead-letters"));
-            long end = System.nanoTime() + timeout.toNanos(), settle = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(end, settle)) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
-                    if (r.topic().equals("dead-letters")) c.deadLetters.add(JsonCodec.readDeadLetter(r.value()));
-                    else c.results.computeIfAbsent(hex(r.key()), k -> new ArrayList<>()).add(JsonCodec.readResult(r.value()));
-                }
-                if (done.test(c) && settle == Long.MAX_VALUE) settle = System.nanoTime() + Duration.ofSeconds(4).toNanos();
-            }
+            long end = System.nanoTime() + Await.scaled(timeout).toNanos();
+            while (System.nanoTime() < end && !done.test(c)) consumer.poll(Duration.ofMillis(300)).forEach(sink);
+            if (done.test(c)) CommittedResults.readAfterTwoMoreCheckpoints(consumer, checkpoints, sink);
         }
         return c;
     }

@@ -86,7 +86,7 @@ class ClusterSubmitTest {
                     }
                 }
                 Map<Long, ResultMessage> bySeq = new HashMap<>();
-                List<ResultMessage> all = CommittedResults.read(client, texts.size(), Duration.ofSeconds(120), Duration.ofSeconds(3));
+                List<ResultMessage> all = CommittedResults.read(client, texts.size(), Duration.ofSeconds(120), flink.checkpoints(jobs.get(0).path("id").asText()));
                 for (ResultMessage r : all) bySeq.put(r.seq(), r);
                 assertEquals(texts.size(), all.size(), "one result per message, none twice: " + all);
                 assertEquals(texts.size(), bySeq.size(), "every message has its result");

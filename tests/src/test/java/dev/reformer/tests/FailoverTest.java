@@ -84,7 +84,7 @@ class FailoverTest {
                     }
                 }
 
-                List<ResultMessage> all = CommittedResults.read(client, MESSAGES, Duration.ofSeconds(300), Duration.ofSeconds(5));
+                List<ResultMessage> all = CommittedResults.read(client, MESSAGES, Duration.ofSeconds(300), flink.checkpoints(jobId));
                 TreeMap<Long, Integer> timesSeen = new TreeMap<>();
                 for (ResultMessage r : all) timesSeen.merge(r.seq(), 1, Integer::sum);
                 List<Long> doubled = timesSeen.entrySet().stream().filter(e -> e.getValue() > 1).map(java.util.Map.Entry::getKey).limit(20).toList();

@@ -113,6 +113,11 @@ final class FlinkCluster implements AutoCloseable {
         if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("process " + p.pid() + " had not exited 60 s after kill -9");
     }
 
+    /** The job's completed checkpoints, as the REST API counts them. */
+    CommittedResults.Checkpoints checkpoints(String jobId) {
+        return () -> new dev.reformer.client.FlinkRest("127.0.0.1:" + restPort).completedCheckpoints(jobId);
+    }
+
     JsonNode get(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());

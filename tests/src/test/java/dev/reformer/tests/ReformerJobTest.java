@@ -1,5 +1,6 @@
 package dev.reformer.tests;
 
+import dev.reformer.client.FlinkRest;
 import dev.reformer.pipeline.JobSettings;
 import dev.reformer.pipeline.ModelControl;
 import dev.reformer.pipeline.ReformerJob;
@@ -160,9 +161,29 @@ class ReformerJobTest {
         } else {
             configuration.setString("restart-strategy.type", "none");   // any failure would fail the job: no silent restarts
         }
+        int restPort = freePort();   // the MiniCluster's REST API, for the job's checkpoint counts
+        configuration.setString("rest.bind-address", "127.0.0.1");
+        configuration.setString("rest.address", "127.0.0.1");
+        configuration.setString("rest.bind-port", String.valueOf(restPort));
+        configuration.setString("rest.port", String.valueOf(restPort));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration);
         ReformerJob.build(env, settings, tap);
-        return env.executeAsync("reformer test job");
+        JobClient job = env.executeAsync("reformer test job");
+        REST.put(job.getJobID(), new FlinkRest("127.0.0.1:" + restPort));
+        return job;
+    }
+
+    private static final Map<org.apache.flink.api.common.JobID, FlinkRest> REST = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The job's completed checkpoints (results are committed with them). */
+    static CommittedResults.Checkpoints checkpoints(JobClient job) {
+        return () -> REST.get(job.getJobID()).completedCheckpoints(job.getJobID().toHexString());
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     static byte[] beepWav(String name, String symbols, int rate, Random random) throws Exception {
@@ -260,8 +281,8 @@ class ReformerJobTest {
                 expected.put(e.getKey(), offlineWindows(model, e.getValue()));
                 expectedAudio += expected.get(e.getKey()).size();
             }
-            List<ResultMessage> results = consume(s.resultsTopic(), JsonCodec::readResult, expectedAudio + texts.size(), Duration.ofSeconds(120));
-            List<DeadLetterMessage> deadLetters = consume(s.deadLetterTopic(), JsonCodec::readDeadLetter, badReasons.size() + 1, Duration.ofSeconds(60));
+            List<ResultMessage> results = consume(s.resultsTopic(), JsonCodec::readResult, expectedAudio + texts.size(), Duration.ofSeconds(120), checkpoints(job));
+            List<DeadLetterMessage> deadLetters = consume(s.deadLetterTopic(), JsonCodec::readDeadLetter, badReasons.size() + 1, Duration.ofSeconds(60), checkpoints(job));
 
             for (var e : expected.entrySet()) assertOfflineEqual(e.getKey(), results, e.getValue(), model);
             List<ResultMessage> textResults = results.stream().filter(r -> r.input() == Input.TEXT).toList();
@@ -415,9 +436,9 @@ class ReformerJobTest {
         try (Reader<ResultMessage> results = Reader.results(s.resultsTopic())) {
             produce(interleaved(streams, random));
             List<ResultMessage> all = results.await(r -> true, total, Duration.ofSeconds(180));
-            Thread.sleep(3000);   // a duplicate would come after the expected ones: give it time to show
-            results.await(r -> true, total, Duration.ofSeconds(1));
-            assertEquals(total, results.seen.size(), "every result exactly once, none repeated by the recovery");
+            // a duplicate from the recovery would be committed by the time two more checkpoints completed
+            List<ResultMessage> settled = CommittedResults.read(clientProperties(), s.resultsTopic(), total, Duration.ofSeconds(120), checkpoints(job));
+            assertEquals(total, settled.size(), "every result exactly once, none repeated by the recovery");
             assertTrue(Files.exists(marker), "the job did fail once");
             for (var e : expected.entrySet()) assertOfflineEqual(e.getKey(), all, e.getValue(), model);
         } finally {
@@ -502,24 +523,16 @@ class ReformerJobTest {
         return model.classify(List.of(Example.features(model.audioPositions(frames, from, to), 0)))[0];
     }
 
-    /** Reads the topic with read_committed until n records came or the time is up. */
-    static <T> List<T> consume(String topic, Function<byte[], T> read, int n, Duration timeout) throws Exception {
-        Properties p = clientProperties();
-        p.put("group.id", "test-" + topic + "-" + System.nanoTime());
-        p.put("auto.offset.reset", "earliest");
-        p.put("isolation.level", "read_committed");
+    /** Reads the topic with read_committed until n records came or the time is up, then what the job commits until two more checkpoints. */
+    static <T> List<T> consume(String topic, Function<byte[], T> read, int n, Duration timeout, CommittedResults.Checkpoints checkpoints) throws Exception {
         List<T> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = CommittedResults.consumer(clientProperties(), "test-" + topic)) {
             consumer.subscribe(List.of(topic));
             long end = System.nanoTime() + timeout.toNanos();
             while (out.size() < n && System.nanoTime() < end) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) out.add(read.apply(r.value()));
             }
-            // anything beyond n would be a duplicate: wait a little longer for one
-            long settle = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-            while (System.nanoTime() < settle) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) out.add(read.apply(r.value()));
-            }
+            CommittedResults.readAfterTwoMoreCheckpoints(consumer, checkpoints, r -> out.add(read.apply(r.value())));
         }
         assertEquals(n, out.size(), topic + ": " + out);
         return out;

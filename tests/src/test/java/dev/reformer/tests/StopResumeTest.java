@@ -72,8 +72,8 @@ class StopResumeTest {
                 savepoint = found.filter(p -> p.getFileName().toString().startsWith("savepoint-")).findFirst().orElseThrow();
             }
             try (LocalRun second = LocalRun.start(concat(job, "--from-savepoint", savepoint.toUri().toString()))) {
-                // TODO(busy): 450 is never reached (408 here, a plateau): this read always takes its whole 180 s; it needs the count the resumed job must answer
-                CommittedResults.read(client, 450, Duration.ofSeconds(180), Duration.ZERO);
+                // everything sent so far answered: 400 messages and each stream's two complete windows of its first 2 s
+                CommittedResults.awaitAtLeast(client, 400 + 2 * STREAMS, Duration.ofSeconds(180), "the resumed job caught up");
             }   // cancelled: the retained checkpoints remain
             send(client, audio, 20, CHUNKS, 400, MESSAGES);
             try (LocalRun third = LocalRun.start(concat(job, "--from-checkpoint", checkpoints.toString()))) {
@@ -84,7 +84,7 @@ class StopResumeTest {
                     expected.put(e.getKey(), BadInputTest.offline(commands, PcmDecoder.raw(PcmDecoder.Encoding.S16LE, 16000, 1), e.getValue()));
                     audioResults += expected.get(e.getKey()).size();
                 }
-                List<ResultMessage> all = CommittedResults.read(client, MESSAGES + audioResults, Duration.ofSeconds(240), Duration.ofSeconds(5));
+                List<ResultMessage> all = CommittedResults.read(client, MESSAGES + audioResults, Duration.ofSeconds(240), () -> third.rest.completedCheckpoints(third.jobId));
                 TreeMap<Long, Integer> timesSeen = new TreeMap<>();
                 for (ResultMessage r : all) if (r.input() == Codes.Input.TEXT) timesSeen.merge(r.seq(), 1, Integer::sum);
                 assertEquals(MESSAGES, timesSeen.size(), "every message has a result");
