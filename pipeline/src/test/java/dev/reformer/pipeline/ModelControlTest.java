@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reformer.task.TaskModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,19 +30,7 @@ class ModelControlTest {
 
     /** A copy of models/commands whose front-end has 40 mel bands (means and deviations cut to match), weights as they are. */
     static Path fortyBands(Path dir) throws Exception {
-        Path copy = Files.createDirectories(dir.resolve("commands-40"));
-        Files.copy(COMMANDS.resolve("model.safetensors"), copy.resolve("model.safetensors"));
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode config = (ObjectNode) json.readTree(COMMANDS.resolve("config.json").toFile());
-        ObjectNode input = (ObjectNode) config.path("reformer_flink").path("input");
-        input.put("mel_bands", 40);
-        for (String field : new String[]{"feature_mean", "feature_std"}) {
-            ArrayNode cut = json.createArrayNode();
-            for (int i = 0; i < 40; i++) cut.add(input.path(field).get(i));
-            input.set(field, cut);
-        }
-        Files.writeString(copy.resolve("config.json"), json.writeValueAsString(config));
-        return copy;
+        return ModelVariants.fortyBands(COMMANDS, dir.resolve("commands-40"), false);
     }
 
     static ModelControl.Served served(Path model, String input) throws Exception {

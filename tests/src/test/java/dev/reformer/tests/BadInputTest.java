@@ -1,5 +1,6 @@
 package dev.reformer.tests;
 
+import dev.reformer.pipeline.ModelVariants;
 import static dev.reformer.protocol.KafkaHeaders.CHANNELS;
 import static dev.reformer.protocol.KafkaHeaders.ENCODING;
 import static dev.reformer.protocol.KafkaHeaders.EOS;
@@ -8,9 +9,6 @@ import static dev.reformer.protocol.KafkaHeaders.SEQ;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.reformer.audio.PcmDecoder;
 import dev.reformer.audio.StreamingFeatureExtractor;
 import dev.reformer.client.LocalKafka;
@@ -150,21 +148,7 @@ class BadInputTest {
 
     /** A copy of models/commands whose front-end has 40 mel bands; changeWeights also flips a bit of the weights (another checksum). */
     Path fortyBands(String name, boolean changeWeights) throws Exception {
-        Path copy = Files.createDirectories(work.resolve(name));
-        byte[] weights = Files.readAllBytes(COMMANDS.resolve("model.safetensors"));
-        if (changeWeights) weights[weights.length - 3] ^= 0x01;   // inside the last tensor's data: still loads
-        Files.write(copy.resolve("model.safetensors"), weights);
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode config = (ObjectNode) json.readTree(COMMANDS.resolve("config.json").toFile());
-        ObjectNode input = (ObjectNode) config.path("reformer_flink").path("input");
-        input.put("mel_bands", 40);
-        for (String field : new String[]{"feature_mean", "feature_std"}) {
-            ArrayNode cut = json.createArrayNode();
-            for (int i = 0; i < 40; i++) cut.add(input.path(field).get(i));
-            input.set(field, cut);
-        }
-        Files.writeString(copy.resolve("config.json"), json.writeValueAsString(config));
-        return copy;
+        return ModelVariants.fortyBands(COMMANDS, work.resolve(name), changeWeights);
     }
 
     /** The corpus: each kind's records, and the well-formed streams (expected null) between them. */
