@@ -134,8 +134,8 @@ public final class AudioFiles {
         return wav(pcm.bytes.toByteArray(), rate, channels, bits);
     }
 
-    /** A canonical 44-byte-header PCM WAV around little-endian interleaved samples. */
-    static byte[] wav(byte[] pcm, int rate, int channels, int bits) {
+    /** A canonical 44-byte-header PCM WAV around little-endian interleaved samples: the one WAV writer. */
+    public static byte[] wav(byte[] pcm, int rate, int channels, int bits) {
         int blockAlign = channels * (bits / 8);
         ByteBuffer b = ByteBuffer.allocate(44 + pcm.length).order(ByteOrder.LITTLE_ENDIAN);
         b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + pcm.length).put("WAVE".getBytes(StandardCharsets.US_ASCII))

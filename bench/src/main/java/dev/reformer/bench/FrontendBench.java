@@ -1,5 +1,6 @@
 package dev.reformer.bench;
 
+import dev.reformer.audio.AudioFiles;
 import dev.reformer.audio.AudioException;
 import dev.reformer.audio.FeatureConfig;
 import dev.reformer.audio.PcmDecoder;
@@ -88,11 +89,7 @@ public final class FrontendBench {
     public static byte[] speechLikeWav(int rate, int channels, int seconds) {
         int frames = rate * seconds;
         Random random = new Random(1);
-        ByteBuffer b = ByteBuffer.allocate(44 + frames * channels * 2).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes()).putInt(36 + frames * channels * 2).put("WAVE".getBytes());
-        b.put("fmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) channels).putInt(rate)
-                .putInt(rate * channels * 2).putShort((short) (channels * 2)).putShort((short) 16);
-        b.put("data".getBytes()).putInt(frames * channels * 2);
+        ByteBuffer b = ByteBuffer.allocate(frames * channels * 2).order(ByteOrder.LITTLE_ENDIAN);
         for (int n = 0; n < frames; n++) {
             double t = (double) n / rate;
             double envelope = Math.max(0, Math.sin(2 * Math.PI * 4 * t)) * ((int) t % 3 == 2 ? 0.05 : 1);
@@ -102,6 +99,6 @@ public final class FrontendBench {
             short s = (short) Math.max(-32768, Math.min(32767, Math.round(x * 32767)));
             for (int c = 0; c < channels; c++) b.putShort(s);
         }
-        return b.array();
+        return AudioFiles.wav(b.array(), rate, channels, 16);
     }
 }

@@ -39,13 +39,9 @@ public final class Audio {
 
     /** 16 kHz mono 16-bit PCM WAV bytes; samples are clipped to [-1, 1]. */
     public static byte[] wav(float[] samples) {
-        ByteBuffer b = ByteBuffer.allocate(44 + 2 * samples.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes()).putInt(36 + 2 * samples.length).put("WAVE".getBytes())
-                .put("fmt ".getBytes()).putInt(16).putShort((short) 1).putShort((short) 1).putInt(RATE).putInt(2 * RATE)
-                .putShort((short) 2).putShort((short) 16)
-                .put("data".getBytes()).putInt(2 * samples.length);
-        for (float x : samples) b.putShort((short) Math.round(Math.max(-1f, Math.min(1f, x)) * 32767));
-        return b.array();
+        ByteBuffer pcm = ByteBuffer.allocate(2 * samples.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float x : samples) pcm.putShort((short) Math.round(Math.max(-1f, Math.min(1f, x)) * 32767));
+        return AudioFiles.wav(pcm.array(), RATE, 1, 16);
     }
 
     /** The part between the first and last sample louder than the engine's silence, with 20 ms kept on each side. */
