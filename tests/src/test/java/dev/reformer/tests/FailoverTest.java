@@ -2,6 +2,7 @@ package dev.reformer.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reformer.cli.Main;
@@ -85,6 +86,13 @@ class FailoverTest {
                 }
 
                 List<ResultMessage> all = CommittedResults.read(client, MESSAGES, Duration.ofSeconds(300), flink.checkpoints(jobId));
+                if (all.size() < MESSAGES) {
+                    Path logs = flink.keepLogs(Path.of("target", "flink-logs", "FailoverTest"));
+                    fail(all.size() + " of " + MESSAGES + " results within 300 s; job " + flink.get("/jobs/" + jobId).path("state").asText()
+                            + ", checkpoints " + flink.get("/jobs/" + jobId + "/checkpoints").path("counts") + ", exceptions "
+                            + flink.get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries").size()
+                            + "; the cluster's logs: " + logs.toAbsolutePath());
+                }
                 TreeMap<Long, Integer> timesSeen = new TreeMap<>();
                 for (ResultMessage r : all) timesSeen.merge(r.seq(), 1, Integer::sum);
                 List<Long> doubled = timesSeen.entrySet().stream().filter(e -> e.getValue() > 1).map(java.util.Map.Entry::getKey).limit(20).toList();

@@ -106,6 +106,19 @@ final class FlinkCluster implements AutoCloseable {
         return p.isAlive() ? null : what + " exited with code " + p.exitValue() + "; see " + work;
     }
 
+    /** Copies the processes' logs to dest (a failed test's evidence outlives its temporary folder); returns dest. */
+    Path keepLogs(Path dest) {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(work)) {
+            java.nio.file.Files.createDirectories(dest);
+            for (Path f : files.filter(f -> f.toString().endsWith(".log") || f.toString().endsWith(".out")).toList()) {
+                java.nio.file.Files.copy(f, dest.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            System.err.println("could not keep the cluster's logs: " + e);
+        }
+        return dest;
+    }
+
     /** kill -9 of a process this cluster started (a TaskManager): no shutdown, as when a machine dies. */
     void killHard(Process p) throws Exception {
         Process kill = new ProcessBuilder("kill", "-9", Long.toString(p.pid())).inheritIO().start();
