@@ -1,13 +1,8 @@
 package dev.reformer.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,8 +34,7 @@ final class FlinkCluster implements AutoCloseable {
     private final Path work, configDir;
     final int restPort;
     private final List<Process> processes = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final ObjectMapper json = new ObjectMapper();
+    private final dev.reformer.client.FlinkRest rest;
     private int taskManagers;
 
     private final String classpath;
@@ -56,6 +50,7 @@ final class FlinkCluster implements AutoCloseable {
         this.classpath = classpath;
         this.configDir = Files.createDirectories(work.resolve("conf"));
         this.restPort = freePort();
+        this.rest = new dev.reformer.client.FlinkRest("127.0.0.1:" + restPort);
         Files.writeString(configDir.resolve("config.yaml"), String.join("\n",
                 "jobmanager.rpc.address: 127.0.0.1",
                 "jobmanager.rpc.port: " + freePort(),
@@ -128,22 +123,16 @@ final class FlinkCluster implements AutoCloseable {
 
     /** The job's completed checkpoints, as the REST API counts them. */
     CommittedResults.Checkpoints checkpoints(String jobId) {
-        return () -> new dev.reformer.client.FlinkRest("127.0.0.1:" + restPort).completedCheckpoints(jobId);
+        return () -> rest.completedCheckpoints(jobId);
     }
 
     JsonNode get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) throw new IOException("GET " + path + ": HTTP " + r.statusCode() + ": " + r.body());
-        return json.readTree(r.body());
+        return rest.get(path);
     }
 
     void cancelAll() throws Exception {
         for (JsonNode job : get("/jobs").path("jobs")) {
-            if (job.path("status").asText().equals("RUNNING")) {
-                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/jobs/" + job.path("id").asText() + "?mode=cancel"))
-                        .method("PATCH", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            }
+            if (job.path("status").asText().equals("RUNNING")) rest.cancel(job.path("id").asText());
         }
     }
 
