@@ -6,6 +6,7 @@ import dev.reformer.model.ReformerModel;
 import dev.reformer.model.train.AdamW;
 import dev.reformer.model.train.SequenceClassifier;
 import dev.reformer.model.layers.FullAttention;
+import dev.reformer.model.layers.HeapScratch;
 import dev.reformer.model.layers.LayerNorm;
 import dev.reformer.model.layers.Linear;
 import dev.reformer.model.layers.LshSelfAttention;
@@ -33,6 +34,8 @@ import java.util.function.Supplier;
  *   sgemm N REPEATS              ND4J's own float32 N x N matrix product, the yardstick for GFLOP/s
  *   memory L LAYERS MODE REPEATS one training step (forward, classification loss, backward, AdamW) of a
  *                                LAYERS-deep model at length L; MODE reversible or standard (stored activations)
+ *   reformer DIR BATCH REPEATS   the Reformer of the model in DIR (its config, its weights) on random float32 input
+ *                                vectors [BATCH, max length, hidden]: the encoder alone, no front-end and no head
  * </pre>
  */
 public final class BenchWorker {
@@ -45,6 +48,7 @@ public final class BenchWorker {
             case "attention" -> attention(Integer.parseInt(args[1]), Integer.parseInt(args[2]), repeats);
             case "sgemm" -> sgemm(Integer.parseInt(args[1]), repeats);
             case "memory" -> trainingStep(Integer.parseInt(args[1]), Integer.parseInt(args[2]), args[3].equals("standard"), repeats);
+            case "reformer" -> reformer(Path.of(args[1]), Integer.parseInt(args[2]), repeats);
             default -> throw new IllegalArgumentException("unknown measurement " + what);
         };
         System.out.printf("RESULT {\"median_ms\": %.3f, \"min_ms\": %.3f, \"peak_mib\": %.1f, \"gflop\": %.4f}%n",
@@ -76,7 +80,15 @@ public final class BenchWorker {
         // a warm-up at a quarter of the length (at most 512): long enough to compile every path, small enough
         // that the memory it leaves to the allocator hardly hides the peak of the measured run
         int warmupLength = Math.max(2 * CHUNK, Math.min(512, length / 4));
-        return measure(sublayer(warmupLength, hashes), sublayer(length, hashes), repeats, flops);
+        return measure(inOnePass(sublayer(warmupLength, hashes)), inOnePass(sublayer(length, hashes)), repeats, flops);
+    }
+
+    /**
+     * The computation inside one scratch pass, as serving runs a model: its arrays come from a per-thread block
+     * reused from pass to pass instead of fresh native memory (whose page faults would be most of the time).
+     */
+    private static Supplier<INDArray> inOnePass(Supplier<INDArray> computation) {
+        return () -> Nd4j.scalar(dev.reformer.model.Scratch.run("bench", () -> computation.get().getDouble(0)));
     }
 
     /** Layer norm, attention (LSH, or full when hashes is 0), output projection, on random float32 inputs. */
@@ -155,6 +167,15 @@ public final class BenchWorker {
         };
     }
 
+    /** The encoder of a saved model, as serving runs it (in one scratch pass), on random input vectors. */
+    public static Measurement reformer(Path dir, int batch, int repeats) throws IOException {
+        ReformerModel model = dev.reformer.model.io.ModelFiles.load(dir, DataType.FLOAT);
+        ReformerConfig config = model.config();
+        INDArray input = randn(new Random(5), batch, config.maxPositionEmbeddings(), config.hiddenSize());
+        Supplier<INDArray> pass = inOnePass(() -> model.forwardEmbeddings(input, null).lastHiddenState());
+        return measure(pass, pass, repeats, 0);
+    }
+
     public static Measurement sgemm(int n, int repeats) throws IOException {
         Random random = new Random(1);
         INDArray a = randn(random, n, n), b = randn(random, n, n);
@@ -163,11 +184,13 @@ public final class BenchWorker {
     }
 
     /**
-     * Peak memory of the first full-size run, then the median of timed runs. A smaller warm-up first compiles
-     * the code and starts the thread pools, so that the peak is the computation's own and not the JIT's.
-     * Peak = the rise of the resident set's high-water mark. The bench command pre-touches the Java heap
-     * (-Xms = -Xmx, -XX:+AlwaysPreTouch), so the rise is native memory: ND4J's arrays and the kernels'
-     * buffers, which live there too. Java heap garbage (small per-chunk scratch) is not counted.
+     * Peak memory of the first full-size run, then the median of timed runs after a full-size warm-up (at least
+     * 3 runs and 5 s: the JIT compiles the vector loops for these shapes, and the steady state is what a
+     * long-running job sees). A smaller warm-up first compiles the code and starts the thread pools, so that the
+     * peak is the computation's own and not the JIT's. Peak = the rise of the resident set's high-water mark
+     * (the bench command pre-touches the Java heap, -Xms = -Xmx with -XX:+AlwaysPreTouch, so this is native
+     * memory: ND4J's arrays) plus the scratch buffers the Java kernels hold ({@link HeapScratch}).
+     * Java heap garbage (small per-chunk arrays) is not counted.
      */
     public static Measurement measure(Supplier<INDArray> warmup, Supplier<INDArray> run, int repeats, double flops) throws IOException {
         for (int i = 0; i < 3; i++) warmup.get();
@@ -175,8 +198,10 @@ public final class BenchWorker {
         resetPeak();
         long before = procStatusKib("VmRSS");
         run.get();
-        double peakMib = (procStatusKib("VmHWM") - before) / 1024.0;
-        run.get(); // warm-up
+        double peakMib = (procStatusKib("VmHWM") - before + HeapScratch.bytesHeld() / 1024.0) / 1024.0;
+        // then at full size until the JIT has compiled the hot loops for these shapes: at least 3 runs and 5 s
+        long warmupStart = System.nanoTime();
+        for (int i = 0; i < 3 || (System.nanoTime() - warmupStart < 5_000_000_000L && i < 200); i++) run.get();
         List<Double> times = new ArrayList<>();
         for (int i = 0; i < repeats; i++) {
             System.gc();

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  */
 public final class Benchmarks {
     /** What to measure and how; the fields are the bench command's options (its help says what each means). */
-    public record Options(String what, List<Integer> lengths, List<Integer> layers, List<Integer> hashes, int seconds, int streams, int messages, int batchSize, int bytesPerPosition, long batchDeadlineMs, long checkpointIntervalMs, Path latencies, String kafka, Path audioModel, Path textModel, int repeats, double fullMemoryFraction, Path model, int passes, Path markdown) {}
+    public record Options(String what, List<Integer> lengths, List<Integer> layers, List<Integer> hashes, int seconds, int streams, int messages, int batchSize, int bytesPerPosition, long batchDeadlineMs, long checkpointIntervalMs, Path latencies, String kafka, Path audioModel, Path textModel, int repeats, double fullMemoryFraction, Path model, int passes, Path markdown, Path peer) {}
 
     private final String what;
     private final List<Integer> lengths;
@@ -50,6 +50,7 @@ public final class Benchmarks {
     private final Path model;
     private final int passes;
     private final Path markdown;
+    private final Path peer;
 
     private Benchmarks(Options o) {
         this.what = o.what();
@@ -72,6 +73,7 @@ public final class Benchmarks {
         this.model = o.model();
         this.passes = o.passes();
         this.markdown = o.markdown();
+        this.peer = o.peer();
     }
 
     private static final Pattern RESULT = Pattern.compile("RESULT \\{\"median_ms\": ([0-9.]+), \"min_ms\": ([0-9.]+), "
@@ -122,10 +124,40 @@ public final class Benchmarks {
     /** One model's forward pass on this thread: batched against one input at a time. */
     private int model() throws Exception {
         if (model == null) throw new IllegalArgumentException("bench model needs --model DIR (a directory ./reformer train wrote, e.g. models/spam)");
-        String table = ModelBench.run(model, batchSize, passes);
+        String table = ModelBench.run(model, batchSize, passes) + "\n" + encoderAlone();
         System.out.print(table);
-        writeMarkdown("model --model " + model + " --batch-size " + batchSize + " --passes " + passes, table);
+        writeMarkdown("model --model " + model + " --batch-size " + batchSize + " --passes " + passes
+                + (peer == null ? "" : " --peer " + peer), table);
         return 0;
+    }
+
+    /**
+     * The model's encoder alone in a fresh JVM on every core (wall time), batches of --batch-size inputs of its full
+     * length, beside ND4J's sgemm of the same run and, with --peer, the reference's figure for the same shape.
+     */
+    private String encoderAlone() throws Exception {
+        Peers peers = peer == null ? null : Peers.read(peer);
+        System.err.println("  encoder alone, batches of " + batchSize + ", in a fresh JVM; ND4J sgemm (yardstick) ...");
+        Cell sgemm = run(List.of("sgemm", "2048", String.valueOf(repeats)));
+        Cell ours = run(List.of("reformer", model.toString(), String.valueOf(batchSize), String.valueOf(Math.max(repeats, 21))));
+        dev.reformer.model.ReformerConfig config = dev.reformer.model.ReformerConfig.read(model.resolve("config.json"));
+        int length = config.maxPositionEmbeddings();
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "Encoder alone (no front-end, no head), %d threads, batch %d x %d positions;"
+                + " ND4J sgemm 2048x2048 in this run: %.1f GFLOP/s%n%n", Runtime.getRuntime().availableProcessors(), batchSize, length, sgemm.gflops()));
+        out.append("| model | median ms per batch | sequences/s |" + (peers == null ? "" : " HF ms (theirs) | HF ms here | vs HF |") + "\n");
+        out.append("|---|---:|---:|" + (peers == null ? "" : "---:|---:|---:|") + "\n");
+        out.append(String.format(Locale.ROOT, "| %s | %.2f | %.0f |", model.getFileName(), ours.medianMs, batchSize * 1000 / ours.medianMs));
+        if (peers != null) {
+            out.append(peers.cells().stream().filter(c -> c.cell().equals("model") && c.impl().equals("hf") && c.length() == length).findFirst()
+                    .map(hf -> {
+                        double here = peers.scaledMs(hf, sgemm.gflops());
+                        return String.format(Locale.ROOT, " %.1f | %.1f | %.2fx |", hf.medianMs(), here, here / ours.medianMs);
+                    }).orElse(" | | |"));
+            out.append("\n").append(peerNote(peers, sgemm));
+        } else {
+            out.append("\n");
+        }
+        return out.toString();
     }
 
     /** Real-time factor of the audio front-end on this thread (pin the JVM with taskset for one core). */
@@ -168,6 +200,7 @@ public final class Benchmarks {
     }
 
     private int attention(List<Integer> lengths) throws Exception {
+        Peers peers = peer == null ? null : Peers.read(peer);
         long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
         int total = 1 + lengths.size() * (hashes.size() + 1), done = 0;
 
@@ -188,7 +221,7 @@ public final class Benchmarks {
                 fullByLength.put(length, full);
                 lastFullMs = full.medianMs;
                 lastFullLength = length;
-                rows.add(row(length, "full", full, null, sgemm, false));
+                rows.add(row(length, "full", full, null, sgemm, false) + peerColumns(peers, "dense", length, 0, full, sgemm));
             } else {
                 ++done;
                 skipped.add(String.format(Locale.ROOT, "full attention at L=%d: its score matrix alone needs 4 B x %d heads x L^2"
@@ -205,24 +238,43 @@ public final class Benchmarks {
                     reference = new Cell(lastFullMs * scale, 0, Double.NaN, 0);
                     extrapolated = true;
                 }
-                rows.add(row(length, "lsh x" + h, lsh, reference, sgemm, extrapolated));
+                rows.add(row(length, "lsh x" + h, lsh, reference, sgemm, extrapolated) + peerColumns(peers, "lsh", length, h, lsh, sgemm));
             }
         }
 
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "ND4J sgemm 2048x2048 float32 in this run: %.1f GFLOP/s (median of %d)%n%n",
                 sgemm.gflops(), repeats));
-        out.append("| L | attention | median ms | peak MiB | GFLOP/s | % of sgemm | speed-up vs full | memory vs full |\n");
-        out.append("|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        out.append("| L | attention | median ms | peak MiB | GFLOP/s | % of sgemm | speed-up vs full | memory vs full |"
+                + (peers == null ? "" : " HF ms (theirs) | HF ms here | vs HF | HF peak MiB | memory vs HF |") + "\n");
+        out.append("|---:|---|---:|---:|---:|---:|---:|---:|" + (peers == null ? "" : "---:|---:|---:|---:|---:|") + "\n");
         rows.forEach(r -> out.append(r).append('\n'));
         if (!skipped.isEmpty()) {
             out.append("\nNot run:\n");
             skipped.forEach(s -> out.append("- ").append(s).append('\n'));
             out.append("- speed-ups marked * compare with the longest measured full attention scaled by (L / L_full)^2\n");
         }
+        if (peers != null) out.append(peerNote(peers, sgemm));
         System.out.print(out);
-        writeMarkdown("attention --lengths " + join(lengths) + " --hashes " + join(hashes) + " --repeats " + repeats, out);
+        writeMarkdown("attention --lengths " + join(lengths) + " --hashes " + join(hashes) + " --repeats " + repeats
+                + (peer == null ? "" : " --peer " + peer), out);
         return 0;
+    }
+
+    /** HF's figures for the same cell: its own time, read on this machine through the two sgemm yardsticks, and the ratios. */
+    private static String peerColumns(Peers peers, String cell, int length, int hashRounds, Cell ours, Cell sgemm) {
+        if (peers == null) return "";
+        return peers.find(cell, "hf", length, hashRounds).map(hf -> {
+            double here = peers.scaledMs(hf, sgemm.gflops());
+            return String.format(Locale.ROOT, " %.1f | %.1f | %.2fx | %.0f | %.2fx |", hf.medianMs(), here, here / ours.medianMs,
+                    hf.peakMib(), ours.peakMib / hf.peakMib());
+        }).orElse(" | | | | |");
+    }
+
+    private static String peerNote(Peers peers, Cell sgemm) {
+        return String.format(Locale.ROOT, "%nHF = HuggingFace transformers' Reformer on PyTorch (2 threads), from the peer file. \"HF ms here\" ="
+                + " their median x their ND4J sgemm (%.1f GFLOP/s) / this run's (%.1f GFLOP/s); \"vs HF\" = HF ms here / ours"
+                + " (above 1: ours is faster).%n", peers.sgemmGflops(), sgemm.gflops());
     }
 
     private static String row(int length, String variant, Cell c, Cell full, Cell sgemm, boolean extrapolated) {
@@ -253,6 +305,11 @@ public final class Benchmarks {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         // transparent huge pages for ND4J's large arrays (glibc >= 2.35), as the ./reformer launcher sets
         builder.environment().putIfAbsent("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1");
+        // the sgemm yardstick is ND4J's own threading on every core, as in the peers' file; the Reformer's float32
+        // kernels thread in Java (the common pool and the caller: one thread per core), so ND4J gets one thread
+        // there and its OpenMP team does not contend with them for the same cores
+        String cores = String.valueOf(Runtime.getRuntime().availableProcessors());
+        builder.environment().putIfAbsent("OMP_NUM_THREADS", args.get(0).equals("sgemm") ? cores : "1");
         Process p = builder.start();
         StringBuilder log = new StringBuilder();
         Cell cell = null;

@@ -15,8 +15,11 @@ import picocli.CommandLine.Parameters;
                 "attention: one attention sublayer (layer norm, attention, output projection), d_model 256, 4 heads x 64,"
                         + " chunk 64, batch 1, float32: LSH attention with each number of hash rounds versus full attention,"
                         + " in the same run. Reports the median time, the peak memory (the rise of the resident set's high-water"
-                        + " mark over a pre-touched Java heap: the native memory of ND4J's arrays and the kernels' buffers),"
-                        + " their ratios to full attention, and GFLOP/s against ND4J's own sgemm measured in the same run.",
+                        + " mark over a pre-touched Java heap: the native memory of ND4J's arrays, plus the Java kernels' scratch"
+                        + " buffers), their ratios to full attention, and GFLOP/s against ND4J's own sgemm measured in the same run."
+                        + " Each cell warms up at full size (at least 3 runs and 5 s) before its timed runs. Threads: one per core"
+                        + " (the Java kernels' pool and the caller), ND4J OMP_NUM_THREADS=1 unless set; the sgemm yardstick uses"
+                        + " every core. With --peer, the reference's figures beside ours.",
                 "memory: one training step (forward, classification loss, backward, AdamW update; batch 1, float32) of"
                         + " a model with local and LSH layers alternating (d_model 256, 4 heads x 64, chunk 64, 2 hash"
                         + " rounds), with reversible residuals (inputs rebuilt in backward) versus standard residuals"
@@ -36,8 +39,12 @@ import picocli.CommandLine.Parameters;
                         + " inputs (512-byte messages, or 1 s windows of speech-like audio) and of one, in the same run; median"
                         + " CPU time per pass over --passes passes and inputs per CPU second, and per pass the ND4J objects its"
                         + " deallocator tracks and the Java bytes allocated (what young collections copy and collect). Run with"
-                        + " OMP_NUM_THREADS=1."},
+                        + " OMP_NUM_THREADS=1. Then the model's encoder alone (no front-end, no head) in a fresh JVM on every"
+                        + " core: wall time per batch of --batch-size inputs of its full length, with ND4J's sgemm of the same run"
+                        + " and, with --peer, the reference's figure for the same shape."},
         footer = {"", "Examples:", "  ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3",
+                "  ./reformer bench attention --hashes 1,2,8 --peer ../shared/benchmarks/peer-reformer-pytorch.jsonl",
+                "  OMP_NUM_THREADS=1 ./reformer bench model --model models/digits --batch-size 16 --peer ../shared/benchmarks/peer-reformer-pytorch.jsonl",
                 "  ./reformer bench memory --lengths 4096 --layers 1,6,12 --repeats 3",
                 "  taskset -c 0 ./reformer bench frontend --seconds 60 --repeats 7",
                 "  OMP_NUM_THREADS=1 ./reformer bench pipeline --streams 16 --seconds 30 --messages 10000 --audio-model models/commands --text-model models/spam",
@@ -113,8 +120,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the table, command and machine to FILE.")
     Path markdown;
 
+    @Option(names = "--peer", paramLabel = "FILE",
+            description = "attention, model: print the reference's figures from FILE (JSON lines, e.g. ../shared/benchmarks/peer-reformer-pytorch.jsonl)"
+                    + " beside ours: its own times, the same read on this machine through the two ND4J sgemm yardsticks"
+                    + " (theirs x their GFLOP/s / ours), and the ratios.")
+    Path peer;
+
     @Override
     public Integer call() throws Exception {
-        return Benchmarks.run(new Benchmarks.Options(what, lengths, layers, hashes, seconds, streams, messages, batchSize, bytesPerPosition, batchDeadlineMs, checkpointIntervalMs, latencies, kafka, audioModel, textModel, repeats, fullMemoryFraction, model, passes, markdown));
+        return Benchmarks.run(new Benchmarks.Options(what, lengths, layers, hashes, seconds, streams, messages, batchSize, bytesPerPosition, batchDeadlineMs, checkpointIntervalMs, latencies, kafka, audioModel, textModel, repeats, fullMemoryFraction, model, passes, markdown, peer));
     }
 }

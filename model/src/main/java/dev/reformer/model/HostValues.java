@@ -25,6 +25,26 @@ public final class HostValues {
         return out;
     }
 
+    /**
+     * All of a's values, row-major, as float32 into out (at least a's length; a caller reuses it from call to call):
+     * a dense FLOAT array is copied out in one piece.
+     */
+    public static float[] floats(INDArray a, float[] out) {
+        int n = (int) a.length();
+        if (out.length < n) throw new IllegalArgumentException("out has " + out.length + " values, the array " + n);
+        INDArray dense = a.dataType() == DataType.FLOAT && isDense(a) ? a : a.castTo(DataType.FLOAT).dup('c');
+        dense.data().asNioFloat().get((int) dense.offset(), out, 0, n);
+        Reference.reachabilityFence(dense);   // the buffer points into memory ND4J frees when dense is collected
+        return out;
+    }
+
+    /** A new row-major FLOAT array of shape holding values[0, product of shape). */
+    public static INDArray floatArray(float[] values, long... shape) {
+        INDArray array = Nd4j.createUninitialized(DataType.FLOAT, shape);
+        array.data().asNioFloat().put(0, values, 0, (int) array.length());
+        return array;
+    }
+
     /** Reads rows of an array: a dense FLOAT or DOUBLE one in place, any other from a row-major copy in DOUBLE. */
     public static final class Reader {
         private final INDArray source;
@@ -61,6 +81,7 @@ public final class HostValues {
         public final INDArray array;
         private final FloatBuffer floats;
         private final java.nio.DoubleBuffer doubles;
+        private float[] row32 = new float[0];
 
         public Writer(DataType type, long... shape) {
             array = Nd4j.createUninitialized(type, shape);
@@ -74,7 +95,9 @@ public final class HostValues {
             if (doubles != null) {
                 doubles.put(at, values);
             } else {
-                for (int i = 0; i < values.length; i++) floats.put(at + i, (float) values[i]);
+                if (row32.length < values.length) row32 = new float[values.length];
+                for (int i = 0; i < values.length; i++) row32[i] = (float) values[i];
+                floats.put(at, row32, 0, values.length);
             }
         }
     }

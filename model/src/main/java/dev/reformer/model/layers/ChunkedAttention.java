@@ -145,9 +145,12 @@ public final class ChunkedAttention {
         Rotator rotator(INDArray rows, INDArray rotations);
     }
 
-    /** Projects one row onto its head's random rotations: the input of hashing. */
+    /** Projects rows onto their heads' random rotations: the input of hashing. */
     interface Rotator {
-        /** out[r * K + k] = sum over d of rows[row, d] * rotations[head, d, r, k] */
-        void rotate(int row, int head, double[] out);
+        /**
+         * Positions first .. first + count - 1 (flattened b * T + t), every head:
+         * out[(i * H + h) * R*K + r * K + k] = sum over d of rows[(first + i) * H + h, d] * rotations[h, d, r, k]
+         */
+        void rotate(int first, int count, double[] out);
     }
 }

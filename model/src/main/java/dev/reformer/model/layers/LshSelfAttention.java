@@ -15,7 +15,7 @@ import java.util.List;
  * <p>Like the reference's LSHSelfAttention this excludes the output projection and the layer norm.
  */
 public final class LshSelfAttention {
-    /** Per-thread room for one position's rotations while hashing: a pass hashes hundreds of positions. */
+    /** Per-thread room for a block of positions' rotations while hashing. */
     private static final ThreadLocal<double[]> ROTATED = ThreadLocal.withInitial(() -> new double[0]);
 
     private final ReformerConfig config;
@@ -132,26 +132,30 @@ public final class LshSelfAttention {
         boolean padding = Attention.anyPadding(keyValid);
         int bucketsPerRound = bucketsPerRoundWithoutPadding + (padding ? 1 : 0);
         int[][][][] buckets = new int[batch][heads][rounds][length];
-        KernelThreads.range(batch * length).forEach(bt -> {
-            int b = bt / length, t = bt % length;
+        int columns = rounds * half, block = 64;                        // positions per task
+        KernelThreads.range((batch * length + block - 1) / block).forEach(n -> {
+            int first = n * block, count = Math.min(block, batch * length - first);
             double[] rotated = ROTATED.get();
-            if (rotated.length < rounds * half) ROTATED.set(rotated = new double[rounds * half]);
-            for (int h = 0; h < heads; h++) {
-                rotator.rotate(bt * heads + h, h, rotated);                                      // [R*K]
-                for (int r = 0; r < rounds; r++) {
-                    int bucket;
-                    if (padding && !keyValid[b][t]) {
-                        bucket = bucketsPerRoundWithoutPadding;
-                    } else {
-                        bucket = 0;
-                        int offset = r * half, product = 1;
-                        for (int f : factors) {
-                            bucket += product * argmaxOfPlusMinus(rotated, offset, f / 2);
-                            offset += f / 2;
-                            product *= f;
+            if (rotated.length < count * heads * columns) ROTATED.set(rotated = new double[block * heads * columns]);
+            rotator.rotate(first, count, rotated);                                           // [count, H, R*K]
+            for (int i = 0; i < count; i++) {
+                int b = (first + i) / length, t = (first + i) % length;
+                for (int h = 0; h < heads; h++) {
+                    for (int r = 0; r < rounds; r++) {
+                        int bucket;
+                        if (padding && !keyValid[b][t]) {
+                            bucket = bucketsPerRoundWithoutPadding;
+                        } else {
+                            bucket = 0;
+                            int offset = (i * heads + h) * columns + r * half, product = 1;
+                            for (int f : factors) {
+                                bucket += product * argmaxOfPlusMinus(rotated, offset, f / 2);
+                                offset += f / 2;
+                                product *= f;
+                            }
                         }
+                        buckets[b][h][r][t] = bucket + r * bucketsPerRound;
                     }
-                    buckets[b][h][r][t] = bucket + r * bucketsPerRound;
                 }
             }
         });

@@ -28,13 +28,18 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
     @Override
     public ChunkedAttention.Rotator rotator(INDArray rows, INDArray rotations) {
         double[] x = doubles(rows), rot = doubles(rotations);
-        int d = (int) rows.size(1), columns = (int) (rotations.size(2) * rotations.size(3));
-        return (row, head, out) -> {
-            java.util.Arrays.fill(out, 0, columns, 0);
-            for (int c = 0; c < d; c++) {
-                double xc = x[row * d + c];
-                int base = (head * d + c) * columns;
-                for (int k = 0; k < columns; k++) out[k] += xc * rot[base + k];
+        int heads = (int) rotations.size(0), d = (int) rows.size(1), columns = (int) (rotations.size(2) * rotations.size(3));
+        return (first, count, out) -> {
+            java.util.Arrays.fill(out, 0, count * heads * columns, 0);
+            for (int i = 0; i < count; i++) {
+                for (int h = 0; h < heads; h++) {
+                    int row = (first + i) * heads + h, at = (i * heads + h) * columns;
+                    for (int c = 0; c < d; c++) {
+                        double xc = x[row * d + c];
+                        int base = (h * d + c) * columns;
+                        for (int k = 0; k < columns; k++) out[at + k] += xc * rot[base + k];
+                    }
+                }
             }
         };
     }

@@ -25,25 +25,22 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         float[] queries = new float[0], keysT = new float[0], values = new float[0], scores = new float[0];
         float[] row = new float[0], lanes = new float[LANES.length()], weighted = new float[0];
         int[] keyRows = new int[0], keyPositions = new int[0];
-        float[] rotatorRow = new float[0], rotated = new float[0];
+        float[] rotatorRows = new float[0], rotated = new float[0];
 
-        Scratch ensureRotation(int d, int columns) {
-            if (rotatorRow.length < d) rotatorRow = new float[d];
-            if (rotated.length < columns) rotated = new float[columns];
+        Scratch ensureRotation(int values, int columns) {
+            rotatorRows = HeapScratch.atLeast(rotatorRows, values);
+            rotated = HeapScratch.atLeast(rotated, columns);
             return this;
         }
 
-        Scratch ensure(int chunk, int window, int d) {
-            if (scores.length < chunk * window) scores = new float[chunk * window];
-            if (queries.length < chunk * d) queries = new float[chunk * d];
-            if (row.length < d) row = new float[d];
-            if (weighted.length < chunk * d) weighted = new float[chunk * d];
-            if (keysT.length < window * d) {
-                keysT = new float[window * d];
-                values = new float[window * d];
-                keyRows = new int[window];
-                keyPositions = new int[window];
-            }
+        Scratch ensure(int chunk, int window, int span, int d) {
+            scores = HeapScratch.atLeast(scores, chunk * window);
+            queries = HeapScratch.atLeast(queries, chunk * d);
+            row = HeapScratch.atLeast(row, d);
+            weighted = HeapScratch.atLeast(weighted, chunk * d);
+            keysT = HeapScratch.atLeast(keysT, span * d);
+            values = HeapScratch.atLeast(values, span * d);
+            keyPositions = HeapScratch.atLeast(keyPositions, span);
             return this;
         }
     }
@@ -60,8 +57,8 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         INDArray perRound = Nd4j.createUninitialized(DataType.FLOAT, rounds, rows, d);        // [R, rows, D]
         FloatBuffer pb = perRound.data().asNioFloat();
         float[] logsumexp = new float[rounds * rows];                                         // [R, rows]
-        int chunks = plan.groups() * plan.chunksPerGroup();
-        KernelThreads.range(chunks).forEach(m -> attendChunk(plan, m, qb, kb, vb, sharedKeys, pb, logsumexp));
+        float[] keyScales = sharedKeys ? sharedKeyScales(qb, rows, d) : null;
+        attendAll(plan, qb, kb, vb, keyScales, pb, logsumexp);
         // the buffers point into native memory that ND4J frees when its arrays are collected
         Reference.reachabilityFence(q);
         Reference.reachabilityFence(k);
@@ -82,80 +79,124 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         INDArray source = contiguousFloat(rows);
         FloatBuffer x = source.data().asNioFloat();
         float[] rot = contiguousFloat(rotations).data().asFloat();                    // [H, D, R*K]
-        int d = (int) rows.size(1), columns = (int) (rotations.size(2) * rotations.size(3));
-        int bound = LANES.loopBound(columns);
-        return (row, head, out) -> {
-            Scratch s = SCRATCH.get().ensureRotation(d, columns);   // a row at a time: hundreds of rows per pass
-            float[] xs = s.rotatorRow, acc = s.rotated;
-            x.get(row * d, xs, 0, d);
+        int heads = (int) rotations.size(0), d = (int) rows.size(1), columns = (int) (rotations.size(2) * rotations.size(3));
+        return (first, count, out) -> {
+            Scratch s = SCRATCH.get().ensureRotation(count * heads * d, count * heads * columns);
+            x.get(first * heads * d, s.rotatorRows, 0, count * heads * d);
             Reference.reachabilityFence(source); // keeps the native rows alive as long as this rotator
-            int k = 0;
-            for (; k < bound; k += LANES.length()) { // one accumulator per column block, kept in a register
-                FloatVector sum = FloatVector.zero(LANES);
-                for (int c = 0; c < d; c++) {
-                    sum = FloatVector.fromArray(LANES, rot, (head * d + c) * columns + k).fma(FloatVector.broadcast(LANES, xs[c]), sum);
-                }
-                sum.intoArray(acc, k);
+            for (int h = 0; h < heads; h++) { // [count, d] of head h (every heads-th row) . [d, R*K]
+                VectorMath.multiply(s.rotatorRows, h * d, heads * d, count, d, rot, h * d * columns, columns, columns,
+                        s.rotated, h * columns, heads * columns);
             }
-            for (; k < columns; k++) {
-                float sum = 0;
-                for (int c = 0; c < d; c++) sum += xs[c] * rot[(head * d + c) * columns + k];
-                acc[k] = sum;
-            }
-            for (k = 0; k < columns; k++) out[k] = acc[k];
+            for (int k = 0; k < count * heads * columns; k++) out[k] = s.rotated[k];
         };
     }
 
-    private static void attendChunk(ChunkedAttention.Plan plan, int m, FloatBuffer q, FloatBuffer k, FloatBuffer v,
-                                    boolean sharedKeys, FloatBuffer out, float[] logsumexp) {
-        int g = m / plan.chunksPerGroup(), n = m % plan.chunksPerGroup();
-        int chunk = plan.chunk(), window = plan.window(), d = plan.headSize();
+    /** Each row's shared-key factor, computed once: every key is read by several chunks' windows. */
+    private static float[] sharedKeyScales(FloatBuffer rows, int n, int d) {
+        float[] scales = new float[n];
+        int block = 1024;
+        KernelThreads.range((n + block - 1) / block).forEach(b -> {
+            float[] row = new float[d];
+            for (int i = b * block; i < Math.min(n, (b + 1) * block); i++) {
+                rows.get(i * d, row, 0, d);
+                scales[i] = sharedKeyScale(row, d);
+            }
+        });
+        return scales;
+    }
+
+    /** Chunks handed to one task: their windows overlap, so a task gathers each key once for all of them. */
+    private static final int CHUNKS_PER_TASK = 16;
+
+    /** Every chunk of the plan, in tasks of up to CHUNKS_PER_TASK consecutive chunks of one group. */
+    private static void attendAll(ChunkedAttention.Plan plan, FloatBuffer q, FloatBuffer k, FloatBuffer v, float[] keyScales,
+                                  FloatBuffer out, float[] logsumexp) {
+        int tasksPerGroup = (plan.chunksPerGroup() + CHUNKS_PER_TASK - 1) / CHUNKS_PER_TASK;
+        KernelThreads.range(plan.groups() * tasksPerGroup).forEach(task -> {
+            int g = task / tasksPerGroup, first = task % tasksPerGroup * CHUNKS_PER_TASK;
+            attendChunks(plan, g, first, Math.min(plan.chunksPerGroup(), first + CHUNKS_PER_TASK), q, k, v, keyScales, out, logsumexp);
+        });
+    }
+
+    /**
+     * Chunks [n0, n1) of group g. Their windows are consecutive runs of one span of slots, chunk n0 - before to
+     * n1 + after (wrapping): the span's keys are gathered once, scaled and transposed [d, span], with its values
+     * [span, d], and chunk n's window is the span's columns from (n - n0) * chunk on.
+     *
+     * @param keyScales each row's shared-key factor, or null when the keys are not shared
+     */
+    private static void attendChunks(ChunkedAttention.Plan plan, int g, int n0, int n1, FloatBuffer q, FloatBuffer k,
+                                     FloatBuffer v, float[] keyScales, FloatBuffer out, float[] logsumexp) {
+        int chunk = plan.chunk(), window = plan.window(), d = plan.headSize(), slots = plan.chunksPerGroup() * chunk;
+        int span = (n1 - n0 + plan.before() + plan.after()) * chunk, spanStart = (n0 - plan.before()) * chunk;
         int[] pos = plan.positions()[g];
         boolean[] rowValid = plan.rowValid(g);
-        Scratch s = SCRATCH.get().ensure(chunk, window, d);
+        Scratch s = SCRATCH.get().ensure(chunk, window, span, d);
         float[] qs = s.queries, kt = s.keysT, vs = s.values, scores = s.scores, row = s.row;
 
-        // gather: queries [chunk, d], keys transposed [d, window], values [window, d]
-        for (int i = 0; i < chunk; i++) q.get(plan.row(g, pos[n * chunk + i]) * d, qs, i * d, d);
-        for (int j = 0; j < window; j++) {
-            int keyPos = pos[plan.keySlot(n, j)], keyRow = plan.row(g, keyPos);
+        // gather the span: keys transposed [d, span], values [span, d]
+        for (int j = 0; j < span; j++) {
+            int keyPos = pos[Math.floorMod(spanStart + j, slots)], keyRow = plan.row(g, keyPos);
             s.keyPositions[j] = keyPos;
             k.get(keyRow * d, row, 0, d);
-            float scale = sharedKeys ? sharedKeyScale(row, d) : 1f;
-            for (int c = 0; c < d; c++) kt[c * window + j] = row[c] * scale;
+            float scale = keyScales != null ? keyScales[keyRow] : 1f;
+            for (int c = 0; c < d; c++) kt[c * span + j] = row[c] * scale;
             v.get(keyRow * d, vs, j * d, d);
         }
 
-        // scores [chunk, window] = queries [chunk, d] . keys^T [d, window]
-        VectorMath.multiply(qs, chunk, d, kt, window, scores);
+        for (int n = n0; n < n1; n++) {
+            int windowStart = (n - n0) * chunk;
+            for (int i = 0; i < chunk; i++) q.get(plan.row(g, pos[n * chunk + i]) * d, qs, i * d, d);
 
-        // masks, then softmax through logsumexp: scores become probabilities
-        for (int i = 0; i < chunk; i++) {
-            int si = i * window, queryPos = pos[n * chunk + i];
-            float max = maskRow(plan, scores, si, window, queryPos, s.keyPositions, rowValid);
-            logsumexp[plan.outputRow(g, n * chunk + i)] = softmaxRow(scores, si, window, max, s.lanes);
-            if (plan.probabilityDropout().active()) { // dropout after the softmax
-                for (int j = 0; j < window; j++) scores[si + j] *= (float) plan.dropFactor(g, n * chunk + i, j);
+            // scores [chunk, window] = queries [chunk, d] . keys^T [d, window]
+            VectorMath.multiply(qs, 0, d, chunk, d, kt, windowStart, span, window, scores, 0, window);
+
+            // masks, then softmax through logsumexp: scores become probabilities
+            for (int i = 0; i < chunk; i++) {
+                int si = i * window, queryPos = pos[n * chunk + i];
+                float max = maskRow(plan, scores, si, window, queryPos, s.keyPositions, windowStart, rowValid);
+                logsumexp[plan.outputRow(g, n * chunk + i)] = softmaxRow(scores, si, window, max, s.lanes);
+                if (plan.probabilityDropout().active()) { // dropout after the softmax
+                    for (int j = 0; j < window; j++) scores[si + j] *= (float) plan.dropFactor(g, n * chunk + i, j);
+                }
             }
-        }
 
-        // weighted values [chunk, d] = probabilities [chunk, window] . values [window, d]
-        float[] weighted = s.weighted;
-        VectorMath.multiply(scores, chunk, window, vs, d, weighted);
-        for (int i = 0; i < chunk; i++) out.put(plan.outputRow(g, n * chunk + i) * d, weighted, i * d, d);
+            // weighted values [chunk, d] = probabilities [chunk, window] . values [window, d]
+            float[] weighted = s.weighted;
+            VectorMath.multiply(scores, 0, window, chunk, window, vs, windowStart * d, d, d, weighted, 0, d);
+            for (int i = 0; i < chunk; i++) out.put(plan.outputRow(g, n * chunk + i) * d, weighted, i * d, d);
+        }
     }
 
     /** Sets the masked scores of one query row to the reference's mask values; returns the row's maximum. */
     private static float maskRow(ChunkedAttention.Plan plan, float[] scores, int si, int window, int queryPos, int[] keyPositions,
-                                 boolean[] rowValid) {
+                                 int keysFrom, boolean[] rowValid) {
+        if (rowValid == null && !plan.masking().causal()) { // nothing padded, nothing hidden: only the self mask
+            if (plan.masking().selfMask()) {
+                for (int j = 0; j < window; j++) {
+                    if (keyPositions[keysFrom + j] == queryPos) scores[si + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
+                }
+            }
+            return rowMax(scores, si, window);
+        }
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < window; j++) {
-            byte code = plan.code(queryPos, keyPositions[j], rowValid);
+            byte code = plan.code(queryPos, keyPositions[keysFrom + j], rowValid);
             if (code == ChunkedAttention.MASKED) scores[si + j] = (float) ChunkedAttention.MASK_VALUE;
             else if (code == ChunkedAttention.SELF) scores[si + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
             max = Math.max(max, scores[si + j]);
         }
         return max;
+    }
+
+    private static float rowMax(float[] scores, int si, int window) {
+        int j = 0, bound = LANES.loopBound(window);
+        FloatVector max = FloatVector.broadcast(LANES, Float.NEGATIVE_INFINITY);
+        for (; j < bound; j += LANES.length()) max = max.max(FloatVector.fromArray(LANES, scores, si + j));
+        float m = max.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
+        for (; j < window; j++) m = Math.max(m, scores[si + j]);
+        return m;
     }
 
     /** Softmax of scores[si, si + window) in place, given the row's maximum; returns its logsumexp. */
@@ -195,8 +236,8 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         INDArray perRound = Nd4j.createUninitialized(DataType.FLOAT, rounds, rows, d);
         FloatBuffer pb = perRound.data().asNioFloat();
         float[] logsumexp = new float[rounds * rows];
-        int chunks = plan.groups() * plan.chunksPerGroup();
-        KernelThreads.range(chunks).forEach(m -> attendChunk(plan, m, qb, kb, vb, sharedKeys, pb, logsumexp));
+        float[] keyScales = sharedKeys ? sharedKeyScales(qb, rows, d) : null;
+        attendAll(plan, qb, kb, vb, keyScales, pb, logsumexp);
 
         // through out = sum_r w_r o_r: dO_r = w_r dOut, dLse_r = w_r (dOut.o_r - sum_r' w_r' dOut.o_r')
         INDArray dPerRound = Nd4j.createUninitialized(DataType.FLOAT, rounds, rows, d);
@@ -304,7 +345,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
                                        BackwardScratch s, float[] dLogsumexp) {
         int chunk = plan.chunk(), window = plan.window(), si = i * window;
         float[] p = s.scores, ds = s.dScores;
-        float max = maskRow(plan, p, si, window, queryPos, s.keyPositions, rowValid), sum = 0, weighted = 0;
+        float max = maskRow(plan, p, si, window, queryPos, s.keyPositions, 0, rowValid), sum = 0, weighted = 0;
         for (int j = 0; j < window; j++) sum += (p[si + j] = VectorMath.exp(p[si + j] - max));
         for (int j = 0; j < window; j++) {
             p[si + j] /= sum;

@@ -12,44 +12,143 @@ final class VectorMath {
 
     private VectorMath() {}
 
-    /**
-     * c [rows, cols] = a [rows, inner] . b [inner, cols], all row-major: a small matrix product, four rows of
-     * a at a time so that each vector loaded from b serves four fused multiply-adds.
-     */
+    /** c [rows, cols] = a [rows, inner] . b [inner, cols], all row-major and gapless. */
     static void multiply(float[] a, int rows, int inner, float[] b, int cols, float[] c) {
-        int bound = LANES.loopBound(cols);
+        multiply(a, 0, inner, rows, inner, b, 0, cols, cols, c, 0, cols);
+    }
+
+    /**
+     * c [rows, cols] = a [rows, inner] . b [inner, cols], row-major, each matrix at an offset with its own row
+     * stride (lda, ldb, ldc: elements from one row to the next), so that one head's columns of a wider matrix
+     * are read in place. Tiles of four rows by four vectors: each step over inner loads four vectors of b and
+     * four values of a for sixteen fused multiply-adds into sixteen accumulators, all held in registers (AVX-512
+     * has 32). Every output is the same k-ordered chain of fused multiply-adds whatever tile computes it, so
+     * results do not depend on shapes or on how rows are split between threads.
+     */
+    static void multiply(float[] a, int aOff, int lda, int rows, int inner, float[] b, int bOff, int ldb, int cols,
+                         float[] c, int cOff, int ldc) {
+        int lanes = LANES.length(), wide = cols - cols % (4 * lanes), bound = LANES.loopBound(cols);
         for (int i = 0; i < rows; i += 4) {
             // rows past the end repeat the last row: computed, never stored
-            int a0 = i * inner, a1 = Math.min(i + 1, rows - 1) * inner;
-            int a2 = Math.min(i + 2, rows - 1) * inner, a3 = Math.min(i + 3, rows - 1) * inner;
-            int stored = Math.min(4, rows - i);
-            for (int j = 0; j < bound; j += LANES.length()) {
-                FloatVector c0 = FloatVector.zero(LANES), c1 = c0, c2 = c0, c3 = c0;
-                for (int k = 0; k < inner; k++) {
-                    FloatVector bk = FloatVector.fromArray(LANES, b, k * cols + j);
-                    c0 = bk.fma(FloatVector.broadcast(LANES, a[a0 + k]), c0);
-                    c1 = bk.fma(FloatVector.broadcast(LANES, a[a1 + k]), c1);
-                    c2 = bk.fma(FloatVector.broadcast(LANES, a[a2 + k]), c2);
-                    c3 = bk.fma(FloatVector.broadcast(LANES, a[a3 + k]), c3);
-                }
-                c0.intoArray(c, i * cols + j);
-                if (stored > 1) c1.intoArray(c, (i + 1) * cols + j);
-                if (stored > 2) c2.intoArray(c, (i + 2) * cols + j);
-                if (stored > 3) c3.intoArray(c, (i + 3) * cols + j);
+            int a0 = aOff + i * lda, a1 = aOff + Math.min(i + 1, rows - 1) * lda;
+            int a2 = aOff + Math.min(i + 2, rows - 1) * lda, a3 = aOff + Math.min(i + 3, rows - 1) * lda;
+            int stored = Math.min(4, rows - i), c0 = cOff + i * ldc;
+            for (int j = 0; j < wide; j += 4 * lanes) {
+                tile4x4(a, a0, a1, a2, a3, inner, b, bOff + j, ldb, c, c0 + j, ldc, stored);
             }
-            for (int r = i; r < i + stored; r++) {
+            for (int j = wide; j < bound; j += lanes) {
+                tile4x1(a, a0, a1, a2, a3, inner, b, bOff + j, ldb, c, c0 + j, ldc, stored);
+            }
+            for (int r = 0; r < stored; r++) {
                 for (int j = bound; j < cols; j++) {
                     float sum = 0;
-                    for (int k = 0; k < inner; k++) sum += a[r * inner + k] * b[k * cols + j];
-                    c[r * cols + j] = sum;
+                    for (int k = 0; k < inner; k++) sum = Math.fma(a[aOff + (i + r) * lda + k], b[bOff + k * ldb + j], sum);
+                    c[c0 + r * ldc + j] = sum;
                 }
             }
         }
     }
 
-    /** out [cols, rows] = x [rows, cols]^T */
+    private static void tile4x4(float[] a, int a0, int a1, int a2, int a3, int inner, float[] b, int bAt, int ldb,
+                                float[] c, int cAt, int ldc, int stored) {
+        int l = LANES.length();
+        FloatVector c00 = FloatVector.zero(LANES), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        for (int k = 0, bk = bAt; k < inner; k++, bk += ldb) {
+            FloatVector b0 = FloatVector.fromArray(LANES, b, bk), b1 = FloatVector.fromArray(LANES, b, bk + l);
+            FloatVector b2 = FloatVector.fromArray(LANES, b, bk + 2 * l), b3 = FloatVector.fromArray(LANES, b, bk + 3 * l);
+            FloatVector x = FloatVector.broadcast(LANES, a[a0 + k]);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02); c03 = b3.fma(x, c03);
+            x = FloatVector.broadcast(LANES, a[a1 + k]);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12); c13 = b3.fma(x, c13);
+            x = FloatVector.broadcast(LANES, a[a2 + k]);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22); c23 = b3.fma(x, c23);
+            x = FloatVector.broadcast(LANES, a[a3 + k]);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32); c33 = b3.fma(x, c33);
+        }
+        c00.intoArray(c, cAt); c01.intoArray(c, cAt + l); c02.intoArray(c, cAt + 2 * l); c03.intoArray(c, cAt + 3 * l);
+        if (stored < 2) return;
+        cAt += ldc;
+        c10.intoArray(c, cAt); c11.intoArray(c, cAt + l); c12.intoArray(c, cAt + 2 * l); c13.intoArray(c, cAt + 3 * l);
+        if (stored < 3) return;
+        cAt += ldc;
+        c20.intoArray(c, cAt); c21.intoArray(c, cAt + l); c22.intoArray(c, cAt + 2 * l); c23.intoArray(c, cAt + 3 * l);
+        if (stored < 4) return;
+        cAt += ldc;
+        c30.intoArray(c, cAt); c31.intoArray(c, cAt + l); c32.intoArray(c, cAt + 2 * l); c33.intoArray(c, cAt + 3 * l);
+    }
+
+    private static void tile4x1(float[] a, int a0, int a1, int a2, int a3, int inner, float[] b, int bAt, int ldb,
+                                float[] c, int cAt, int ldc, int stored) {
+        FloatVector c0 = FloatVector.zero(LANES), c1 = c0, c2 = c0, c3 = c0;
+        for (int k = 0, bk = bAt; k < inner; k++, bk += ldb) {
+            FloatVector bv = FloatVector.fromArray(LANES, b, bk);
+            c0 = bv.fma(FloatVector.broadcast(LANES, a[a0 + k]), c0);
+            c1 = bv.fma(FloatVector.broadcast(LANES, a[a1 + k]), c1);
+            c2 = bv.fma(FloatVector.broadcast(LANES, a[a2 + k]), c2);
+            c3 = bv.fma(FloatVector.broadcast(LANES, a[a3 + k]), c3);
+        }
+        c0.intoArray(c, cAt);
+        if (stored > 1) c1.intoArray(c, cAt + ldc);
+        if (stored > 2) c2.intoArray(c, cAt + 2 * ldc);
+        if (stored > 3) c3.intoArray(c, cAt + 3 * ldc);
+    }
+
+    /**
+     * The same product with its rows split into blocks over {@link KernelThreads}: for products with many rows
+     * (a layer's projection of a whole sequence), where one thread per core pays off.
+     */
+    static void multiplyParallel(float[] a, int rows, int inner, float[] b, int cols, float[] c) {
+        int block = Math.max(16, ((rows + 7) / 8 + 3) & ~3);       // about eight blocks: the cores stay evenly loaded
+        int blocks = (rows + block - 1) / block;
+        if (blocks == 1) {
+            multiply(a, rows, inner, b, cols, c);
+            return;
+        }
+        KernelThreads.range(blocks).forEach(n -> {
+            int from = n * block, count = Math.min(block, rows - from);
+            multiply(a, from * inner, inner, count, inner, b, 0, cols, cols, c, from * cols, cols);
+        });
+    }
+
+    /**
+     * Layer normalisation of rows [from, to) of x [*, c] into y: (x - mean) / sqrt(biased variance + eps) * w + b,
+     * the mean and variance summed over vector lanes.
+     */
+    static void layerNormRows(float[] x, int from, int to, int c, float[] w, float[] b, float eps, float[] y) {
+        int bound = LANES.loopBound(c);
+        for (int row = from, at = from * c; row < to; row++, at += c) {
+            FloatVector sums = FloatVector.zero(LANES);
+            int j = 0;
+            for (; j < bound; j += LANES.length()) sums = sums.add(FloatVector.fromArray(LANES, x, at + j));
+            float sum = sums.reduceLanes(VectorOperators.ADD);
+            for (; j < c; j++) sum += x[at + j];
+            float mean = sum / c;
+            FloatVector squares = FloatVector.zero(LANES);
+            for (j = 0; j < bound; j += LANES.length()) {
+                FloatVector centred = FloatVector.fromArray(LANES, x, at + j).sub(mean);
+                squares = centred.fma(centred, squares);
+            }
+            float squared = squares.reduceLanes(VectorOperators.ADD);
+            for (; j < c; j++) squared += (x[at + j] - mean) * (x[at + j] - mean);
+            float rstd = (float) (1 / Math.sqrt(squared / c + eps));
+            for (j = 0; j < bound; j += LANES.length()) {
+                FloatVector.fromArray(LANES, x, at + j).sub(mean).mul(rstd)
+                        .fma(FloatVector.fromArray(LANES, w, j), FloatVector.fromArray(LANES, b, j)).intoArray(y, at + j);
+            }
+            for (; j < c; j++) y[at + j] = (x[at + j] - mean) * rstd * w[j] + b[j];
+        }
+    }
+
+    /** out [cols, rows] = x [rows, cols]^T, in 16 x 16 tiles so that both sides stay in cache lines already loaded. */
     static void transpose(float[] x, int rows, int cols, float[] out) {
-        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+        for (int i0 = 0; i0 < rows; i0 += 16) {
+            int i1 = Math.min(rows, i0 + 16);
+            for (int j0 = 0; j0 < cols; j0 += 16) {
+                int j1 = Math.min(cols, j0 + 16);
+                for (int i = i0; i < i1; i++) for (int j = j0; j < j1; j++) out[j * rows + i] = x[i * cols + j];
+            }
+        }
     }
 
     private static final float LOG2E = 1.44269504088896341f, LN2_HIGH = 0.693359375f, LN2_LOW = -2.12194440e-4f;

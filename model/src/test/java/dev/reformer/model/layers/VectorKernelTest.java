@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +28,70 @@ class VectorKernelTest {
                 }
             }
         }
+    }
+
+    @Test
+    void stridedProductsReadSubMatricesAndThreadsDoNotChangeBits() {
+        Assumptions.assumeTrue(ChunkedAttention.VECTOR_API, "run with --add-modules jdk.incubator.vector");
+        java.util.Random random = new java.util.Random(5);
+        int rows = 203, inner = 70, cols = 150;                     // every tile kind: 4 x 4, 4 x 1, scalar columns, row tails
+        float[] a = gaussians(random, rows * inner), b = gaussians(random, inner * cols);
+        float[] whole = new float[rows * cols], parallel = new float[rows * cols];
+        VectorMath.multiply(a, rows, inner, b, cols, whole);
+        VectorMath.multiplyParallel(a, rows, inner, b, cols, parallel);
+        assertArrayEquals(whole, parallel, "split over threads, every output is the same chain of multiply-adds");
+        // rows 10..49, inner 5..36, columns 20..99 of the same matrices, written into a wider output at an offset
+        int r = 40, k = 32, n = 80, ldc = 90;
+        float[] c = new float[7 + r * ldc];
+        VectorMath.multiply(a, 10 * inner + 5, inner, r, k, b, 5 * cols + 20, cols, n, c, 7, ldc);
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < n; j++) {
+                double expected = 0;
+                for (int m = 0; m < k; m++) expected += (double) a[(10 + i) * inner + 5 + m] * b[(5 + m) * cols + 20 + j];
+                assertEquals(expected, c[7 + i * ldc + j], 1e-4, "at " + i + "," + j);
+            }
+        }
+    }
+
+    @Test
+    void transposeAndLayerNormMatchTheirDefinitions() {
+        Assumptions.assumeTrue(ChunkedAttention.VECTOR_API, "run with --add-modules jdk.incubator.vector");
+        java.util.Random random = new java.util.Random(6);
+        int rows = 37, cols = 45;
+        float[] x = gaussians(random, rows * cols), t = new float[rows * cols];
+        VectorMath.transpose(x, rows, cols, t);
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) assertEquals(x[i * cols + j], t[j * rows + i]);
+        float[] w = gaussians(random, cols), b = gaussians(random, cols), y = new float[rows * cols];
+        VectorMath.layerNormRows(x, 0, rows, cols, w, b, 1e-12f, y);
+        for (int i = 0; i < rows; i++) {
+            double mean = 0, variance = 0;
+            for (int j = 0; j < cols; j++) mean += x[i * cols + j] / (double) cols;
+            for (int j = 0; j < cols; j++) variance += Math.pow(x[i * cols + j] - mean, 2) / cols;
+            for (int j = 0; j < cols; j++) {
+                double expected = (x[i * cols + j] - mean) / Math.sqrt(variance + 1e-12) * w[j] + b[j];
+                assertEquals(expected, y[i * cols + j], 1e-5 * (1 + Math.abs(expected)), "at " + i + "," + j);
+            }
+        }
+    }
+
+    @Test
+    void float32LinearAndLayerNormAgreeWithFloat64() {
+        Assumptions.assumeTrue(ChunkedAttention.VECTOR_API, "run with --add-modules jdk.incubator.vector");
+        org.nd4j.linalg.api.ndarray.INDArray x = org.nd4j.linalg.factory.Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 97, 33);
+        org.nd4j.linalg.api.ndarray.INDArray w = org.nd4j.linalg.factory.Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 71, 33);
+        org.nd4j.linalg.api.ndarray.INDArray bias = org.nd4j.linalg.factory.Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 71);
+        var f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
+        org.nd4j.linalg.api.ndarray.INDArray y64 = Linear.forward(x, w, bias), y32 = Linear.forward(x.castTo(f), w.castTo(f), bias.castTo(f));
+        assertEquals(0, y64.castTo(f).distance1(y32) / y64.length(), 1e-5);
+        org.nd4j.linalg.api.ndarray.INDArray g = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 33);
+        org.nd4j.linalg.api.ndarray.INDArray n64 = LayerNorm.forward(x, g, g, 1e-12), n32 = LayerNorm.forward(x.castTo(f), g.castTo(f), g.castTo(f), 1e-12);
+        assertEquals(0, n64.castTo(f).distance1(n32) / n64.length(), 1e-5);
+    }
+
+    private static float[] gaussians(java.util.Random random, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) random.nextGaussian();
+        return x;
     }
 
     @Test
