@@ -117,7 +117,7 @@ public final class ChunkedAttention {
      */
     public static Gradients backward(INDArray queries, INDArray keys, INDArray values, Plan plan, INDArray dOut) {
         return queries.dataType() == DataType.FLOAT && VECTOR_API
-                ? new VectorKernel().backward(queries, keys, values, plan, dOut)
+                ? VectorBackward.backward(queries, keys, values, plan, dOut)
                 : new ScalarKernel().backward(queries, keys, values, plan, dOut);
     }
 

@@ -143,7 +143,7 @@ class LshAttentionPropertiesTest {
         INDArray dOut = dev.reformer.model.TestData.randn(9, DataType.FLOAT, qk.shape());
         for (INDArray k : new INDArray[]{keys, null}) {
             ChunkedAttention.Gradients scalar = new ScalarKernel().backward(qk, k, v, plan, dOut);
-            ChunkedAttention.Gradients vector = new VectorKernel().backward(qk, k, v, plan, dOut);
+            ChunkedAttention.Gradients vector = VectorBackward.backward(qk, k, v, plan, dOut);
             assertClose(scalar.queries().castTo(DataType.DOUBLE), vector.queries().castTo(DataType.DOUBLE), 1e-4);
             assertClose(scalar.values().castTo(DataType.DOUBLE), vector.values().castTo(DataType.DOUBLE), 1e-4);
             if (k != null) assertClose(scalar.keys().castTo(DataType.DOUBLE), vector.keys().castTo(DataType.DOUBLE), 1e-4);
