@@ -32,17 +32,15 @@ public final class HostValues {
     public static float[] floats(INDArray a, float[] out) {
         int n = (int) a.length();
         if (out.length < n) throw new IllegalArgumentException("out has " + out.length + " values, the array " + n);
-        INDArray dense = a.dataType() == DataType.FLOAT && isDense(a) ? a : a.castTo(DataType.FLOAT).dup('c');
+        INDArray dense = denseFloat(a);
         dense.data().asNioFloat().get((int) dense.offset(), out, 0, n);
         Reference.reachabilityFence(dense);   // the buffer points into memory ND4J frees when dense is collected
         return out;
     }
 
-    /** A new row-major FLOAT array of shape holding values[0, product of shape). */
-    public static INDArray floatArray(float[] values, long... shape) {
-        INDArray array = Nd4j.createUninitialized(DataType.FLOAT, shape);
-        array.data().asNioFloat().put(0, values, 0, (int) array.length());
-        return array;
+    /** a itself when it is a dense FLOAT array (read it from its offset), else a dense FLOAT copy. */
+    public static INDArray denseFloat(INDArray a) {
+        return a.dataType() == DataType.FLOAT && isDense(a) ? a : a.castTo(DataType.FLOAT).dup('c');
     }
 
     /** Reads rows of an array: a dense FLOAT or DOUBLE one in place, any other from a row-major copy in DOUBLE. */

@@ -95,23 +95,6 @@ final class VectorMath {
     }
 
     /**
-     * The same product with its rows split into blocks over {@link KernelThreads}: for products with many rows
-     * (a layer's projection of a whole sequence), where one thread per core pays off.
-     */
-    static void multiplyParallel(float[] a, int rows, int inner, float[] b, int cols, float[] c) {
-        int block = Math.max(16, ((rows + 7) / 8 + 3) & ~3);       // about eight blocks: the cores stay evenly loaded
-        int blocks = (rows + block - 1) / block;
-        if (blocks == 1) {
-            multiply(a, rows, inner, b, cols, c);
-            return;
-        }
-        KernelThreads.range(blocks).forEach(n -> {
-            int from = n * block, count = Math.min(block, rows - from);
-            multiply(a, from * inner, inner, count, inner, b, 0, cols, cols, c, from * cols, cols);
-        });
-    }
-
-    /**
      * Layer normalisation of rows [from, to) of x [*, c] into y: (x - mean) / sqrt(biased variance + eps) * w + b,
      * the mean and variance summed over vector lanes.
      */

@@ -36,10 +36,12 @@ class VectorKernelTest {
         java.util.Random random = new java.util.Random(5);
         int rows = 203, inner = 70, cols = 150;                     // every tile kind: 4 x 4, 4 x 1, scalar columns, row tails
         float[] a = gaussians(random, rows * inner), b = gaussians(random, inner * cols);
-        float[] whole = new float[rows * cols], parallel = new float[rows * cols];
+        float[] whole = new float[rows * cols], blocks = new float[rows * cols];
         VectorMath.multiply(a, rows, inner, b, cols, whole);
-        VectorMath.multiplyParallel(a, rows, inner, b, cols, parallel);
-        assertArrayEquals(whole, parallel, "split over threads, every output is the same chain of multiply-adds");
+        for (int from = 0; from < rows; from += 64) {   // as Linear splits rows between threads
+            VectorMath.multiply(a, from * inner, inner, Math.min(64, rows - from), inner, b, 0, cols, cols, blocks, from * cols, cols);
+        }
+        assertArrayEquals(whole, blocks, "split into row blocks, every output is the same chain of multiply-adds");
         // rows 10..49, inner 5..36, columns 20..99 of the same matrices, written into a wider output at an offset
         int r = 40, k = 32, n = 80, ldc = 90;
         float[] c = new float[7 + r * ldc];
