@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  *   sgemm N REPEATS              ND4J's own float32 N x N matrix product, the yardstick for GFLOP/s
  *   memory L LAYERS MODE REPEATS one training step (forward, classification loss, backward, AdamW) of a
  *                                LAYERS-deep model at length L; MODE reversible or standard (stored activations)
- *   reformer DIR BATCH REPEATS   the Reformer of the model in DIR (its config, its weights) on random float32 input
+ *   reformer DIR BATCH REPEATS   a Reformer of the config in DIR (weights drawn afresh) on random float32 input
  *                                vectors [BATCH, max length, hidden]: the encoder alone, no front-end and no head
  * </pre>
  */
@@ -167,10 +167,13 @@ public final class BenchWorker {
         };
     }
 
-    /** The encoder of a saved model, as serving runs it (in one scratch pass), on random input vectors. */
+    /**
+     * The encoder of a saved model's config, as serving runs it (in one scratch pass), on random input vectors.
+     * Its weights are drawn afresh: the work does not depend on them (chunks have fixed sizes whatever the buckets).
+     */
     public static Measurement reformer(Path dir, int batch, int repeats) throws IOException {
-        ReformerModel model = dev.reformer.model.io.ModelFiles.load(dir, DataType.FLOAT);
-        ReformerConfig config = model.config();
+        ReformerConfig config = ReformerConfig.read(dir.resolve("config.json"));
+        ReformerModel model = new ReformerModel(config, Params.init(config, 1, DataType.FLOAT));
         INDArray input = randn(new Random(5), batch, config.maxPositionEmbeddings(), config.hiddenSize());
         Supplier<INDArray> pass = inOnePass(() -> model.forwardEmbeddings(input, null).lastHiddenState());
         return measure(pass, pass, repeats, 0);

@@ -23,7 +23,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     /** Per-thread scratch for one chunk, so chunks allocate nothing. */
     private static final class Scratch {
         float[] queries = new float[0], keysT = new float[0], values = new float[0], scores = new float[0];
-        float[] row = new float[0], lanes = new float[LANES.length()], weighted = new float[0];
+        float[] row = new float[0], weighted = new float[0], keyPositionsAsFloats = new float[0], inverseSums = new float[0];
         int[] keyRows = new int[0], keyPositions = new int[0];
         float[] rotatorRows = new float[0], rotated = new float[0];
 
@@ -41,6 +41,8 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             keysT = HeapScratch.atLeast(keysT, span * d);
             values = HeapScratch.atLeast(values, span * d);
             keyPositions = HeapScratch.atLeast(keyPositions, span);
+            keyPositionsAsFloats = HeapScratch.atLeast(keyPositionsAsFloats, span);
+            inverseSums = HeapScratch.atLeast(inverseSums, chunk);
             return this;
         }
     }
@@ -139,6 +141,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         for (int j = 0; j < span; j++) {
             int keyPos = pos[Math.floorMod(spanStart + j, slots)], keyRow = plan.row(g, keyPos);
             s.keyPositions[j] = keyPos;
+            s.keyPositionsAsFloats[j] = keyPos;      // exact below 2^24: compared as floats, in vectors
             k.get(keyRow * d, row, 0, d);
             float scale = keyScales != null ? keyScales[keyRow] : 1f;
             for (int c = 0; c < d; c++) kt[c * span + j] = row[c] * scale;
@@ -152,34 +155,35 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             // scores [chunk, window] = queries [chunk, d] . keys^T [d, window]
             VectorMath.multiply(qs, 0, d, chunk, d, kt, windowStart, span, window, scores, 0, window);
 
-            // masks, then softmax through logsumexp: scores become probabilities
+            // masks, then softmax through logsumexp. Without dropout the rows keep e^(score - max) and the weighted
+            // values are divided by the row's sum afterwards: d divisions a row instead of a window's
+            boolean dropout = plan.probabilityDropout().active();
             for (int i = 0; i < chunk; i++) {
                 int si = i * window, queryPos = pos[n * chunk + i];
-                float max = maskRow(plan, scores, si, window, queryPos, s.keyPositions, windowStart, rowValid);
-                logsumexp[plan.outputRow(g, n * chunk + i)] = softmaxRow(scores, si, window, max, s.lanes);
-                if (plan.probabilityDropout().active()) { // dropout after the softmax
-                    for (int j = 0; j < window; j++) scores[si + j] *= (float) plan.dropFactor(g, n * chunk + i, j);
+                float max = rowValid == null && !plan.masking().causal()
+                        ? selfMaskRow(scores, si, window, queryPos, s.keyPositionsAsFloats, windowStart, plan.masking().selfMask())
+                        : maskRow(plan, scores, si, window, queryPos, s.keyPositions, windowStart, rowValid);
+                float sum = expRow(scores, si, window, max);
+                logsumexp[plan.outputRow(g, n * chunk + i)] = max + (float) Math.log(sum);
+                s.inverseSums[i] = 1f / sum;
+                if (dropout) { // probabilities, then dropout after the softmax
+                    for (int j = 0; j < window; j++) scores[si + j] *= s.inverseSums[i] * (float) plan.dropFactor(g, n * chunk + i, j);
                 }
             }
 
             // weighted values [chunk, d] = probabilities [chunk, window] . values [window, d]
             float[] weighted = s.weighted;
             VectorMath.multiply(scores, 0, window, chunk, window, vs, windowStart * d, d, d, weighted, 0, d);
-            for (int i = 0; i < chunk; i++) out.put(plan.outputRow(g, n * chunk + i) * d, weighted, i * d, d);
+            for (int i = 0; i < chunk; i++) {
+                if (!dropout) VectorMath.scale(weighted, i * d, d, s.inverseSums[i]);
+                out.put(plan.outputRow(g, n * chunk + i) * d, weighted, i * d, d);
+            }
         }
     }
 
     /** Sets the masked scores of one query row to the reference's mask values; returns the row's maximum. */
     static float maskRow(ChunkedAttention.Plan plan, float[] scores, int si, int window, int queryPos, int[] keyPositions,
                                  int keysFrom, boolean[] rowValid) {
-        if (rowValid == null && !plan.masking().causal()) { // nothing padded, nothing hidden: only the self mask
-            if (plan.masking().selfMask()) {
-                for (int j = 0; j < window; j++) {
-                    if (keyPositions[keysFrom + j] == queryPos) scores[si + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
-                }
-            }
-            return rowMax(scores, si, window);
-        }
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < window; j++) {
             byte code = plan.code(queryPos, keyPositions[keysFrom + j], rowValid);
@@ -190,35 +194,43 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         return max;
     }
 
-    private static float rowMax(float[] scores, int si, int window) {
+    /**
+     * maskRow when nothing is padded or hidden, in vectors: only the self mask (LSH), where the key's position equals
+     * the query's. keyPositions as floats, so that the comparison gives a float mask directly.
+     */
+    private static float selfMaskRow(float[] scores, int si, int window, int queryPos, float[] keyPositions, int keysFrom,
+                                     boolean selfMask) {
         int j = 0, bound = LANES.loopBound(window);
         FloatVector max = FloatVector.broadcast(LANES, Float.NEGATIVE_INFINITY);
-        for (; j < bound; j += LANES.length()) max = max.max(FloatVector.fromArray(LANES, scores, si + j));
+        FloatVector selfValue = FloatVector.broadcast(LANES, (float) ChunkedAttention.SELF_MASK_VALUE);
+        for (; j < bound; j += LANES.length()) {
+            FloatVector score = FloatVector.fromArray(LANES, scores, si + j);
+            if (selfMask) {
+                score = score.blend(selfValue, FloatVector.fromArray(LANES, keyPositions, keysFrom + j).eq(queryPos));
+                score.intoArray(scores, si + j);
+            }
+            max = max.max(score);
+        }
         float m = max.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
-        for (; j < window; j++) m = Math.max(m, scores[si + j]);
+        for (; j < window; j++) {
+            if (selfMask && keyPositions[keysFrom + j] == queryPos) scores[si + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
+            m = Math.max(m, scores[si + j]);
+        }
         return m;
     }
 
-    /** Softmax of scores[si, si + window) in place, given the row's maximum; returns its logsumexp. */
-    private static float softmaxRow(float[] scores, int si, int window, float max, float[] lanes) {
-        int windowBound = LANES.loopBound(window);
+    /** scores[si, si + window) become e^(score - max) in place; returns their sum. */
+    private static float expRow(float[] scores, int si, int window, float max) {
+        int j = 0, windowBound = LANES.loopBound(window);
         FloatVector sums = FloatVector.zero(LANES);
-        int j = 0;
         for (; j < windowBound; j += LANES.length()) {
             FloatVector e = VectorMath.exp(FloatVector.fromArray(LANES, scores, si + j).sub(max));
             e.intoArray(scores, si + j);
             sums = sums.add(e);
         }
-        sums.intoArray(lanes, 0);
-        float sum = 0;
-        for (int lane = 0; lane < LANES.length(); lane++) sum += lanes[lane];
+        float sum = sums.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
         for (; j < window; j++) sum += (scores[si + j] = VectorMath.exp(scores[si + j] - max));
-        FloatVector inverse = FloatVector.broadcast(LANES, 1f / sum);
-        for (j = 0; j < windowBound; j += LANES.length()) {
-            FloatVector.fromArray(LANES, scores, si + j).mul(inverse).intoArray(scores, si + j);
-        }
-        for (; j < window; j++) scores[si + j] *= 1f / sum;
-        return max + (float) Math.log(sum);
+        return sum;
     }
 
     /** The factor that turns a shared query/key row into its key. */

@@ -20,7 +20,7 @@ final class VectorMath {
     /**
      * c [rows, cols] = a [rows, inner] . b [inner, cols], row-major, each matrix at an offset with its own row
      * stride (lda, ldb, ldc: elements from one row to the next), so that one head's columns of a wider matrix
-     * are read in place. Tiles of four rows by four vectors: each step over inner loads four vectors of b and
+     * are read in place. Tiles of four rows by four vectors (then two, then one, for the last columns): each step over inner loads four vectors of b and
      * four values of a for sixteen fused multiply-adds into sixteen accumulators, all held in registers (AVX-512
      * has 32). Every output is the same k-ordered chain of fused multiply-adds whatever tile computes it, so
      * results do not depend on shapes or on how rows are split between threads.
@@ -33,17 +33,21 @@ final class VectorMath {
             int a0 = aOff + i * lda, a1 = aOff + Math.min(i + 1, rows - 1) * lda;
             int a2 = aOff + Math.min(i + 2, rows - 1) * lda, a3 = aOff + Math.min(i + 3, rows - 1) * lda;
             int stored = Math.min(4, rows - i), c0 = cOff + i * ldc;
-            for (int j = 0; j < wide; j += 4 * lanes) {
+            int j = 0;
+            for (; j < wide; j += 4 * lanes) {
                 tile4x4(a, a0, a1, a2, a3, inner, b, bOff + j, ldb, c, c0 + j, ldc, stored);
             }
-            for (int j = wide; j < bound; j += lanes) {
+            for (; j + 2 * lanes <= bound; j += 2 * lanes) {
+                tile4x2(a, a0, a1, a2, a3, inner, b, bOff + j, ldb, c, c0 + j, ldc, stored);
+            }
+            for (; j < bound; j += lanes) {
                 tile4x1(a, a0, a1, a2, a3, inner, b, bOff + j, ldb, c, c0 + j, ldc, stored);
             }
             for (int r = 0; r < stored; r++) {
-                for (int j = bound; j < cols; j++) {
+                for (int col = bound; col < cols; col++) {
                     float sum = 0;
-                    for (int k = 0; k < inner; k++) sum = Math.fma(a[aOff + (i + r) * lda + k], b[bOff + k * ldb + j], sum);
-                    c[c0 + r * ldc + j] = sum;
+                    for (int k = 0; k < inner; k++) sum = Math.fma(a[aOff + (i + r) * lda + k], b[bOff + k * ldb + col], sum);
+                    c[c0 + r * ldc + col] = sum;
                 }
             }
         }
@@ -76,6 +80,30 @@ final class VectorMath {
         if (stored < 4) return;
         cAt += ldc;
         c30.intoArray(c, cAt); c31.intoArray(c, cAt + l); c32.intoArray(c, cAt + 2 * l); c33.intoArray(c, cAt + 3 * l);
+    }
+
+    private static void tile4x2(float[] a, int a0, int a1, int a2, int a3, int inner, float[] b, int bAt, int ldb,
+                                float[] c, int cAt, int ldc, int stored) {
+        int l = LANES.length();
+        FloatVector c00 = FloatVector.zero(LANES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int k = 0, bk = bAt; k < inner; k++, bk += ldb) {
+            FloatVector b0 = FloatVector.fromArray(LANES, b, bk), b1 = FloatVector.fromArray(LANES, b, bk + l);
+            FloatVector x = FloatVector.broadcast(LANES, a[a0 + k]);
+            c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(LANES, a[a1 + k]);
+            c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(LANES, a[a2 + k]);
+            c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(LANES, a[a3 + k]);
+            c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+        }
+        c00.intoArray(c, cAt); c01.intoArray(c, cAt + l);
+        if (stored < 2) return;
+        c10.intoArray(c, cAt + ldc); c11.intoArray(c, cAt + ldc + l);
+        if (stored < 3) return;
+        c20.intoArray(c, cAt + 2 * ldc); c21.intoArray(c, cAt + 2 * ldc + l);
+        if (stored < 4) return;
+        c30.intoArray(c, cAt + 3 * ldc); c31.intoArray(c, cAt + 3 * ldc + l);
     }
 
     private static void tile4x1(float[] a, int a0, int a1, int a2, int a3, int inner, float[] b, int bAt, int ldb,
@@ -121,6 +149,13 @@ final class VectorMath {
             }
             for (; j < c; j++) y[at + j] = (x[at + j] - mean) * rstd * w[j] + b[j];
         }
+    }
+
+    /** x[from, from + n) *= factor */
+    static void scale(float[] x, int from, int n, float factor) {
+        int j = 0, bound = LANES.loopBound(n);
+        for (; j < bound; j += LANES.length()) FloatVector.fromArray(LANES, x, from + j).mul(factor).intoArray(x, from + j);
+        for (; j < n; j++) x[from + j] *= factor;
     }
 
     /** out [cols, rows] = x [rows, cols]^T, in 16 x 16 tiles so that both sides stay in cache lines already loaded. */
