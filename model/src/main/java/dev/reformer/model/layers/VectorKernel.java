@@ -25,11 +25,13 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         float[] queries = new float[0], keysT = new float[0], values = new float[0], scores = new float[0];
         float[] row = new float[0], weighted = new float[0], keyPositionsAsFloats = new float[0], inverseSums = new float[0];
         int[] keyRows = new int[0], keyPositions = new int[0];
-        float[] rotatorRows = new float[0], rotated = new float[0];
+        float[] rotatorRows = new float[0], rotated = new float[0], rowsT = new float[0], rotatedT = new float[0];
 
-        Scratch ensureRotation(int values, int columns) {
+        Scratch ensureRotation(int values, int columns, int headValues, int headColumns) {
             rotatorRows = HeapScratch.atLeast(rotatorRows, values);
             rotated = HeapScratch.atLeast(rotated, columns);
+            rowsT = HeapScratch.atLeast(rowsT, headValues);
+            rotatedT = HeapScratch.atLeast(rotatedT, headColumns);
             return this;
         }
 
@@ -82,13 +84,23 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         FloatBuffer x = source.data().asNioFloat();
         float[] rot = contiguousFloat(rotations).data().asFloat();                    // [H, D, R*K]
         int heads = (int) rotations.size(0), d = (int) rows.size(1), columns = (int) (rotations.size(2) * rotations.size(3));
+        float[] rotT = new float[rot.length];                                          // [H, R*K, D]
+        for (int h = 0; h < heads; h++) {
+            for (int c = 0; c < d; c++) for (int k = 0; k < columns; k++) rotT[(h * columns + k) * d + c] = rot[(h * d + c) * columns + k];
+        }
         return (first, count, out) -> {
-            Scratch s = SCRATCH.get().ensureRotation(count * heads * d, count * heads * columns);
+            Scratch s = SCRATCH.get().ensureRotation(count * heads * d, count * heads * columns, count * d, count * columns);
             x.get(first * heads * d, s.rotatorRows, 0, count * heads * d);
             Reference.reachabilityFence(source); // keeps the native rows alive as long as this rotator
-            for (int h = 0; h < heads; h++) { // [count, d] of head h (every heads-th row) . [d, R*K]
-                VectorMath.multiply(s.rotatorRows, h * d, heads * d, count, d, rot, h * d * columns, columns, columns,
-                        s.rotated, h * columns, heads * columns);
+            for (int h = 0; h < heads; h++) {
+                if (columns >= LANES.length()) { // [count, d] of head h (every heads-th row) . [d, R*K]
+                    VectorMath.multiply(s.rotatorRows, h * d, heads * d, count, d, rot, h * d * columns, columns, columns,
+                            s.rotated, h * columns, heads * columns);
+                } else { // fewer columns than lanes: [R*K, d] . [d, count] runs along the rows instead, the same sums
+                    for (int i = 0; i < count; i++) for (int c = 0; c < d; c++) s.rowsT[c * count + i] = s.rotatorRows[(i * heads + h) * d + c];
+                    VectorMath.multiply(rotT, h * columns * d, d, columns, d, s.rowsT, 0, count, count, s.rotatedT, 0, count);
+                    for (int i = 0; i < count; i++) for (int k = 0; k < columns; k++) s.rotated[(i * heads + h) * columns + k] = s.rotatedT[k * count + i];
+                }
             }
             for (int k = 0; k < count * heads * columns; k++) out[k] = s.rotated[k];
         };

@@ -90,6 +90,22 @@ class VectorKernelTest {
         assertEquals(0, n64.castTo(f).distance1(n32) / n64.length(), 1e-5);
     }
 
+    @Test
+    void rotationsMatchTheFloat64KernelForFewAndManyColumns() {
+        Assumptions.assumeTrue(ChunkedAttention.VECTOR_API, "run with --add-modules jdk.incubator.vector");
+        var f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
+        int heads = 2, d = 32, positions = 70;
+        org.nd4j.linalg.api.ndarray.INDArray rows = org.nd4j.linalg.factory.Nd4j.randn(f, (long) positions * heads, d);
+        for (int[] roundsAndHalf : new int[][]{{2, 2}, {1, 3}, {2, 16}, {4, 9}}) {   // 4, 3, 32 and 36 columns
+            int columns = roundsAndHalf[0] * roundsAndHalf[1];
+            org.nd4j.linalg.api.ndarray.INDArray rotations = org.nd4j.linalg.factory.Nd4j.randn(f, heads, d, roundsAndHalf[0], roundsAndHalf[1]);
+            double[] vector = new double[positions * heads * columns], scalar = new double[positions * heads * columns];
+            new VectorKernel().rotator(rows, rotations).rotate(0, positions, vector);
+            new ScalarKernel().rotator(rows, rotations).rotate(0, positions, scalar);
+            for (int i = 0; i < vector.length; i++) assertEquals(scalar[i], vector[i], 1e-4, columns + " columns, value " + i);
+        }
+    }
+
     private static float[] gaussians(java.util.Random random, int n) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) random.nextGaussian();
