@@ -22,9 +22,9 @@ final class VectorKernel implements ChunkedAttention.Kernel {
 
     /** Per-thread scratch for one chunk, so chunks allocate nothing. */
     private static final class Scratch {
-        float[] queries = new float[0], keysT = new float[0], values = new float[0], scores = new float[0];
-        float[] row = new float[0], weighted = new float[0], keyPositionsAsFloats = new float[0], inverseSums = new float[0];
-        int[] keyRows = new int[0], keyPositions = new int[0];
+        float[] queries = new float[0], keysT = new float[0], keyRows = new float[0], values = new float[0], scores = new float[0];
+        float[] weighted = new float[0], keyPositionsAsFloats = new float[0], inverseSums = new float[0];
+        int[] keyPositions = new int[0];
         float[] rotatorRows = new float[0], rotated = new float[0], rowsT = new float[0], rotatedT = new float[0];
 
         Scratch ensureRotation(int values, int columns, int headValues, int headColumns) {
@@ -38,9 +38,9 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         Scratch ensure(int chunk, int window, int span, int d) {
             scores = HeapScratch.atLeast(scores, chunk * window);
             queries = HeapScratch.atLeast(queries, chunk * d);
-            row = HeapScratch.atLeast(row, d);
             weighted = HeapScratch.atLeast(weighted, chunk * d);
             keysT = HeapScratch.atLeast(keysT, span * d);
+            keyRows = HeapScratch.atLeast(keyRows, span * d);
             values = HeapScratch.atLeast(values, span * d);
             keyPositions = HeapScratch.atLeast(keyPositions, span);
             keyPositionsAsFloats = HeapScratch.atLeast(keyPositionsAsFloats, span);
@@ -147,18 +147,19 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         int[] pos = plan.positions()[g];
         boolean[] rowValid = plan.rowValid(g);
         Scratch s = SCRATCH.get().ensure(chunk, window, span, d);
-        float[] qs = s.queries, kt = s.keysT, vs = s.values, scores = s.scores, row = s.row;
+        float[] qs = s.queries, kt = s.keysT, vs = s.values, scores = s.scores;
 
-        // gather the span: keys transposed [d, span], values [span, d]
+        // gather the span: keys [span, d] (scaled), then transposed [d, span] in cache-sized tiles; values [span, d]
+        float[] keyRows = s.keyRows;
         for (int j = 0; j < span; j++) {
             int keyPos = pos[Math.floorMod(spanStart + j, slots)], keyRow = plan.row(g, keyPos);
             s.keyPositions[j] = keyPos;
             s.keyPositionsAsFloats[j] = keyPos;      // exact below 2^24: compared as floats, in vectors
-            k.get(keyRow * d, row, 0, d);
-            float scale = keyScales != null ? keyScales[keyRow] : 1f;
-            for (int c = 0; c < d; c++) kt[c * span + j] = row[c] * scale;
+            k.get(keyRow * d, keyRows, j * d, d);
+            if (keyScales != null) VectorMath.scale(keyRows, j * d, d, keyScales[keyRow]);
             v.get(keyRow * d, vs, j * d, d);
         }
+        VectorMath.transpose(keyRows, span, d, kt);
 
         for (int n = n0; n < n1; n++) {
             int windowStart = (n - n0) * chunk;
