@@ -23,7 +23,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     /** Per-thread scratch for one chunk, so chunks allocate nothing. */
     private static final class Scratch {
         float[] queries = new float[0], keysT = new float[0], keyRows = new float[0], values = new float[0], scores = new float[0];
-        float[] weighted = new float[0], keyPositionsAsFloats = new float[0], inverseSums = new float[0];
+        float[] lanes = new float[LANES.length()], weighted = new float[0], keyPositionsAsFloats = new float[0], inverseSums = new float[0];
         int[] keyPositions = new int[0];
         float[] rotatorRows = new float[0], rotated = new float[0], rowsT = new float[0], rotatedT = new float[0];
 
@@ -176,7 +176,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
                 float max = rowValid == null && !plan.masking().causal()
                         ? selfMaskRow(scores, si, window, queryPos, s.keyPositionsAsFloats, windowStart, plan.masking().selfMask())
                         : maskRow(plan, scores, si, window, queryPos, s.keyPositions, windowStart, rowValid);
-                float sum = expRow(scores, si, window, max);
+                float sum = expRow(scores, si, window, max, s.lanes);
                 logsumexp[plan.outputRow(g, n * chunk + i)] = max + (float) Math.log(sum);
                 s.inverseSums[i] = 1f / sum;
                 if (dropout) { // probabilities, then dropout after the softmax
@@ -233,7 +233,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     }
 
     /** scores[si, si + window) become e^(score - max) in place; returns their sum. */
-    private static float expRow(float[] scores, int si, int window, float max) {
+    private static float expRow(float[] scores, int si, int window, float max, float[] lanes) {
         int j = 0, windowBound = LANES.loopBound(window);
         FloatVector sums = FloatVector.zero(LANES);
         for (; j < windowBound; j += LANES.length()) {
@@ -241,7 +241,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             e.intoArray(scores, si + j);
             sums = sums.add(e);
         }
-        float sum = sums.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float sum = VectorMath.sumLanes(sums, lanes);
         for (; j < window; j++) sum += (scores[si + j] = VectorMath.exp(scores[si + j] - max));
         return sum;
     }

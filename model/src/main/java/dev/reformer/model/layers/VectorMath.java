@@ -128,11 +128,12 @@ final class VectorMath {
      */
     static void layerNormRows(float[] x, int from, int to, int c, float[] w, float[] b, float eps, float[] y) {
         int bound = LANES.loopBound(c);
+        float[] lanes = new float[LANES.length()];
         for (int row = from, at = from * c; row < to; row++, at += c) {
             FloatVector sums = FloatVector.zero(LANES);
             int j = 0;
             for (; j < bound; j += LANES.length()) sums = sums.add(FloatVector.fromArray(LANES, x, at + j));
-            float sum = sums.reduceLanes(VectorOperators.ADD);
+            float sum = sumLanes(sums, lanes);
             for (; j < c; j++) sum += x[at + j];
             float mean = sum / c;
             FloatVector squares = FloatVector.zero(LANES);
@@ -140,7 +141,7 @@ final class VectorMath {
                 FloatVector centred = FloatVector.fromArray(LANES, x, at + j).sub(mean);
                 squares = centred.fma(centred, squares);
             }
-            float squared = squares.reduceLanes(VectorOperators.ADD);
+            float squared = sumLanes(squares, lanes);
             for (; j < c; j++) squared += (x[at + j] - mean) * (x[at + j] - mean);
             float rstd = (float) (1 / Math.sqrt(squared / c + eps));
             for (j = 0; j < bound; j += LANES.length()) {
@@ -149,6 +150,17 @@ final class VectorMath {
             }
             for (; j < c; j++) y[at + j] = (x[at + j] - mean) * rstd * w[j] + b[j];
         }
+    }
+
+    /**
+     * The sum of v's lanes, added one after another: a fixed order, where reduceLanes(ADD) may add in another
+     * order when compiled than when interpreted, and outputs must not depend on JIT state.
+     */
+    static float sumLanes(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        float sum = 0;
+        for (int lane = 0; lane < LANES.length(); lane++) sum += lanes[lane];
+        return sum;
     }
 
     /** x[from, from + n) *= factor */
