@@ -242,12 +242,7 @@ public final class Benchmarks {
             }
         }
 
-        StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "ND4J sgemm 2048x2048 float32 in this run: %.1f GFLOP/s (median of %d)%n%n",
-                sgemm.gflops(), Math.max(repeats, SGEMM_REPEATS)));
-        out.append("| L | attention | median ms | peak MiB | GFLOP/s | % of sgemm | speed-up vs full | memory vs full |"
-                + (peers == null ? "" : " HF ms (theirs) | HF ms here | vs HF | HF peak MiB | memory vs HF |") + "\n");
-        out.append("|---:|---|---:|---:|---:|---:|---:|---:|" + (peers == null ? "" : "---:|---:|---:|---:|---:|") + "\n");
+        StringBuilder out = attentionTableHead(sgemm, peers != null);
         rows.forEach(r -> out.append(r).append('\n'));
         if (!skipped.isEmpty()) {
             out.append("\nNot run:\n");
@@ -259,6 +254,16 @@ public final class Benchmarks {
         writeMarkdown("attention --lengths " + join(lengths) + " --hashes " + join(hashes) + " --repeats " + repeats
                 + (peer == null ? "" : " --peer " + peer), out);
         return 0;
+    }
+
+    private StringBuilder attentionTableHead(Cell sgemm, boolean withPeers) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "ND4J sgemm 2048x2048 float32 in this run: %.1f GFLOP/s (median of %d)%n%n",
+                sgemm.gflops(), Math.max(repeats, SGEMM_REPEATS)));
+        out.append("| L | attention | median ms | peak MiB | GFLOP/s | % of sgemm | speed-up vs full | memory vs full |"
+                + (withPeers ? " HF ms (theirs) | HF ms here | vs HF | HF peak MiB | memory vs HF |" : "") + "\n");
+        out.append("|---:|---|---:|---:|---:|---:|---:|---:|" + (withPeers ? "---:|---:|---:|---:|---:|" : "") + "\n");
+        return out;
     }
 
     /** HF's figures for the same cell: its own time, read on this machine through the two sgemm yardsticks, and the ratios. */
