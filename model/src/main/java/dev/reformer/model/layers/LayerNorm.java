@@ -3,11 +3,8 @@ package dev.reformer.model.layers;
 import dev.reformer.model.HostValues;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-import java.lang.ref.Reference;
-import java.nio.FloatBuffer;
 
 /** Layer normalisation over the last dimension (biased variance, as torch.nn.LayerNorm). */
 public final class LayerNorm {
@@ -37,31 +34,11 @@ public final class LayerNorm {
         return y.array;
     }
 
-    /** Per-thread buffers of one block of input and output rows. */
-    private static final class Buffers {
-        float[] x = new float[0], y = new float[0];
-    }
-
-    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
-
     /** float32 with the Vector API, in parallel blocks of rows. */
     private static INDArray forwardFloat(INDArray x, INDArray weight, INDArray bias, double eps) {
-        int rows = (int) x.size(0), c = (int) x.size(1), block = 64;
+        int c = (int) x.size(1);
         float[] w = HostValues.floats(weight, new float[c]), b = HostValues.floats(bias, new float[c]);
-        INDArray dense = HostValues.denseFloat(x), y = Nd4j.createUninitialized(DataType.FLOAT, new long[]{rows, c}, 'c');
-        FloatBuffer xs = dense.data().asNioFloat(), ys = y.data().asNioFloat();
-        int offset = (int) dense.offset();
-        KernelThreads.range((rows + block - 1) / block).forEach(n -> {
-            int from = n * block, count = Math.min(block, rows - from);
-            Buffers buffers = BUFFERS.get();
-            float[] in = buffers.x = HeapScratch.atLeast(buffers.x, block * c), out = buffers.y = HeapScratch.atLeast(buffers.y, block * c);
-            xs.get(offset + from * c, in, 0, count * c);
-            VectorMath.layerNormRows(in, 0, count, c, w, b, (float) eps, out);
-            ys.put(from * c, out, 0, count * c);
-        });
-        Reference.reachabilityFence(dense);   // the buffers point into native memory ND4J frees when its arrays are collected
-        Reference.reachabilityFence(y);
-        return y;
+        return RowBlocks.map(x, c, (rows, n, y) -> VectorMath.layerNormRows(rows, 0, n, c, w, b, (float) eps, y));
     }
 
     // four partial sums, so that each add need not wait for the one before it

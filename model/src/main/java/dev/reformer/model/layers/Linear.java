@@ -5,8 +5,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.lang.ref.Reference;
-import java.nio.FloatBuffer;
 
 /**
  * A dense layer as the reference stores it: weight (out, in), y = x W^T + b.
@@ -19,15 +17,12 @@ import java.nio.FloatBuffer;
  * 1.7 times ND4J's sgemm (OpenBLAS) on this project's AVX-512 machines, with no per-call native overhead.
  */
 public final class Linear {
-    /** Per-thread buffers: the transposed weight, and one block of input and output rows. */
+    /** Per-thread buffers of the weight and its transpose. */
     private static final class Buffers {
-        float[] weight = new float[0], weightT = new float[0], x = new float[0], y = new float[0];
+        float[] weight = new float[0], weightT = new float[0];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
-
-    /** Rows per task: small enough that a block's rows stay in cache, and that the Java buffers stay small. */
-    private static final int ROWS_PER_TASK = 64;
 
     private Linear() {}
 
@@ -65,26 +60,15 @@ public final class Linear {
     }
 
     private static INDArray forwardInJava(INDArray x, INDArray weight, INDArray bias) {
-        int n = (int) x.size(0), in = (int) x.size(1), out = (int) weight.size(0);
+        int in = (int) x.size(1), out = (int) weight.size(0);
         Buffers caller = BUFFERS.get();
         caller.weight = HostValues.floats(weight, HeapScratch.atLeast(caller.weight, out * in));
         float[] weightT = caller.weightT = HeapScratch.atLeast(caller.weightT, in * out);
         VectorMath.transpose(caller.weight, out, in, weightT);                                 // [in, out]
         float[] add = bias == null ? null : HostValues.floats(bias, new float[out]);
-        INDArray dense = HostValues.denseFloat(x), y = Nd4j.createUninitialized(DataType.FLOAT, new long[]{n, out}, 'c');
-        FloatBuffer xs = dense.data().asNioFloat(), ys = y.data().asNioFloat();
-        int offset = (int) dense.offset();
-        KernelThreads.range((n + ROWS_PER_TASK - 1) / ROWS_PER_TASK).forEach(block -> {
-            int from = block * ROWS_PER_TASK, rows = Math.min(ROWS_PER_TASK, n - from);
-            Buffers b = BUFFERS.get();
-            float[] xb = b.x = HeapScratch.atLeast(b.x, ROWS_PER_TASK * in), yb = b.y = HeapScratch.atLeast(b.y, ROWS_PER_TASK * out);
-            xs.get(offset + from * in, xb, 0, rows * in);
-            VectorMath.multiply(xb, rows, in, weightT, out, yb);
-            if (add != null) for (int r = 0; r < rows; r++) for (int o = 0; o < out; o++) yb[r * out + o] += add[o];
-            ys.put(from * out, yb, 0, rows * out);
+        return RowBlocks.map(x, out, (rows, n, y) -> {
+            VectorMath.multiply(rows, n, in, weightT, out, y);
+            if (add != null) for (int r = 0; r < n; r++) for (int o = 0; o < out; o++) y[r * out + o] += add[o];
         });
-        Reference.reachabilityFence(dense);   // the buffers point into native memory ND4J frees when its arrays are collected
-        Reference.reachabilityFence(y);
-        return y;
     }
 }
