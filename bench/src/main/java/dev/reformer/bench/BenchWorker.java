@@ -40,6 +40,7 @@ import java.util.function.Supplier;
  */
 public final class BenchWorker {
     public static final int HIDDEN = 256, HEADS = 4, HEAD_SIZE = 64, CHUNK = 64;
+    private static final String SCRATCH_BLOCK = "bench";
 
     public static void main(String[] args) throws Exception {
         String what = args[0];
@@ -88,7 +89,7 @@ public final class BenchWorker {
      * reused from pass to pass instead of fresh native memory (whose page faults would be most of the time).
      */
     private static Supplier<INDArray> inOnePass(Supplier<INDArray> computation) {
-        return () -> Nd4j.scalar(dev.reformer.model.Scratch.run("bench", () -> computation.get().getDouble(0)));
+        return () -> Nd4j.scalar(dev.reformer.model.Scratch.run(SCRATCH_BLOCK, () -> computation.get().getDouble(0)));
     }
 
     /** Layer norm, attention (LSH, or full when hashes is 0), output projection, on random float32 inputs. */
@@ -187,27 +188,26 @@ public final class BenchWorker {
     }
 
     /**
-     * Peak memory of the first full-size run, then the median of timed runs after a full-size warm-up (at least
-     * 3 runs and 5 s: the JIT compiles the vector loops for these shapes, and the steady state is what a
-     * long-running job sees). A smaller warm-up first compiles the code and starts the thread pools, so that the
-     * peak is the computation's own and not the JIT's. Peak = the rise of the resident set's high-water mark
-     * (the bench command pre-touches the Java heap, -Xms = -Xmx with -XX:+AlwaysPreTouch, so this is native
-     * memory: ND4J's arrays) plus the scratch buffers the Java kernels hold ({@link HeapScratch}).
-     * Java heap garbage (small per-chunk arrays) is not counted.
+     * Peak memory and the median of timed runs, both in the steady state: after a smaller warm-up (which compiles
+     * the code and starts the thread pools) and then a full-size one (at least 3 runs and 5 s: the JIT compiles the
+     * vector loops for these shapes, and the steady state is what a long-running job sees). Peak = the rise of the
+     * resident set's high-water mark during one run (the bench command pre-touches the Java heap, -Xms = -Xmx with
+     * -XX:+AlwaysPreTouch, so this is native memory), plus the scratch block the pass allocates its arrays from
+     * (ND4J's workspace, {@link #inOnePass}: resident from run to run, so it is added by its size), plus the scratch
+     * buffers the Java kernels hold ({@link HeapScratch}). Java heap garbage (small per-chunk arrays) is not counted.
      */
     public static Measurement measure(Supplier<INDArray> warmup, Supplier<INDArray> run, int repeats, double flops) throws IOException {
         for (int i = 0; i < 3; i++) warmup.get();
-        System.gc();
-        resetPeak();
-        long before = procStatusKib("VmRSS");
-        run.get();
-        double peakMib = (procStatusKib("VmHWM") - before + HeapScratch.bytesHeld() / 1024.0) / 1024.0;
         // then at full size until the JIT has compiled the hot loops for these shapes: at least 3 runs and 5 s
         long warmupStart = System.nanoTime();
         for (int i = 0; i < 3 || (System.nanoTime() - warmupStart < 5_000_000_000L && i < 200); i++) run.get();
+        releaseFreedMemory();
+        long before = procStatusKib("VmRSS");
+        resetPeak();
+        run.get();
+        double peakMib = (procStatusKib("VmHWM") - before + (scratchBlockBytes() + HeapScratch.bytesHeld()) / 1024.0) / 1024.0;
         List<Double> times = new ArrayList<>();
         for (int i = 0; i < repeats; i++) {
-            System.gc();
             long t0 = System.nanoTime();
             INDArray out = run.get();
             out.getDouble(0); // results are ready once read
@@ -225,6 +225,24 @@ public final class BenchWorker {
         float[] values = new float[(int) n];
         for (int i = 0; i < values.length; i++) values[i] = (float) random.nextGaussian();
         return Nd4j.create(values, shape, 'c');
+    }
+
+    /** Bytes of the scratch block of {@link #inOnePass} on this thread (0 before its first pass). */
+    private static long scratchBlockBytes() {
+        var manager = Nd4j.getWorkspaceManager();
+        return manager.checkIfWorkspaceExists(SCRATCH_BLOCK) ? manager.getWorkspaceForCurrentThread(SCRATCH_BLOCK).getCurrentSize() : 0;
+    }
+
+    /** Frees what is garbage and hands the allocator's free pages back (malloc_trim), so that RSS counts live memory. */
+    private static void releaseFreedMemory() {
+        System.gc();
+        try { // JavaCPP's binding of malloc_trim(0) is private; this worker is its own process
+            java.lang.reflect.Method trim = org.bytedeco.javacpp.Pointer.class.getDeclaredMethod("trimMemory");
+            trim.setAccessible(true);
+            trim.invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot call malloc_trim through JavaCPP: " + e, e);
+        }
     }
 
     /** Linux's peak resident set size is resettable by writing 5 to clear_refs. */

@@ -14,10 +14,11 @@ import picocli.CommandLine.Parameters;
         description = {"Benchmarks behind docs/BENCHMARKS.md. Each cell of attention and memory runs in a fresh JVM so that its peak memory is its own; frontend and pipeline run in this JVM.",
                 "attention: one attention sublayer (layer norm, attention, output projection), d_model 256, 4 heads x 64,"
                         + " chunk 64, batch 1, float32: LSH attention with each number of hash rounds versus full attention,"
-                        + " in the same run. Reports the median time, the peak memory (the rise of the resident set's high-water"
-                        + " mark over a pre-touched Java heap: the native memory of ND4J's arrays, plus the Java kernels' scratch"
-                        + " buffers), their ratios to full attention, and GFLOP/s against ND4J's own sgemm measured in the same run."
-                        + " Each cell warms up at full size (at least 3 runs and 5 s) before its timed runs. Threads: one per core"
+                        + " in the same run. Reports the median time, the peak memory of one run in the steady state (the rise of"
+                        + " the resident set's high-water mark over a pre-touched Java heap, plus the scratch block the pass"
+                        + " allocates its arrays from, plus the Java kernels' scratch buffers), their ratios to full attention,"
+                        + " and GFLOP/s against ND4J's own sgemm measured in the same run."
+                        + " Each cell warms up at full size (at least 3 runs and 5 s) before it is measured. Threads: one per core"
                         + " (the Java kernels' pool and the caller), ND4J OMP_NUM_THREADS=1 unless set; the sgemm yardstick uses"
                         + " every core. With --peer, the reference's figures beside ours.",
                 "memory: one training step (forward, classification loss, backward, AdamW update; batch 1, float32) of"

@@ -133,7 +133,7 @@ public final class LshSelfAttention {
         int bucketsPerRound = bucketsPerRoundWithoutPadding + (padding ? 1 : 0);
         int[][][][] buckets = new int[batch][heads][rounds][length];
         int columns = rounds * half, block = 64;                        // positions per task
-        KernelThreads.range((batch * length + block - 1) / block).forEach(n -> {
+        KernelThreads.forEach((batch * length + block - 1) / block, n -> {
             int first = n * block, count = Math.min(block, batch * length - first);
             double[] rotated = ROTATED.get();
             if (rotated.length < count * heads * columns) ROTATED.set(rotated = new double[block * heads * columns]);

@@ -35,7 +35,7 @@ final class RowBlocks {
         INDArray dense = HostValues.denseFloat(x), y = Nd4j.createUninitialized(DataType.FLOAT, new long[]{n, outColumns}, 'c');
         FloatBuffer xs = dense.data().asNioFloat(), ys = y.data().asNioFloat();
         int offset = (int) dense.offset();
-        KernelThreads.range((n + ROWS - 1) / ROWS).forEach(b -> {
+        KernelThreads.forEach((n + ROWS - 1) / ROWS, b -> {
             int from = b * ROWS, rows = Math.min(ROWS, n - from);
             Buffers buffers = BUFFERS.get();
             float[] inRows = buffers.in = HeapScratch.atLeast(buffers.in, ROWS * in);

@@ -20,7 +20,7 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         double[] perRound = new double[rounds * rows * d];   // [R, rows, D]
         double[] logsumexp = new double[rounds * rows];      // [R, rows]
         int chunks = plan.groups() * plan.chunksPerGroup();
-        KernelThreads.range(chunks).forEach(m -> attendChunk(plan, m, q, k, v, sharedKeys, perRound, logsumexp));
+        KernelThreads.forEach(chunks, m -> attendChunk(plan, m, q, k, v, sharedKeys, perRound, logsumexp));
         double[] out = combineRounds(perRound, logsumexp, rounds, rows, d);
         return Nd4j.create(out, new long[]{rows, d}, DataType.DOUBLE).castTo(queries.dataType());
     }
@@ -92,7 +92,7 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         int d = plan.headSize(), rows = (int) queries.size(0), rounds = plan.rounds();
         double[] perRound = new double[rounds * rows * d], logsumexp = new double[rounds * rows];
         int chunks = plan.groups() * plan.chunksPerGroup();
-        KernelThreads.range(chunks).forEach(m -> attendChunk(plan, m, q, k, v, sharedKeys, perRound, logsumexp));
+        KernelThreads.forEach(chunks, m -> attendChunk(plan, m, q, k, v, sharedKeys, perRound, logsumexp));
 
         // through out = sum_r w_r o_r, w = softmax(logsumexp): dO_r = w_r dOut, dLse_r = w_r (dOut.o_r - sum_r' w_r' dOut.o_r')
         double[] dPerRound = new double[rounds * rows * d], dLogsumexp = new double[rounds * rows];
@@ -113,7 +113,7 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
         }
 
         double[] dq = new double[rows * d], dk = new double[rows * d], dv = new double[rows * d];
-        KernelThreads.range(plan.groups()).forEach(g -> { // a group's chunks touch only its own rows
+        KernelThreads.forEach(plan.groups(), g -> { // a group's chunks touch only its own rows
             for (int n = 0; n < plan.chunksPerGroup(); n++) {
                 backwardChunk(plan, g, n, q, k, v, sharedKeys, logsumexp, dPerRound, dLogsumexp, dq, dk, dv);
             }

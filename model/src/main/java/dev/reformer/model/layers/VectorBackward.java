@@ -41,7 +41,7 @@ final class VectorBackward {
         INDArray dq = Nd4j.zeros(DataType.FLOAT, rows, d), dk = Nd4j.zeros(DataType.FLOAT, rows, d);
         INDArray dv = Nd4j.zeros(DataType.FLOAT, rows, d);
         FloatBuffer dqb = dq.data().asNioFloat(), dkb = dk.data().asNioFloat(), dvb = dv.data().asNioFloat();
-        KernelThreads.range(plan.groups()).forEach(g -> {
+        KernelThreads.forEach(plan.groups(), g -> {
             for (int n = 0; n < plan.chunksPerGroup(); n++) {
                 backwardChunk(plan, g, n, qb, kb, vb, sharedKeys, logsumexp, dpb, dLogsumexp, dqb, dkb, dvb);
             }
@@ -60,7 +60,7 @@ final class VectorBackward {
     /** The gradient of the weighted sum over hash rounds: each round's output gradient and its logsumexp gradient. */
     private static void throughRounds(FloatBuffer pb, float[] logsumexp, FloatBuffer dob, int rounds, int rows, int d,
                                       FloatBuffer dpb, float[] dLogsumexp) {
-        KernelThreads.range((rows + 1023) / 1024).forEach(block -> {
+        KernelThreads.forEach((rows + 1023) / 1024, block -> {
             float[] upstream = new float[d], round = new float[d], weights = new float[rounds], dots = new float[rounds];
             for (int row = block * 1024; row < Math.min(rows, (block + 1) * 1024); row++) {
                 dob.get(row * d, upstream, 0, d);
@@ -84,7 +84,7 @@ final class VectorBackward {
 
     /** Shared query/key: the keys are x * scale(x), so their gradient folds into the shared rows' (dq) through the scale. */
     private static void foldSharedKeyGradient(FloatBuffer qb, FloatBuffer dkb, FloatBuffer dqb, int rows, int d) {
-        KernelThreads.range((rows + 1023) / 1024).forEach(block -> {
+        KernelThreads.forEach((rows + 1023) / 1024, block -> {
             float[] x = new float[d], dKey = new float[d], dx = new float[d];
             for (int row = block * 1024; row < Math.min(rows, (block + 1) * 1024); row++) {
                 qb.get(row * d, x, 0, d);

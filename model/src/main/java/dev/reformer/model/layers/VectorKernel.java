@@ -72,7 +72,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, rows, d);
         FloatBuffer ob = out.data().asNioFloat();
         int block = 1024;
-        KernelThreads.range((rows + block - 1) / block).forEach(b ->
+        KernelThreads.forEach((rows + block - 1) / block, b ->
                 combineRounds(pb, logsumexp, rounds, rows, d, b * block, Math.min(rows, (b + 1) * block), ob));
         Reference.reachabilityFence(perRound);
         return out;
@@ -110,7 +110,7 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     static float[] sharedKeyScales(FloatBuffer rows, int n, int d) {
         float[] scales = new float[n];
         int block = 1024;
-        KernelThreads.range((n + block - 1) / block).forEach(b -> {
+        KernelThreads.forEach((n + block - 1) / block, b -> {
             float[] row = new float[d];
             for (int i = b * block; i < Math.min(n, (b + 1) * block); i++) {
                 rows.get(i * d, row, 0, d);
@@ -121,13 +121,13 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     }
 
     /** Chunks handed to one task: their windows overlap, so a task gathers each key once for all of them. */
-    private static final int CHUNKS_PER_TASK = 16;
+    private static final int CHUNKS_PER_TASK = 8;
 
     /** Every chunk of the plan, in tasks of up to CHUNKS_PER_TASK consecutive chunks of one group. */
     static void attendAll(ChunkedAttention.Plan plan, FloatBuffer q, FloatBuffer k, FloatBuffer v, float[] keyScales,
                                   FloatBuffer out, float[] logsumexp) {
         int tasksPerGroup = (plan.chunksPerGroup() + CHUNKS_PER_TASK - 1) / CHUNKS_PER_TASK;
-        KernelThreads.range(plan.groups() * tasksPerGroup).forEach(task -> {
+        KernelThreads.forEach(plan.groups() * tasksPerGroup, task -> {
             int g = task / tasksPerGroup, first = task % tasksPerGroup * CHUNKS_PER_TASK;
             attendChunks(plan, g, first, Math.min(plan.chunksPerGroup(), first + CHUNKS_PER_TASK), q, k, v, keyScales, out, logsumexp);
         });

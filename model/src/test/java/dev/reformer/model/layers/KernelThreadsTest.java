@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class KernelThreadsTest {
     private static Set<String> threadsOfRange() {
         Set<String> names = ConcurrentHashMap.newKeySet();
-        KernelThreads.range(10_000).forEach(i -> {
+        KernelThreads.forEach(10_000, i -> {
             names.add(Thread.currentThread().getName());
             for (long spin = System.nanoTime(); System.nanoTime() - spin < 2_000; ) { /* long enough to be split */ }
         });

@@ -106,6 +106,17 @@ class VectorKernelTest {
         }
     }
 
+    @Test
+    void kernelScratchIsKeptFromPassToPass() {
+        Assumptions.assumeTrue(ChunkedAttention.VECTOR_API, "run with --add-modules jdk.incubator.vector");
+        var f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
+        org.nd4j.linalg.api.ndarray.INDArray x = org.nd4j.linalg.factory.Nd4j.randn(f, 1024, 64), w = org.nd4j.linalg.factory.Nd4j.randn(f, 96, 64);
+        for (int i = 0; i < 3; i++) Linear.forward(x, w, null);
+        long held = HeapScratch.bytesHeld();
+        for (int i = 0; i < 20; i++) Linear.forward(x, w, null);
+        assertEquals(held, HeapScratch.bytesHeld(), "the threads' buffers are reused, not made again each pass");
+    }
+
     private static float[] gaussians(java.util.Random random, int n) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) random.nextGaussian();
