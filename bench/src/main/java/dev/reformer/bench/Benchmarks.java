@@ -318,10 +318,10 @@ public final class Benchmarks {
         // transparent huge pages for ND4J's large arrays (glibc >= 2.35), as the ./reformer launcher sets
         builder.environment().putIfAbsent("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1");
         // the sgemm yardstick is ND4J's own threading on every core, as in the peers' file; the Reformer's float32
-        // kernels thread in Java (the common pool and the caller: one thread per core), so ND4J gets one thread
+        // kernels thread in Java (their own pool, one thread per core), so ND4J gets one thread
         // there and its OpenMP team does not contend with them for the same cores
-        String cores = String.valueOf(Runtime.getRuntime().availableProcessors());
-        builder.environment().putIfAbsent("OMP_NUM_THREADS", args.get(0).equals("sgemm") ? cores : "1");
+        if (args.get(0).equals("sgemm")) builder.environment().put("OMP_NUM_THREADS", cores());
+        else if (!userChoseOmpThreads()) builder.environment().put("OMP_NUM_THREADS", "1");
         Process p = builder.start();
         StringBuilder log = new StringBuilder();
         Cell cell = null;
@@ -343,6 +343,15 @@ public final class Benchmarks {
         return cell;
     }
 
+    /** OMP_NUM_THREADS set by the user, not by the ./reformer launcher's default (which marks its own choice). */
+    private static boolean userChoseOmpThreads() {
+        return System.getenv("OMP_NUM_THREADS") != null && System.getenv("REFORMER_OMP_DEFAULTED") == null;
+    }
+
+    private static String cores() {
+        return String.valueOf(Runtime.getRuntime().availableProcessors());
+    }
+
     private static String machine() {
         String cpu = "unknown CPU";
         try {
@@ -354,7 +363,7 @@ public final class Benchmarks {
         long ram = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
         return String.format(Locale.ROOT, "%s, %d cores, %.0f GiB RAM, Java %s, ND4J 1.0.0-M2.1 (nd4j-native, OpenBLAS), OMP_NUM_THREADS=%s",
                 cpu, Runtime.getRuntime().availableProcessors(), ram / (double) (1L << 30), System.getProperty("java.version"),
-                System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"))
+                (userChoseOmpThreads() ? System.getenv("OMP_NUM_THREADS") : "1") + " for the Reformer, " + cores() + " for sgemm")
                 + ", GLIBC_TUNABLES=" + System.getenv().getOrDefault("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1");
     }
 

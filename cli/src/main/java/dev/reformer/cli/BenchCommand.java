@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
                         + " allocates its arrays from, plus the Java kernels' scratch buffers), their ratios to full attention,"
                         + " and GFLOP/s against ND4J's own sgemm measured in the same run."
                         + " Each cell warms up at full size (at least 3 runs and 5 s) before it is measured. Threads: one per core"
-                        + " (the Java kernels' pool and the caller), ND4J OMP_NUM_THREADS=1 unless set; the sgemm yardstick uses"
+                        + " (the Java kernels' own pool), ND4J OMP_NUM_THREADS=1 unless you set it yourself; the sgemm yardstick always uses"
                         + " every core. With --peer, the reference's figures beside ours.",
                 "memory: one training step (forward, classification loss, backward, AdamW update; batch 1, float32) of"
                         + " a model with local and LSH layers alternating (d_model 256, 4 heads x 64, chunk 64, 2 hash"
