@@ -55,8 +55,8 @@ public final class ModelBench {
                 allocatedBefore = threads.getThreadAllocatedBytes(thread);
             }
             long start = threads.getCurrentThreadCpuTime();
-            if (transcriber) model.transcribe(batch);
-            else model.classify(batch);
+            // on this thread only, as the job's operator runs it (KernelThreads would hand the work to its pool)
+            dev.reformer.model.layers.KernelThreads.callingThreadOnly(() -> transcriber ? model.transcribe(batch) : model.classify(batch));
             if (i >= 0) ms[i] = (threads.getCurrentThreadCpuTime() - start) / 1e6;
         }
         long tracked = Nd4j.getDeallocatorService().nextValue() - trackedBefore - 1;   // less the id this call took
