@@ -93,10 +93,11 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             x.get(first * heads * d, s.rotatorRows, 0, count * heads * d);
             Reference.reachabilityFence(source); // keeps the native rows alive as long as this rotator
             for (int h = 0; h < heads; h++) {
-                if (columns >= LANES.length()) { // [count, d] of head h (every heads-th row) . [d, R*K]
+                if (columns % LANES.length() == 0) { // [count, d] of head h (every heads-th row) . [d, R*K]
                     VectorMath.multiply(s.rotatorRows, h * d, heads * d, count, d, rot, h * d * columns, columns, columns,
                             s.rotated, h * columns, heads * columns);
-                } else { // fewer columns than lanes: [R*K, d] . [d, count] runs along the rows instead, the same sums
+                } else { // columns not a whole number of vectors (24 at 16K): [R*K, d] . [d, count] runs along the
+                         // rows instead, in whole vectors, the same sums; the tail columns were a third of the work
                     for (int i = 0; i < count; i++) for (int c = 0; c < d; c++) s.rowsT[c * count + i] = s.rotatorRows[(i * heads + h) * d + c];
                     VectorMath.multiply(rotT, h * columns * d, d, columns, d, s.rowsT, 0, count, count, s.rotatedT, 0, count);
                     for (int i = 0; i < count; i++) for (int k = 0; k < columns; k++) s.rotated[(i * heads + h) * columns + k] = s.rotatedT[k * count + i];
