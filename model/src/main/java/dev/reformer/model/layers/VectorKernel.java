@@ -13,8 +13,8 @@ import java.nio.FloatBuffer;
 /**
  * Chunked attention in float32 with the JDK Vector API (fused multiply-add over 8 or 16 lanes): the same
  * steps as {@link ScalarKernel}, with keys gathered transposed so that every inner loop runs along a
- * vector. Rows are read from and written to ND4J's native buffers directly, so no whole-tensor copies
- * are made. Needs the JVM flag {@code --add-modules jdk.incubator.vector}; without it {@link ChunkedAttention#VECTOR_API}
+ * vector, and every product done by {@link VectorMath#multiply}. Rows are read from and written to ND4J's
+ * native buffers directly, so no whole-tensor copies are made; {@link VectorBackward} holds the gradients. Needs the JVM flag {@code --add-modules jdk.incubator.vector}; without it {@link ChunkedAttention#VECTOR_API}
  * is false and the scalar kernel runs instead.
  */
 final class VectorKernel implements ChunkedAttention.Kernel {
@@ -84,8 +84,11 @@ final class VectorKernel implements ChunkedAttention.Kernel {
         FloatBuffer x = source.data().asNioFloat();
         float[] rot = contiguousFloat(rotations).data().asFloat();                    // [H, D, R*K]
         int heads = (int) rotations.size(0), d = (int) rows.size(1), columns = (int) (rotations.size(2) * rotations.size(3));
-        float[] rotT = new float[rot.length];                                          // [H, R*K, D]
-        for (int h = 0; h < heads; h++) {
+        // columns not a whole number of vectors (24 at 16K): [R*K, d] . [d, count] runs along the rows instead, in
+        // whole vectors, with the same sums; the scalar tail columns had been a third of the work
+        boolean alongRows = columns % LANES.length() != 0;
+        float[] rotT = alongRows ? new float[rot.length] : null;                      // [H, R*K, D]
+        for (int h = 0; alongRows && h < heads; h++) {
             for (int c = 0; c < d; c++) for (int k = 0; k < columns; k++) rotT[(h * columns + k) * d + c] = rot[(h * d + c) * columns + k];
         }
         return (first, count, out) -> {
@@ -93,11 +96,10 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             x.get(first * heads * d, s.rotatorRows, 0, count * heads * d);
             Reference.reachabilityFence(source); // keeps the native rows alive as long as this rotator
             for (int h = 0; h < heads; h++) {
-                if (columns % LANES.length() == 0) { // [count, d] of head h (every heads-th row) . [d, R*K]
+                if (!alongRows) { // [count, d] of head h (every heads-th row) . [d, R*K]
                     VectorMath.multiply(s.rotatorRows, h * d, heads * d, count, d, rot, h * d * columns, columns, columns,
                             s.rotated, h * columns, heads * columns);
-                } else { // columns not a whole number of vectors (24 at 16K): [R*K, d] . [d, count] runs along the
-                         // rows instead, in whole vectors, the same sums; the tail columns were a third of the work
+                } else {
                     for (int i = 0; i < count; i++) for (int c = 0; c < d; c++) s.rowsT[c * count + i] = s.rotatorRows[(i * heads + h) * d + c];
                     VectorMath.multiply(rotT, h * columns * d, d, columns, d, s.rowsT, 0, count, count, s.rotatedT, 0, count);
                     for (int i = 0; i < count; i++) for (int k = 0; k < columns; k++) s.rotated[(i * heads + h) * columns + k] = s.rotatedT[k * count + i];
