@@ -97,7 +97,7 @@ public final class Datagen {
             int strings = sizes.get("real-digits");
             Map<String, Object> split = RealDigits.build(RealSpeech.at(realSpeech), out.resolve("real-digits"), seed, strings > 100 ? 3 : 0,
                     Map.of("train", strings, "val", Math.max(5, strings / 15), "test", Math.max(5, strings / 10)));
-            System.out.println("wrote " + out.resolve("real-digits") + "/{train,val,test-isolated,test-strings,test-an4}.jsonl (real speakers,"
+            System.out.println("wrote " + out.resolve("real-digits") + "/{train,val,test-isolated,test-strings,test-an4,test-isolated-sc}.jsonl (real speakers,"
                     + " split by speaker): " + split.get("rows"));
         }
         if (sizes.containsKey("human-digits")) {

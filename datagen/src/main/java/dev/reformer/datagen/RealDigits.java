@@ -18,15 +18,18 @@ import java.util.SplittableRandom;
 /**
  * The digits sets from real recordings ({@code datagen --sets real-digits}), for the digit transcriber: FSDD's isolated
  * digits (text "seven", label "7"), strings of 3 to 7 of one speaker's FSDD digits joined with natural pauses, and
- * AN4's digit strings, every source split by speaker. Joined strings are made within a split only, so a test string
- * is made of test-speaker clips. Training also gets {@code copies} perturbed copies (speed, gain, a background of
- * low noise) of each AN4 training string, the rarest kind.
+ * AN4's digit strings, and the digit words of Speech Commands' {@code unknown} class (one or two per speaker, but
+ * from a hundred speakers where FSDD has two), every source split by speaker (Speech Commands as in
+ * {@link RealCommands}). Joined strings are made within a split only, so a test string is made of test-speaker clips.
+ * Training also gets {@code copies} perturbed copies (speed, gain, a background of low noise) of each AN4 training
+ * string and each Speech Commands training digit, the rarest kinds.
  *
- * Manifests: train.jsonl, val.jsonl (every kind), and one test manifest per kind: test-isolated.jsonl,
- * test-strings.jsonl, test-an4.jsonl.
+ * Manifests: train.jsonl, val.jsonl (every kind), and one test manifest per kind: test-isolated.jsonl (FSDD),
+ * test-strings.jsonl, test-an4.jsonl, test-isolated-sc.jsonl (Speech Commands' digits).
  */
 public final class RealDigits {
     static final String[] WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+    private static final List<String> DIGIT_WORDS = List.of(WORDS);
     /** Joined strings per split. */
     static final Map<String, Integer> STRINGS = Map.of("train", 3000, "val", 200, "test", 300);
 
@@ -35,11 +38,14 @@ public final class RealDigits {
     public static Map<String, Object> build(RealSpeech speech, Path dir, long seed, int copies, Map<String, Integer> strings) throws IOException {
         List<RealSpeech.Recording> fsdd = speech.fsdd();
         List<RealSpeech.Recording> an4 = speech.an4().stream().filter(RealSpeech.Recording::digitsOnly).toList();
+        List<RealSpeech.Recording> commands = speech.speechCommands();
+        List<RealSpeech.Recording> spokenDigits = commands.stream().filter(r -> DIGIT_WORDS.contains(r.text())).toList();
+        Map<String, String> commandsSplit = RealSpeech.splitBySpeaker(commands, seed, RealSpeech.SPEECH_COMMANDS);
         Map<String, String> fsddSplit = RealSpeech.splitBySpeaker(fsdd, seed, RealSpeech.FSDD);
         Map<String, String> an4Split = RealSpeech.splitBySpeaker(speech.an4(), seed, RealSpeech.AN4);
         Files.createDirectories(dir);
         Map<String, List<ObjectNode>> manifests = new LinkedHashMap<>();
-        for (String name : List.of("train", "val", "test-isolated", "test-strings", "test-an4")) manifests.put(name, new ArrayList<>());
+        for (String name : List.of("train", "val", "test-isolated", "test-strings", "test-an4", "test-isolated-sc")) manifests.put(name, new ArrayList<>());
 
         for (RealSpeech.Recording r : fsdd) {
             String split = fsddSplit.get(r.voice());
@@ -49,12 +55,18 @@ public final class RealDigits {
             String split = an4Split.get(r.voice());
             manifests.get(split.equals("test") ? "test-an4" : split).add(RealSpeech.line(r, dir, null));
         }
+        for (RealSpeech.Recording r : spokenDigits) {
+            String split = commandsSplit.get(r.voice());
+            manifests.get(split.equals("test") ? "test-isolated-sc" : split).add(RealSpeech.line(r, dir, labelOf(r.text())));
+        }
         for (String split : RealSpeech.SPLITS) {
             List<ObjectNode> joined = joinedStrings(RealSpeech.of(fsdd, fsddSplit, split), dir, split, seed, strings.getOrDefault(split, 0));
             manifests.get(split.equals("test") ? "test-strings" : split).addAll(joined);
         }
         manifests.get("train").addAll(RealSpeech.perturbedCopies(RealSpeech.of(an4, an4Split, "train"), copies, dir, seed, "real-digits-an4",
                 r -> null, RealDigits::perturb));
+        manifests.get("train").addAll(RealSpeech.perturbedCopies(RealSpeech.of(spokenDigits, commandsSplit, "train"), copies, dir, seed,
+                "real-digits-sc", r -> labelOf(r.text()), RealDigits::perturb));
 
         Map<String, Integer> rows = new LinkedHashMap<>();
         for (var m : manifests.entrySet()) {
@@ -66,10 +78,16 @@ public final class RealDigits {
         split.put("by", "speaker: no speaker (voice) is in two splits; joined strings use one speaker's clips of their own split");
         split.put(RealSpeech.FSDD, RealSpeech.speakersBySplit(fsddSplit));
         split.put(RealSpeech.AN4, RealSpeech.speakersBySplit(an4Split));
+        split.put(RealSpeech.SPEECH_COMMANDS, RealSpeech.speakersBySplit(commandsSplit));
         split.put("rows", rows);
-        split.put("perturbed_copies_per_an4_training_string", copies);
+        split.put("perturbed_copies_per_an4_training_string_and_speech_commands_training_digit", copies);
         Files.writeString(dir.resolve("split.json"), Manifest.pretty(split));
         return split;
+    }
+
+    /** "seven" to "7": the label an isolated digit carries, as FSDD's do. */
+    static String labelOf(String word) {
+        return String.valueOf(DIGIT_WORDS.indexOf(word));
     }
 
     /** Strings of 3-7 digits, each of one speaker's clips, joined with 80-450 ms pauses over a low noise floor. */

@@ -85,9 +85,14 @@ public class RealSpeechTest {
     void realDigitsJoinOneSpeakersDigitsWithinTheirSplit(@TempDir Path dir) throws Exception {
         Path folder = folder();
         RealDigits.build(RealSpeech.at(folder), dir, 1, 0, Map.of("train", 6, "val", 3, "test", 4));
-        Map<String, List<Manifest.Row>> sets = read(dir, "train", "val", "test-isolated", "test-strings", "test-an4");
+        Map<String, List<Manifest.Row>> sets = read(dir, "train", "val", "test-isolated", "test-strings", "test-an4", "test-isolated-sc");
         assertNoSpeakerInTwoSplits(Map.of("train", sets.get("train"), "val", sets.get("val"),
-                "test", concat(sets.get("test-isolated"), sets.get("test-strings"), sets.get("test-an4"))));
+                "test", concat(sets.get("test-isolated"), sets.get("test-strings"), sets.get("test-an4"), sets.get("test-isolated-sc"))));
+        List<Manifest.Row> spokenDigits = concat(sets.get("train"), sets.get("val"), sets.get("test-isolated-sc")).stream()
+                .filter(r -> r.source().equals("speech-commands")).toList();
+        assertTrue(spokenDigits.size() > 100, "Speech Commands' digit words are in: " + spokenDigits.size());
+        for (Manifest.Row r : spokenDigits) assertEquals(String.valueOf(List.of(RealDigits.WORDS).indexOf(r.text())), r.label(), r.where());
+        assertFalse(sets.get("test-isolated-sc").isEmpty());
         assertEquals(500, sets.get("test-isolated").size(), "one FSDD speaker: 50 of each digit");
         assertEquals(4, sets.get("test-strings").size());
         String testSpeaker = sets.get("test-isolated").get(0).voice();
