@@ -18,8 +18,8 @@ import java.util.SplittableRandom;
 /**
  * The digits sets from real recordings ({@code datagen --sets real-digits}), for the digit transcriber: FSDD's isolated
  * digits (text "seven", label "7"), strings of 3 to 7 of one speaker's FSDD digits joined with natural pauses, and
- * AN4's digit strings, and the digit words of Speech Commands' {@code unknown} class (one or two per speaker, but
- * from a hundred speakers where FSDD has two), every source split by speaker (Speech Commands as in
+ * AN4's digit strings, and the digit words of Speech Commands' {@code unknown} class (165 clips of 83 speakers, where
+ * FSDD has four), every source split by speaker (Speech Commands as in
  * {@link RealCommands}). Joined strings are made within a split only, so a test string is made of test-speaker clips.
  * Training also gets {@code copies} perturbed copies (speed, gain, a background of low noise) of each AN4 training
  * string and each Speech Commands training digit, the rarest kinds.
