@@ -20,7 +20,6 @@ public final class HumanDigits {
     public static final String PACKAGE = "pocketsphinx-testdata";
     static final Path FOLDER = Path.of("/usr/share/pocketsphinx/test/data/tidigits");
     /** TIDIGITS spells digits by letter: z zero, o oh. */
-    private static final List<String> WORDS = List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine");
 
     private HumanDigits() {}
 
@@ -34,7 +33,7 @@ public final class HumanDigits {
         for (char c : digits.toCharArray()) {
             if (c == 'z') words.add("zero");
             else if (c == 'o') words.add("oh");
-            else if (Character.isDigit(c)) words.add(WORDS.get(c - '0'));
+            else if (Character.isDigit(c)) words.add(SpeechSets.DIGIT_WORDS.get(c - '0'));
             else throw new IllegalArgumentException("'" + c + "' is not a TIDIGITS digit (0-9, z, o) in " + digits);
         }
         return String.join(" ", words);

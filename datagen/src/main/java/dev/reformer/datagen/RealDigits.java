@@ -28,8 +28,7 @@ import java.util.SplittableRandom;
  * test-strings.jsonl, test-an4.jsonl, test-isolated-sc.jsonl (Speech Commands' digits).
  */
 public final class RealDigits {
-    static final String[] WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
-    private static final List<String> DIGIT_WORDS = List.of(WORDS);
+    private static final List<String> DIGIT_WORDS = SpeechSets.DIGIT_WORDS;
     /** Joined strings per split. */
     static final Map<String, Integer> STRINGS = Map.of("train", 3000, "val", 200, "test", 300);
 

@@ -91,12 +91,12 @@ public class RealSpeechTest {
         List<Manifest.Row> spokenDigits = concat(sets.get("train"), sets.get("val"), sets.get("test-isolated-sc")).stream()
                 .filter(r -> r.source().equals("speech-commands")).toList();
         assertTrue(spokenDigits.size() > 100, "Speech Commands' digit words are in: " + spokenDigits.size());
-        for (Manifest.Row r : spokenDigits) assertEquals(String.valueOf(List.of(RealDigits.WORDS).indexOf(r.text())), r.label(), r.where());
+        for (Manifest.Row r : spokenDigits) assertEquals(String.valueOf(SpeechSets.DIGIT_WORDS.indexOf(r.text())), r.label(), r.where());
         assertFalse(sets.get("test-isolated-sc").isEmpty());
         assertEquals(500, sets.get("test-isolated").size(), "one FSDD speaker: 50 of each digit");
         assertEquals(4, sets.get("test-strings").size());
         String testSpeaker = sets.get("test-isolated").get(0).voice();
-        List<String> words = List.of(RealDigits.WORDS);
+        List<String> words = SpeechSets.DIGIT_WORDS;
         for (Manifest.Row r : sets.get("test-strings")) {
             assertEquals(testSpeaker, r.voice(), r.where() + "a test string is the test speaker's");
             String[] said = r.text().split(" ");
