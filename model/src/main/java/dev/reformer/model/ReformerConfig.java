@@ -50,7 +50,8 @@ public record ReformerConfig(
         double lshAttentionProbsDropoutProb,
         double localAttentionProbsDropoutProb,
         double axialNormStd,
-        double initializerRange) {
+        double initializerRange,
+        int streamingContextLength) { // 0 = not a streaming model; see isStreaming()
 
     public static final Set<String> ACTIVATIONS = Set.of("relu", "gelu", "gelu_new", "silu");
 
@@ -113,11 +114,30 @@ public record ReformerConfig(
         probability("hidden_dropout_prob", hiddenDropoutProb);
         probability("lsh_attention_probs_dropout_prob", lshAttentionProbsDropoutProb);
         probability("local_attention_probs_dropout_prob", localAttentionProbsDropoutProb);
+        nonNegative("streaming_context_length", streamingContextLength);
+        if (streamingContextLength > 0) {
+            String why = "(streaming_context_length is set: the model serves a stream from a cache of its past)";
+            check(isDecoder, "is_decoder", "must be true " + why);
+            check(!numBuckets.isEmpty() || !attnLayers.contains("lsh"), "num_buckets", "must be set " + why);
+            check(hashSeed != null || !attnLayers.contains("lsh"), "hash_seed", "must be set " + why);
+            check(localNumChunksAfter == 0, "local_num_chunks_after", "must be 0 " + why);
+            check(streamingContextLength >= (localNumChunksBefore + 1) * localAttnChunkLength, "streaming_context_length",
+                    "is " + streamingContextLength + ", less than local attention's reach (local_num_chunks_before + 1) x "
+                            + "local_attn_chunk_length = " + (localNumChunksBefore + 1) * localAttnChunkLength);
+        }
     }
 
     // ---- derived values ----------------------------------------------------------------------
 
     public int numHiddenLayers() { return attnLayers.size(); }
+
+    /**
+     * A streaming model (streaming_context_length > 0, this product's extension of the reference's config): causal,
+     * with no position embeddings (a stream has no position 0 that stays), and LSH attention that a cache of the
+     * past can compute hop by hop: each query attends to every earlier key of its bucket, per hash round, at most
+     * streaming_context_length - 1 positions back, instead of to its neighbours in bucket-sorted chunks.
+     */
+    public boolean isStreaming() { return streamingContextLength > 0; }
 
     /** H * D, the width of the attention projections. */
     public int allHeadSize() { return numAttentionHeads * attentionHeadSize; }
@@ -205,7 +225,7 @@ public record ReformerConfig(
                 .padTokenId(padTokenId).hashSeed(hashSeed).hiddenDropoutProb(hiddenDropoutProb)
                 .lshAttentionProbsDropoutProb(lshAttentionProbsDropoutProb)
                 .localAttentionProbsDropoutProb(localAttentionProbsDropoutProb).axialNormStd(axialNormStd)
-                .initializerRange(initializerRange);
+                .initializerRange(initializerRange).streamingContextLength(streamingContextLength);
     }
 
     // ---- rule helpers ----------------------------------------------------------------------
@@ -255,6 +275,7 @@ public record ReformerConfig(
         private Long hashSeed = null;
         private double hiddenDropoutProb = 0.05, lshAttentionProbsDropoutProb = 0.0;
         private double localAttentionProbsDropoutProb = 0.05, axialNormStd = 1.0, initializerRange = 0.02;
+        private int streamingContextLength = 0;
         int declaredLayers = -1;
 
         private Builder() {}
@@ -289,6 +310,7 @@ public record ReformerConfig(
         public Builder localAttentionProbsDropoutProb(double v) { localAttentionProbsDropoutProb = v; return this; }
         public Builder axialNormStd(double v) { axialNormStd = v; return this; }
         public Builder initializerRange(double v) { initializerRange = v; return this; }
+        public Builder streamingContextLength(int v) { streamingContextLength = v; return this; }
 
         public ReformerConfig build() {
             return new ReformerConfig(hiddenSize, numAttentionHeads, attentionHeadSize, attnLayers, numHashes,
@@ -296,7 +318,7 @@ public record ReformerConfig(
                     localNumChunksBefore, localNumChunksAfter, isDecoder, feedForwardSize, hiddenAct,
                     chunkSizeFeedForward, axialPosEmbds, axialPosShape, axialPosEmbdsDim, maxPositionEmbeddings,
                     layerNormEps, vocabSize, padTokenId, hashSeed, hiddenDropoutProb, lshAttentionProbsDropoutProb,
-                    localAttentionProbsDropoutProb, axialNormStd, initializerRange);
+                    localAttentionProbsDropoutProb, axialNormStd, initializerRange, streamingContextLength);
         }
 
         /** JSON key → setter; the one place where the reference's names meet ours. */
@@ -331,7 +353,8 @@ public record ReformerConfig(
                     Map.entry("lsh_attention_probs_dropout_prob", n -> lshAttentionProbsDropoutProb = number(n)),
                     Map.entry("local_attention_probs_dropout_prob", n -> localAttentionProbsDropoutProb = number(n)),
                     Map.entry("axial_norm_std", n -> axialNormStd = number(n)),
-                    Map.entry("initializer_range", n -> initializerRange = number(n)));
+                    Map.entry("initializer_range", n -> initializerRange = number(n)),
+                    Map.entry("streaming_context_length", n -> streamingContextLength = integer(n)));
         }
 
         private static int integer(JsonNode n) {

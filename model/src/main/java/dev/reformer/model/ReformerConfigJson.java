@@ -77,6 +77,7 @@ final class ReformerConfigJson {
         o.put("local_attention_probs_dropout_prob", c.localAttentionProbsDropoutProb());
         o.put("axial_norm_std", c.axialNormStd());
         o.put("initializer_range", c.initializerRange());
+        if (c.isStreaming()) o.put("streaming_context_length", c.streamingContextLength());
         return o;
     }
 

@@ -160,14 +160,12 @@ public final class ReformerModel {
             }
             keyValid = valid;
         }
-        if (length > config.maxPositionEmbeddings()) throw new IllegalArgumentException("sequence length " + length
+        if (length > config.maxPositionEmbeddings() && !config.isStreaming()) throw new IllegalArgumentException("sequence length " + length
                 + " exceeds max_position_embeddings " + config.maxPositionEmbeddings()
                 + "; split the input into windows of at most that length");
-        INDArray positions = config.axialPosEmbds()
-                ? PositionEmbeddings.axial(params.axialPositionWeights, config.axialPosShape(), length)
-                : PositionEmbeddings.plain(params.positionEmbeddings, length);
         INDArray inputs = dropout.apply(x.reshape((long) batch * length, c), EMBEDDING_SITE, 0).reshape(batch, length, c);
-        INDArray embeddings = inputs.add(positions.reshape(1, length, c)).reshape((long) batch * length, c);
+        INDArray embeddings = (config.isStreaming() ? inputs.dup() : inputs.add(positionEmbeddings(length).reshape(1, length, c)))
+                .reshape((long) batch * length, c);
 
         // both reversible streams start as the embeddings
         INDArray x1 = embeddings, x2 = embeddings;
@@ -187,6 +185,13 @@ public final class ReformerModel {
         }
         return new Output(hidden, buckets, new Cache(x1, x2, keyValid, batch, length, originalLength, tokenIds,
                 layerInputs, dropout));
+    }
+
+    /** [T, C]; a streaming model has none: the causal mask is what tells it where a position is. */
+    private INDArray positionEmbeddings(int length) {
+        return config.axialPosEmbds()
+                ? PositionEmbeddings.axial(params.axialPositionWeights, config.axialPosShape(), length)
+                : PositionEmbeddings.plain(params.positionEmbeddings, length);
     }
 
     /**
@@ -226,7 +231,9 @@ public final class ReformerModel {
             dy2 = b.dx2();
         }
         INDArray dEmbeddings = dy1.addi(dy2);                        // both streams started as the embeddings
-        if (config.axialPosEmbds()) {
+        if (config.isStreaming()) {
+            // no position embeddings, no gradient for them
+        } else if (config.axialPosEmbds()) {
             PositionEmbeddings.axialBackward(dEmbeddings, batch, length, config.axialPosShape(), grads.axialPositionWeights);
         } else {
             PositionEmbeddings.plainBackward(dEmbeddings, batch, length, grads.positionEmbeddings);

@@ -35,8 +35,18 @@ public final class ChunkedAttention {
      * @param keyValid per batch row and original position, false for padding (null: no padding)
      * @param causal hide keys at later original positions than the query
      * @param selfMask forbid a position to attend to itself unless nothing else is visible (LSH)
+     * @param sameBucket [B][H][R][T] buckets of a streaming LSH layer: a key of another bucket than the query's
+     *                   (in the query slot's round) is hidden; null for none. Needs slots in position order per round.
+     * @param context hide keys this many positions or more before the query; 0 for no limit
      */
-    public record Masking(boolean[][] keyValid, boolean causal, boolean selfMask) {}
+    public record Masking(boolean[][] keyValid, boolean causal, boolean selfMask, int[][][][] sameBucket, int context) {
+        public Masking(boolean[][] keyValid, boolean causal, boolean selfMask) {
+            this(keyValid, causal, selfMask, null, 0);
+        }
+
+        /** Nothing but the self mask can hide a key (when nothing is padded either). */
+        boolean onlySelf() { return !causal && sameBucket == null && context == 0; }
+    }
 
     /**
      * Everything about which slot attends to which, independent of the numbers.
@@ -85,10 +95,18 @@ public final class ChunkedAttention {
             return neighbour * chunk + j % chunk;
         }
 
-        /** How the score of (query position, key position) is treated: KEEP, MASKED or SELF. rowValid may be null. */
-        byte code(int queryPos, int keyPos, boolean[] rowValid) {
+        /**
+         * How the score of (query, key) is treated: KEEP, MASKED or SELF. The query is group g's slot querySlot at
+         * queryPos; rowValid may be null.
+         */
+        byte code(int group, int querySlot, int queryPos, int keyPos, boolean[] rowValid) {
             if (masking.selfMask() && keyPos == queryPos) return SELF; // applied after the mask, as the reference does
             if ((rowValid != null && !rowValid[keyPos]) || (masking.causal() && keyPos > queryPos)) return MASKED;
+            if (masking.context() > 0 && queryPos - keyPos >= masking.context()) return MASKED;
+            if (masking.sameBucket() != null) {
+                int[] round = masking.sameBucket()[group / heads][group % heads][querySlot / length];
+                if (round[keyPos] != round[queryPos]) return MASKED;
+            }
             return KEEP;
         }
 

@@ -61,7 +61,8 @@ public final class LshSelfAttention {
         INDArray queryKey = Linear.forward(x, queryKeyWeight, null).reshape(rows, config.attentionHeadSize());
         INDArray value = Linear.forward(x, valueWeight, null).reshape(rows, config.attentionHeadSize());
         // sequences that fit one chunk get full attention, unhashed: the reference's short-sequence fallback
-        int[][][][] buckets = length <= config.lshAttnChunkLength() ? null
+        // (a streaming model always hashes: its cache cannot know how long the stream will be)
+        int[][][][] buckets = length <= config.lshAttnChunkLength() && !config.isStreaming() ? null
                 : earlierBuckets != null ? earlierBuckets : hash(queryKey, keyValid, batch, length);
         INDArray out = ChunkedAttention.forward(queryKey, null, value, plan(batch, length, keyValid, buckets, probabilityDropout));
         return new Result(out.reshape(batch, length, (long) config.allHeadSize()), buckets);
@@ -106,6 +107,7 @@ public final class LshSelfAttention {
     private ChunkedAttention.Plan plan(int batch, int length, boolean[][] keyValid, int[][][][] buckets,
                                        Dropout probabilityDropout) {
         int heads = config.numAttentionHeads(), d = config.attentionHeadSize();
+        if (config.isStreaming()) return streamingPlan(batch, length, keyValid, buckets, probabilityDropout);
         ChunkedAttention.Masking masking = new ChunkedAttention.Masking(keyValid, config.isDecoder(), true);
         if (buckets == null) {
             return new ChunkedAttention.Plan(batch, length, heads, d, 1, length, 0, 0,
@@ -116,13 +118,29 @@ public final class LshSelfAttention {
     }
 
     /**
+     * A streaming model's LSH attention, computed whole: each round is one chunk in position order, and the masks
+     * leave each query the earlier keys of its own bucket within the context, as {@code StreamingEncoder} finds them
+     * in its cache. O(R T^2) per head: for training and for checking the cache, not for serving long streams.
+     */
+    private ChunkedAttention.Plan streamingPlan(int batch, int length, boolean[][] keyValid, int[][][][] buckets,
+                                                Dropout probabilityDropout) {
+        int heads = config.numAttentionHeads(), rounds = config.numHashes();
+        int[][] positions = new int[batch * heads][rounds * length];
+        for (int[] p : positions) for (int s = 0; s < p.length; s++) p[s] = s % length;
+        ChunkedAttention.Masking masking = new ChunkedAttention.Masking(keyValid, true, true, buckets,
+                config.streamingContextLength());
+        return new ChunkedAttention.Plan(batch, length, heads, config.attentionHeadSize(), rounds, length, 0, 0,
+                positions, masking, probabilityDropout);
+    }
+
+    /**
      * Buckets: argmax over [xR, -xR] per bucket factor, factors combined as b0 + f0*b1 + ...; padded
      * positions (when the batch holds any padding) go to the extra bucket NB.
      *
      * @param queryKey [B*T*H, D] rows in [B, T, H] order
      * @return [B][H][R][T] with round offsets added
      */
-    int[][][][] hash(INDArray queryKey, boolean[][] keyValid, int batch, int length) {
+    public int[][][][] hash(INDArray queryKey, boolean[][] keyValid, int batch, int length) {
         int heads = config.numAttentionHeads(), d = config.attentionHeadSize();
         List<Integer> factors = config.bucketsFor(length);
         int rounds = config.numHashes(), half = factors.stream().mapToInt(Integer::intValue).sum() / 2;

@@ -62,7 +62,7 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
                 double s = 0;
                 for (int c = 0; c < d; c++) s += q[queryRow * d + c] * k[keyRows[j] * d + c];
                 s *= keyScale[j];
-                byte code = plan.code(queryPos, keyPositions[j], rowValid);
+                byte code = plan.code(g, slot, queryPos, keyPositions[j], rowValid);
                 if (code == ChunkedAttention.MASKED) s = ChunkedAttention.MASK_VALUE;
                 else if (code == ChunkedAttention.SELF) s = ChunkedAttention.SELF_MASK_VALUE;
                 scores[j] = s;
@@ -153,7 +153,7 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
             int outRow = plan.outputRow(g, slot);
             double weighted = 0; // sum_j p_j dp_j
             for (int j = 0; j < window; j++) {
-                byte code = plan.code(queryPos, keyPositions[j], rowValid);
+                byte code = plan.code(g, slot, queryPos, keyPositions[j], rowValid);
                 double s;
                 if (code == ChunkedAttention.MASKED) s = ChunkedAttention.MASK_VALUE;
                 else if (code == ChunkedAttention.SELF) s = ChunkedAttention.SELF_MASK_VALUE;
@@ -171,7 +171,7 @@ final class ScalarKernel implements ChunkedAttention.Kernel {
             for (int j = 0; j < window; j++) {
                 double kept = p[j] * plan.dropFactor(g, slot, j);
                 for (int c = 0; c < d; c++) dv[keyRows[j] * d + c] += kept * dOut[outRow * d + c];
-                if (plan.code(queryPos, keyPositions[j], rowValid) != ChunkedAttention.KEEP) continue;
+                if (plan.code(g, slot, queryPos, keyPositions[j], rowValid) != ChunkedAttention.KEEP) continue;
                 double ds = p[j] * (dScore[j] - weighted + dLogsumexp[outRow]);
                 for (int c = 0; c < d; c++) {
                     dq[queryRow * d + c] += ds * keyScale[j] * k[keyRows[j] * d + c];

@@ -138,7 +138,7 @@ final class VectorBackward {
                                        BackwardScratch s, float[] dLogsumexp) {
         int chunk = plan.chunk(), window = plan.window(), si = i * window;
         float[] p = s.scores, ds = s.dScores;
-        float max = VectorKernel.maskRow(plan, p, si, window, queryPos, s.keyPositions, 0, rowValid), sum = 0, weighted = 0;
+        float max = VectorKernel.maskRow(plan, g, n * chunk + i, p, si, window, queryPos, s.keyPositions, 0, rowValid), sum = 0, weighted = 0;
         for (int j = 0; j < window; j++) sum += (p[si + j] = VectorMath.exp(p[si + j] - max));
         for (int j = 0; j < window; j++) {
             p[si + j] /= sum;
@@ -147,7 +147,7 @@ final class VectorBackward {
         }
         float dLse = dLogsumexp[plan.outputRow(g, n * chunk + i)];
         for (int j = 0; j < window; j++) {
-            boolean keep = plan.code(queryPos, s.keyPositions[j], rowValid) == ChunkedAttention.KEEP;
+            boolean keep = plan.code(g, n * chunk + i, queryPos, s.keyPositions[j], rowValid) == ChunkedAttention.KEEP;
             ds[si + j] = keep ? p[si + j] * (ds[si + j] - weighted + dLse) : 0f;
         }
     }

@@ -176,9 +176,9 @@ final class VectorKernel implements ChunkedAttention.Kernel {
             boolean dropout = plan.probabilityDropout().active();
             for (int i = 0; i < chunk; i++) {
                 int si = i * window, queryPos = pos[n * chunk + i];
-                float max = rowValid == null && !plan.masking().causal()
+                float max = rowValid == null && plan.masking().onlySelf()
                         ? selfMaskRow(scores, si, window, queryPos, s.keyPositionsAsFloats, windowStart, plan.masking().selfMask())
-                        : maskRow(plan, scores, si, window, queryPos, s.keyPositions, windowStart, rowValid);
+                        : maskRow(plan, g, n * chunk + i, scores, si, window, queryPos, s.keyPositions, windowStart, rowValid);
                 float sum = expRow(scores, si, window, max, s.lanes);
                 logsumexp[plan.outputRow(g, n * chunk + i)] = max + (float) Math.log(sum);
                 s.inverseSums[i] = 1f / sum;
@@ -198,11 +198,11 @@ final class VectorKernel implements ChunkedAttention.Kernel {
     }
 
     /** Sets the masked scores of one query row to the reference's mask values; returns the row's maximum. */
-    static float maskRow(ChunkedAttention.Plan plan, float[] scores, int si, int window, int queryPos, int[] keyPositions,
+    static float maskRow(ChunkedAttention.Plan plan, int group, int querySlot, float[] scores, int si, int window, int queryPos, int[] keyPositions,
                                  int keysFrom, boolean[] rowValid) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < window; j++) {
-            byte code = plan.code(queryPos, keyPositions[keysFrom + j], rowValid);
+            byte code = plan.code(group, querySlot, queryPos, keyPositions[keysFrom + j], rowValid);
             if (code == ChunkedAttention.MASKED) scores[si + j] = (float) ChunkedAttention.MASK_VALUE;
             else if (code == ChunkedAttention.SELF) scores[si + j] = (float) ChunkedAttention.SELF_MASK_VALUE;
             max = Math.max(max, scores[si + j]);

@@ -1,0 +1,178 @@
+package dev.reformer.model;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * What a stream's later positions need of its past, per layer: keys and values (and, for LSH layers, the
+ * buckets of each head and round) of the positions still in reach, oldest first. {@link StreamingEncoder} reads
+ * and extends it; {@link #toBytes()} and {@link #fromBytes} carry it through a checkpoint. Its size is bounded by the
+ * model, not by the stream: an LSH layer keeps at most streaming_context_length positions, a local layer at most
+ * (local_num_chunks_before + 1) chunks.
+ */
+public final class StreamState {
+    private static final int FORMAT = 0x52534931; // "RSI1"
+
+    private final ReformerConfig config;
+    private final LayerCache[] layers;
+    private long nextPosition;
+
+    StreamState(ReformerConfig config) {
+        this.config = config;
+        this.layers = new LayerCache[config.numHiddenLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            boolean lsh = config.attnLayers().get(i).equals("lsh");
+            layers[i] = new LayerCache(config.numAttentionHeads(), config.attentionHeadSize(), lsh ? config.numHashes() : 0);
+        }
+    }
+
+    /** The stream position the next input vector will have (= positions seen so far). */
+    public long nextPosition() { return nextPosition; }
+
+    LayerCache layer(int i) { return layers[i]; }
+
+    void advance(int positions) { nextPosition += positions; }
+
+    /** Positions held, summed over layers. */
+    public int cachedPositions() {
+        int n = 0;
+        for (LayerCache l : layers) n += l.size();
+        return n;
+    }
+
+    /** The size of {@link #toBytes()}, without making it. */
+    public long sizeInBytes() {
+        long bytes = 4 + 8 + 4;
+        for (LayerCache l : layers) bytes += 4 + (long) l.size() * (8 + 4L * (2 * l.width + l.bucketsPerEntry));
+        return bytes;
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE, sizeInBytes()));
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(FORMAT);
+            out.writeLong(nextPosition);
+            out.writeInt(layers.length);
+            for (LayerCache l : layers) l.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * A state written by {@link #toBytes()} for a model of this config.
+     *
+     * @throws IllegalArgumentException when the bytes are not such a state, or were written for another model's shape
+     */
+    public static StreamState fromBytes(byte[] bytes, ReformerConfig config) {
+        StreamState state = new StreamState(config);
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            if (in.readInt() != FORMAT) throw new IllegalArgumentException("not a stream state (wrong format marker)");
+            state.nextPosition = in.readLong();
+            int layers = in.readInt();
+            if (layers != state.layers.length) throw new IllegalArgumentException("the stream state has " + layers
+                    + " layers, this model has " + state.layers.length + "; a state is only valid for the model that wrote it");
+            for (LayerCache l : state.layers) l.read(in, state.reach(l));
+            if (in.available() > 0) throw new IllegalArgumentException("the stream state has " + in.available() + " bytes too many");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the stream state is truncated: " + e.getMessage(), e);
+        }
+        return state;
+    }
+
+    /** Most positions a layer of this config may hold. */
+    private int reach(LayerCache l) {
+        return l.bucketsPerEntry > 0 ? config.streamingContextLength()
+                : (config.localNumChunksBefore() + 1) * config.localAttnChunkLength();
+    }
+
+    /** One layer's entries, oldest first: position, keys [H, D], values [H, D], buckets [H, R] (LSH layers). */
+    static final class LayerCache {
+        private final int heads, headSize, width, bucketsPerEntry;
+        private long[] positions = new long[0];
+        private float[] keys = new float[0], values = new float[0];
+        private int[] buckets = new int[0];
+        private int size;
+
+        LayerCache(int heads, int headSize, int rounds) {
+            this.heads = heads;
+            this.headSize = headSize;
+            this.width = heads * headSize;
+            this.bucketsPerEntry = heads * rounds;
+        }
+
+        int size() { return size; }
+
+        int headSize() { return headSize; }
+
+        long position(int entry) { return positions[entry]; }
+
+        float[] keys() { return keys; }
+
+        float[] values() { return values; }
+
+        /** Where head h of an entry starts in {@link #keys()} and {@link #values()}. */
+        int offset(int entry, int head) { return entry * width + head * headSize; }
+
+        /** Bucket of an entry for column h * R + r. */
+        int bucket(int entry, int column) { return buckets[entry * bucketsPerEntry + column]; }
+
+        /** Appends row `row` of keys and values ([n, H*D]) at a position; entryBuckets [H*R] or null. */
+        void append(long position, float[] rowKeys, float[] rowValues, int row, int[] entryBuckets) {
+            if (size == positions.length) grow(Math.max(16, size * 2));
+            positions[size] = position;
+            System.arraycopy(rowKeys, row * width, keys, size * width, width);
+            System.arraycopy(rowValues, row * width, values, size * width, width);
+            if (bucketsPerEntry > 0) System.arraycopy(entryBuckets, 0, buckets, size * bucketsPerEntry, bucketsPerEntry);
+            size++;
+        }
+
+        /** Drops the entries before a position: nothing later needs them. */
+        void evictBefore(long position) {
+            int drop = 0;
+            while (drop < size && positions[drop] < position) drop++;
+            if (drop == 0) return;
+            size -= drop;
+            System.arraycopy(positions, drop, positions, 0, size);
+            System.arraycopy(keys, drop * width, keys, 0, size * width);
+            System.arraycopy(values, drop * width, values, 0, size * width);
+            System.arraycopy(buckets, drop * bucketsPerEntry, buckets, 0, size * bucketsPerEntry);
+        }
+
+        private void grow(int capacity) {
+            positions = java.util.Arrays.copyOf(positions, capacity);
+            keys = java.util.Arrays.copyOf(keys, capacity * width);
+            values = java.util.Arrays.copyOf(values, capacity * width);
+            buckets = java.util.Arrays.copyOf(buckets, capacity * bucketsPerEntry);
+        }
+
+        void write(DataOutputStream out) throws IOException {
+            out.writeInt(size);
+            for (int e = 0; e < size; e++) {
+                out.writeLong(positions[e]);
+                for (int i = 0; i < width; i++) out.writeFloat(keys[e * width + i]);
+                for (int i = 0; i < width; i++) out.writeFloat(values[e * width + i]);
+                for (int i = 0; i < bucketsPerEntry; i++) out.writeInt(buckets[e * bucketsPerEntry + i]);
+            }
+        }
+
+        void read(DataInputStream in, int reach) throws IOException {
+            int count = in.readInt();
+            if (count < 0 || count > reach) throw new IllegalArgumentException("a layer of the stream state holds " + count
+                    + " positions; this model's layer keeps at most " + reach);
+            grow(count);
+            for (int e = 0; e < count; e++) {
+                positions[e] = in.readLong();
+                for (int i = 0; i < width; i++) keys[e * width + i] = in.readFloat();
+                for (int i = 0; i < width; i++) values[e * width + i] = in.readFloat();
+                for (int i = 0; i < bucketsPerEntry; i++) buckets[e * bucketsPerEntry + i] = in.readInt();
+            }
+            size = count;
+        }
+    }
+}
