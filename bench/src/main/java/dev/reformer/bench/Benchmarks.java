@@ -100,7 +100,8 @@ public final class Benchmarks {
             case "frontend" -> frontend();
             case "pipeline" -> pipeline();
             case "model" -> model();
-            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory, frontend, pipeline, model");
+            case "streaming" -> streaming();
+            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory, frontend, pipeline, model, streaming");
         };
     }
 
@@ -158,6 +159,14 @@ public final class Benchmarks {
             out.append("\n");
         }
         return out.toString();
+    }
+
+    /** One stream, windows recomputed every hop against each position computed once from the stream's cache. */
+    private int streaming() throws Exception {
+        String table = StreamingBench.run(seconds);
+        System.out.print(table);
+        writeMarkdown("streaming --seconds " + seconds, table);
+        return 0;
     }
 
     /** Real-time factor of the audio front-end on this thread (pin the JVM with taskset for one core). */

@@ -42,17 +42,24 @@ import picocli.CommandLine.Parameters;
                         + " deallocator tracks and the Java bytes allocated (what young collections copy and collect). Run with"
                         + " OMP_NUM_THREADS=1. Then the model's encoder alone (no front-end, no head) in a fresh JVM on every"
                         + " core: wall time per batch of --batch-size inputs of its full length, with ND4J's sgemm of the same run"
-                        + " and, with --peer, the reference's figure for the same shape."},
+                        + " and, with --peer, the reference's figure for the same shape.",
+                "streaming: one stream of --seconds s of speech-like audio in hops of 0.5 s through a transcriber of the digit"
+                        + " model's size (hidden 64, 2 heads x 32, local/LSH/local/LSH, 2 hash rounds) with 30 s of context (750"
+                        + " positions of 40 ms), untrained, in this JVM on this thread, two ways in the same run: windowed (every hop"
+                        + " reads the last 30 s again, the reference's chunked LSH) and cached (a streaming model of the same size"
+                        + " reads each hop once against the stream's cache). CPU ms per hop (p50, p99) once the context is full, CPU"
+                        + " ms per second of audio and its ratio, and the state each mode keeps per stream. Run with OMP_NUM_THREADS=1."},
         footer = {"", "Examples:", "  ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3",
                 "  ./reformer bench attention --hashes 1,2,8 --peer ../shared/benchmarks/peer-reformer-pytorch.jsonl",
                 "  OMP_NUM_THREADS=1 ./reformer bench model --model models/digits --batch-size 16 --peer ../shared/benchmarks/peer-reformer-pytorch.jsonl",
                 "  ./reformer bench memory --lengths 4096 --layers 1,6,12 --repeats 3",
                 "  taskset -c 0 ./reformer bench frontend --seconds 60 --repeats 7",
                 "  OMP_NUM_THREADS=1 ./reformer bench pipeline --streams 16 --seconds 30 --messages 10000 --audio-model models/commands --text-model models/spam",
-                "  OMP_NUM_THREADS=1 ./reformer bench model --model models/spam --batch-size 16 --passes 400"})
+                "  OMP_NUM_THREADS=1 ./reformer bench model --model models/spam --batch-size 16 --passes 400",
+                "  OMP_NUM_THREADS=1 ./reformer bench streaming --seconds 120"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "What to measure: attention, memory, frontend, pipeline or model.")
+    @Parameters(paramLabel = "WHAT", description = "What to measure: attention, memory, frontend, pipeline, model or streaming.")
     String what;
 
     @Option(names = "--lengths", split = ",",
@@ -67,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "attention: hash rounds of LSH attention (default: ${DEFAULT-VALUE}; memory uses 2).")
     List<Integer> hashes;
 
-    @Option(names = "--seconds", defaultValue = "60", description = "frontend, pipeline: seconds of audio per input or stream (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", defaultValue = "60", description = "frontend, pipeline, streaming: seconds of audio per input or stream (default: ${DEFAULT-VALUE}).")
     int seconds;
 
     @Option(names = "--streams", defaultValue = "16", description = "pipeline: concurrent audio streams (default: ${DEFAULT-VALUE}).")

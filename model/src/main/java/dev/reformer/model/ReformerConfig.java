@@ -134,8 +134,9 @@ public record ReformerConfig(
     /**
      * A streaming model (streaming_context_length > 0, this product's extension of the reference's config): causal,
      * with no position embeddings (a stream has no position 0 that stays), and LSH attention that a cache of the
-     * past can compute hop by hop: each query attends to every earlier key of its bucket, per hash round, at most
-     * streaming_context_length - 1 positions back, instead of to its neighbours in bucket-sorted chunks.
+     * past can compute hop by hop: each query attends to the most recent keys of its bucket, per hash round, at most
+     * streaming_context_length - 1 positions back and at most a chunk window's worth of them, instead of to its
+     * neighbours in bucket-sorted chunks.
      */
     public boolean isStreaming() { return streamingContextLength > 0; }
 

@@ -91,12 +91,20 @@ public final class StreamState {
                 : (config.localNumChunksBefore() + 1) * config.localAttnChunkLength();
     }
 
-    /** One layer's entries, oldest first: position, keys [H, D], values [H, D], buckets [H, R] (LSH layers). */
+    /**
+     * One layer's entries, oldest first, one per position with no gaps: position, keys [H, D], values [H, D], buckets
+     * [H, R] (LSH layers). For LSH layers each entry also links to the previous position of its bucket in each column
+     * (h * R + r), so that a query walks its bucket's keys without scanning the others; the links are rebuilt from the
+     * buckets when a state is read, not stored.
+     */
     static final class LayerCache {
         private final int heads, headSize, width, bucketsPerEntry;
         private long[] positions = new long[0];
         private float[] keys = new float[0], values = new float[0];
         private int[] buckets = new int[0];
+        private long[] previousSame = new long[0];
+        /** [column][bucket]: the newest position seen in that bucket, or -1. */
+        private long[][] newestIn;
         private int size;
 
         LayerCache(int heads, int headSize, int rounds) {
@@ -104,6 +112,7 @@ public final class StreamState {
             this.headSize = headSize;
             this.width = heads * headSize;
             this.bucketsPerEntry = heads * rounds;
+            this.newestIn = new long[bucketsPerEntry][0];
         }
 
         int size() { return size; }
@@ -119,8 +128,13 @@ public final class StreamState {
         /** Where head h of an entry starts in {@link #keys()} and {@link #values()}. */
         int offset(int entry, int head) { return entry * width + head * headSize; }
 
-        /** Bucket of an entry for column h * R + r. */
-        int bucket(int entry, int column) { return buckets[entry * bucketsPerEntry + column]; }
+        /** The entry of a position, or -1 when it is not held. */
+        int entryOf(long position) {
+            return size == 0 || position < positions[0] || position > positions[size - 1] ? -1 : (int) (position - positions[0]);
+        }
+
+        /** The position before this entry's in the same bucket of column h * R + r (-1 for none; it may be evicted). */
+        long previousSame(int entry, int column) { return previousSame[entry * bucketsPerEntry + column]; }
 
         /** Appends row `row` of keys and values ([n, H*D]) at a position; entryBuckets [H*R] or null. */
         void append(long position, float[] rowKeys, float[] rowValues, int row, int[] entryBuckets) {
@@ -128,8 +142,25 @@ public final class StreamState {
             positions[size] = position;
             System.arraycopy(rowKeys, row * width, keys, size * width, width);
             System.arraycopy(rowValues, row * width, values, size * width, width);
-            if (bucketsPerEntry > 0) System.arraycopy(entryBuckets, 0, buckets, size * bucketsPerEntry, bucketsPerEntry);
+            if (bucketsPerEntry > 0) {
+                System.arraycopy(entryBuckets, 0, buckets, size * bucketsPerEntry, bucketsPerEntry);
+                link(size);
+            }
             size++;
+        }
+
+        /** Sets an entry's links to the newest earlier positions of its buckets, and makes it the newest. */
+        private void link(int entry) {
+            for (int column = 0; column < bucketsPerEntry; column++) {
+                int bucket = buckets[entry * bucketsPerEntry + column];
+                if (bucket >= newestIn[column].length) {
+                    int old = newestIn[column].length;
+                    newestIn[column] = java.util.Arrays.copyOf(newestIn[column], Math.max(bucket + 1, 2 * old));
+                    java.util.Arrays.fill(newestIn[column], old, newestIn[column].length, -1L);
+                }
+                previousSame[entry * bucketsPerEntry + column] = newestIn[column][bucket];
+                newestIn[column][bucket] = positions[entry];
+            }
         }
 
         /** Drops the entries before a position: nothing later needs them. */
@@ -142,6 +173,7 @@ public final class StreamState {
             System.arraycopy(keys, drop * width, keys, 0, size * width);
             System.arraycopy(values, drop * width, values, 0, size * width);
             System.arraycopy(buckets, drop * bucketsPerEntry, buckets, 0, size * bucketsPerEntry);
+            System.arraycopy(previousSame, drop * bucketsPerEntry, previousSame, 0, size * bucketsPerEntry);
         }
 
         private void grow(int capacity) {
@@ -149,6 +181,7 @@ public final class StreamState {
             keys = java.util.Arrays.copyOf(keys, capacity * width);
             values = java.util.Arrays.copyOf(values, capacity * width);
             buckets = java.util.Arrays.copyOf(buckets, capacity * bucketsPerEntry);
+            previousSame = java.util.Arrays.copyOf(previousSame, capacity * bucketsPerEntry);
         }
 
         void write(DataOutputStream out) throws IOException {
@@ -171,6 +204,9 @@ public final class StreamState {
                 for (int i = 0; i < width; i++) keys[e * width + i] = in.readFloat();
                 for (int i = 0; i < width; i++) values[e * width + i] = in.readFloat();
                 for (int i = 0; i < bucketsPerEntry; i++) buckets[e * bucketsPerEntry + i] = in.readInt();
+                if (e > 0 && positions[e] != positions[e - 1] + 1) throw new IllegalArgumentException("the stream state's positions "
+                        + positions[e - 1] + " and " + positions[e] + " are not consecutive; it was not written by this program");
+                if (bucketsPerEntry > 0) link(e);
             }
             size = count;
         }

@@ -1,6 +1,6 @@
 package dev.reformer.model;
 
-import dev.reformer.model.layers.ChunkedAttention;
+import dev.reformer.model.layers.CachedAttention;
 import dev.reformer.model.layers.Dropout;
 import dev.reformer.model.layers.FeedForward;
 import dev.reformer.model.layers.LayerNorm;
@@ -19,9 +19,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>local attention: position p attends to the positions from the start of the chunk {@code before} chunks
  *       before its own, up to itself (the reference's causal local attention, chunks counted from the stream's
  *       first position);</li>
- *   <li>LSH attention: in each hash round, position p attends to the earlier positions of its own bucket at most
- *       streaming_context_length - 1 back, and to itself only when no other key is visible; the rounds are combined
- *       by the softmax of their logsumexps, as the reference combines them.</li>
+ *   <li>LSH attention: in each hash round, position p attends to the most recent positions of its own bucket, at
+ *       most streaming_context_length - 1 back and at most as many as the reference's chunk window holds
+ *       ({@link LshSelfAttention#streamingKeysPerBucket}, itself included), and to itself only when no other key is
+ *       visible; the rounds are combined by the softmax of their logsumexps, as the reference combines them.</li>
  * </ul>
  * Layer l at position p needs only layer l's keys and values of earlier positions, so a hop of n positions costs n
  * positions' work at every layer, whatever the context.
@@ -66,10 +67,11 @@ public final class StreamingEncoder {
                 + "], got " + java.util.Arrays.toString(inputs.shape()));
         DataType dtype = params.finalNormWeight.dataType();
         INDArray x1 = inputs.castTo(dtype).dup(), x2 = x1.dup(); // both reversible streams start as the inputs
+        CachedAttention attention = new CachedAttention(config.attentionHeadSize());
         for (int i = 0; i < lsh.length; i++) {
             Params.Layer p = params.layers.get(i);
             INDArray normed = LayerNorm.forward(x2, p.attentionNormWeight(), p.attentionNormBias(), config.layerNormEps());
-            float[] heads = isLsh(i) ? lshAttention(i, state, normed) : localAttention(i, state, normed);
+            float[] heads = isLsh(i) ? lshAttention(i, state, normed, attention) : localAttention(i, state, normed, attention);
             INDArray attended = Linear.forward(Nd4j.create(heads, new long[]{n, config.allHeadSize()}).castTo(dtype),
                     p.attentionOutput(), null);
             INDArray y1 = attended.addi(x1);
@@ -84,7 +86,7 @@ public final class StreamingEncoder {
 
     // ---- local attention: the cache holds the current and previous chunks' keys and values ----------------------
 
-    private float[] localAttention(int layer, StreamState state, INDArray normed) {
+    private float[] localAttention(int layer, StreamState state, INDArray normed, CachedAttention attention) {
         Params.Layer p = params.layers.get(layer);
         int n = (int) normed.size(0), heads = config.numAttentionHeads(), d = config.attentionHeadSize();
         float[] q = floats(Linear.forward(normed, p.query(), null));
@@ -97,19 +99,16 @@ public final class StreamingEncoder {
         for (int t = 0; t < n; t++) cache.append(first + t, k, v, t, null);
         int chunk = config.localAttnChunkLength();
         float[] out = new float[n * heads * d];
-        double[] scores = new double[cache.size()];
-        int[] entries = new int[cache.size()];
+        int[] rows = new int[cache.size()];
         for (int t = 0; t < n; t++) {
             long position = first + t, from = Math.floorDiv(position, chunk) * chunk - (long) config.localNumChunksBefore() * chunk;
             for (int h = 0; h < heads; h++) {
                 int count = 0;
                 for (int e = 0; e < cache.size(); e++) {
                     long keyPosition = cache.position(e);
-                    if (keyPosition < from || keyPosition > position) continue;
-                    entries[count] = e;
-                    scores[count++] = dot(q, (t * heads + h) * d, cache.keys(), cache.offset(e, h), d);
+                    if (keyPosition >= from && keyPosition <= position) rows[count++] = cache.offset(e, h);
                 }
-                softmaxWeightedValues(scores, count, entries, cache, h, out, (t * heads + h) * d);
+                attention.attend(q, (t * heads + h) * d, cache.keys(), cache.values(), rows, count, -1, out, (t * heads + h) * d);
             }
         }
         cache.evictBefore(Math.floorDiv(first + n, chunk) * chunk - (long) config.localNumChunksBefore() * chunk);
@@ -118,10 +117,10 @@ public final class StreamingEncoder {
 
     // ---- LSH attention: the cache holds the context's keys, values and buckets -----------------------------------
 
-    private float[] lshAttention(int layer, StreamState state, INDArray normed) {
+    private float[] lshAttention(int layer, StreamState state, INDArray normed, CachedAttention attention) {
         Params.Layer p = params.layers.get(layer);
         int n = (int) normed.size(0), heads = config.numAttentionHeads(), d = config.attentionHeadSize();
-        int rounds = config.numHashes();
+        int rounds = config.numHashes(), keysPerBucket = LshSelfAttention.streamingKeysPerBucket(config);
         INDArray queryKeyRows = Linear.forward(normed, p.queryKey(), null);
         float[] q = floats(queryKeyRows), v = floats(Linear.forward(normed, p.value(), null));
         int[][][][] buckets = lsh[layer].hash(queryKeyRows.reshape((long) n * heads, d), null, 1, n); // [1][H][R][n]
@@ -140,22 +139,21 @@ public final class StreamingEncoder {
             cache.append(first + t, keys, v, t, positionBuckets);
         }
         float[] out = new float[n * heads * d];
-        double[] scores = new double[cache.size()], logsumexps = new double[rounds];
+        double[] logsumexps = new double[rounds];
         float[][] perRound = new float[rounds][d];
-        int[] entries = new int[cache.size()];
+        int[] rows = new int[Math.min(cache.size(), keysPerBucket)];
         for (int t = 0; t < n; t++) {
-            long position = first + t, from = position - config.streamingContextLength() + 1;
+            long position = first + t, lowest = Math.max(position - config.streamingContextLength() + 1, cache.position(0));
             for (int h = 0; h < heads; h++) {
                 for (int r = 0; r < rounds; r++) {
-                    int bucket = buckets[0][h][r][t], count = 0;
-                    for (int e = 0; e < cache.size(); e++) {
-                        long keyPosition = cache.position(e);
-                        if (keyPosition < from || keyPosition > position || cache.bucket(e, h * rounds + r) != bucket) continue;
-                        entries[count] = e;
-                        scores[count++] = keyPosition == position ? ChunkedAttention.SELF_MASK_VALUE
-                                : dot(q, (t * heads + h) * d, cache.keys(), cache.offset(e, h), d);
+                    // the query's own entry, then back along its bucket's links: newest first, self at 0
+                    int count = 0, column = h * rounds + r;
+                    for (long key = position; key >= lowest && count < keysPerBucket; count++) {
+                        int e = cache.entryOf(key);
+                        rows[count] = cache.offset(e, h);
+                        key = cache.previousSame(e, column);
                     }
-                    logsumexps[r] = softmaxWeightedValues(scores, count, entries, cache, h, perRound[r], 0);
+                    logsumexps[r] = attention.attend(q, (t * heads + h) * d, cache.keys(), cache.values(), rows, count, 0, perRound[r], 0);
                 }
                 combineRounds(perRound, logsumexps, out, (t * heads + h) * d);
             }
@@ -173,30 +171,6 @@ public final class StreamingEncoder {
             double weight = Math.exp(logsumexps[r] - max) / sum;
             for (int c = 0; c < perRound[r].length; c++) out[at + c] += (float) (weight * perRound[r][c]);
         }
-    }
-
-    /** The softmax of scores[0, count) applied to the given cache entries' values, into out; returns the logsumexp. */
-    private static double softmaxWeightedValues(double[] scores, int count, int[] entries, StreamState.LayerCache cache,
-                                                int head, float[] out, int at) {
-        double max = Double.NEGATIVE_INFINITY, sum = 0;
-        for (int j = 0; j < count; j++) max = Math.max(max, scores[j]);
-        for (int j = 0; j < count; j++) sum += (scores[j] = Math.exp(scores[j] - max));
-        int d = cache.headSize();
-        double[] acc = new double[d];
-        float[] values = cache.values();
-        for (int j = 0; j < count; j++) {
-            double weight = scores[j] / sum;
-            int offset = cache.offset(entries[j], head);
-            for (int c = 0; c < d; c++) acc[c] += weight * values[offset + c];
-        }
-        for (int c = 0; c < d; c++) out[at + c] = (float) acc[c];
-        return max + Math.log(sum);
-    }
-
-    private static double dot(float[] a, int aAt, float[] b, int bAt, int d) {
-        double s = 0;
-        for (int c = 0; c < d; c++) s += (double) a[aAt + c] * b[bAt + c];
-        return s;
     }
 
     private static float[] floats(INDArray a) {

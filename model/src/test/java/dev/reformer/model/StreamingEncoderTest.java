@@ -2,7 +2,7 @@ package dev.reformer.model;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -30,10 +30,14 @@ class StreamingEncoderTest {
                 .hiddenDropoutProb(0).lshAttentionProbsDropoutProb(0).localAttentionProbsDropoutProb(0);
     }
 
+    /**
+     * lshChunk 8: a query sees up to 16 keys of its bucket, and the context (24) is what hides the oldest; lshChunk 2:
+     * only the 4 most recent keys of its bucket, fewer than the context holds.
+     */
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 7})
-    void hopByHopEqualsTheWholeCausalForward(int firstHop) {
-        ReformerConfig config = streaming().build();
+    @CsvSource({"1, 8", "3, 8", "7, 8", "1, 2", "5, 2"})
+    void hopByHopEqualsTheWholeCausalForward(int firstHop, int lshChunk) {
+        ReformerConfig config = streaming().lshAttnChunkLength(lshChunk).build();
         ReformerModel model = new ReformerModel(config, Params.init(config, 5, DataType.FLOAT));
         int length = 40;
         INDArray inputs = TestData.randn(6, DataType.FLOAT, 1, length, config.hiddenSize());
@@ -52,6 +56,16 @@ class StreamingEncoderTest {
         }
         assertEquals(length, at);
         assertEquals(length, state.nextPosition());
+    }
+
+    @Test
+    void theLimitOfKeysPerBucketChangesWhatAQuerySees() {
+        ReformerConfig wide = streaming().build(), narrow = streaming().lshAttnChunkLength(2).build();
+        Params params = Params.init(wide, 5, DataType.FLOAT);
+        INDArray inputs = TestData.randn(6, DataType.FLOAT, 1, 40, wide.hiddenSize());
+        INDArray a = new ReformerModel(wide, params).forwardEmbeddings(inputs, null).lastHiddenState();
+        INDArray b = new ReformerModel(narrow, params).forwardEmbeddings(inputs, null).lastHiddenState();
+        assertTrue(a.sub(b).amaxNumber().doubleValue() > 1e-3, "4 keys per bucket against 16 should differ somewhere");
     }
 
     @Test

@@ -37,15 +37,15 @@ public final class ChunkedAttention {
      * @param selfMask forbid a position to attend to itself unless nothing else is visible (LSH)
      * @param sameBucket [B][H][R][T] buckets of a streaming LSH layer: a key of another bucket than the query's
      *                   (in the query slot's round) is hidden; null for none. Needs slots in position order per round.
-     * @param context hide keys this many positions or more before the query; 0 for no limit
+     * @param earliestVisible [B][H][R][T] with sameBucket: keys before this position are hidden from the query at T
      */
-    public record Masking(boolean[][] keyValid, boolean causal, boolean selfMask, int[][][][] sameBucket, int context) {
+    public record Masking(boolean[][] keyValid, boolean causal, boolean selfMask, int[][][][] sameBucket, int[][][][] earliestVisible) {
         public Masking(boolean[][] keyValid, boolean causal, boolean selfMask) {
-            this(keyValid, causal, selfMask, null, 0);
+            this(keyValid, causal, selfMask, null, null);
         }
 
         /** Nothing but the self mask can hide a key (when nothing is padded either). */
-        boolean onlySelf() { return !causal && sameBucket == null && context == 0; }
+        boolean onlySelf() { return !causal && sameBucket == null; }
     }
 
     /**
@@ -102,10 +102,10 @@ public final class ChunkedAttention {
         byte code(int group, int querySlot, int queryPos, int keyPos, boolean[] rowValid) {
             if (masking.selfMask() && keyPos == queryPos) return SELF; // applied after the mask, as the reference does
             if ((rowValid != null && !rowValid[keyPos]) || (masking.causal() && keyPos > queryPos)) return MASKED;
-            if (masking.context() > 0 && queryPos - keyPos >= masking.context()) return MASKED;
             if (masking.sameBucket() != null) {
-                int[] round = masking.sameBucket()[group / heads][group % heads][querySlot / length];
-                if (round[keyPos] != round[queryPos]) return MASKED;
+                int b = group / heads, h = group % heads, r = querySlot / length;
+                int[] round = masking.sameBucket()[b][h][r];
+                if (round[keyPos] != round[queryPos] || keyPos < masking.earliestVisible()[b][h][r][queryPos]) return MASKED;
             }
             return KEEP;
         }

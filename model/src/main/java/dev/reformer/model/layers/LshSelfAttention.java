@@ -119,8 +119,8 @@ public final class LshSelfAttention {
 
     /**
      * A streaming model's LSH attention, computed whole: each round is one chunk in position order, and the masks
-     * leave each query the earlier keys of its own bucket within the context, as {@code StreamingEncoder} finds them
-     * in its cache. O(R T^2) per head: for training and for checking the cache, not for serving long streams.
+     * leave each query the keys {@link #earliestVisible} allows, as {@code StreamingEncoder} finds them in its cache.
+     * O(R T^2) per head: for training and for checking the cache, not for serving long streams.
      */
     private ChunkedAttention.Plan streamingPlan(int batch, int length, boolean[][] keyValid, int[][][][] buckets,
                                                 Dropout probabilityDropout) {
@@ -128,9 +128,44 @@ public final class LshSelfAttention {
         int[][] positions = new int[batch * heads][rounds * length];
         for (int[] p : positions) for (int s = 0; s < p.length; s++) p[s] = s % length;
         ChunkedAttention.Masking masking = new ChunkedAttention.Masking(keyValid, true, true, buckets,
-                config.streamingContextLength());
+                earliestVisible(buckets, config.streamingContextLength(), streamingKeysPerBucket(config)));
         return new ChunkedAttention.Plan(batch, length, heads, config.attentionHeadSize(), rounds, length, 0, 0,
                 positions, masking, probabilityDropout);
+    }
+
+    /**
+     * The most keys of its own bucket a query of a streaming model attends to, itself included: as many as the
+     * reference's chunk window holds ((lsh_num_chunks_before + 1) x lsh_attn_chunk_length), however lopsided the
+     * buckets. It bounds the work of one position.
+     */
+    public static int streamingKeysPerBucket(ReformerConfig config) {
+        return (config.lshNumChunksBefore() + 1) * config.lshAttnChunkLength();
+    }
+
+    /**
+     * For each query (per batch row, head and round), the first position it may see: the later of the context's
+     * start and its bucket's keysPerBucket-th most recent position (counting itself).
+     */
+    static int[][][][] earliestVisible(int[][][][] buckets, int context, int keysPerBucket) {
+        int[][][][] earliest = new int[buckets.length][][][];
+        for (int b = 0; b < buckets.length; b++) {
+            earliest[b] = new int[buckets[b].length][][];
+            for (int h = 0; h < buckets[b].length; h++) {
+                earliest[b][h] = new int[buckets[b][h].length][];
+                for (int r = 0; r < buckets[b][h].length; r++) {
+                    int[] bucketOf = buckets[b][h][r], first = new int[bucketOf.length];
+                    java.util.Map<Integer, java.util.ArrayDeque<Integer>> recent = new java.util.HashMap<>();
+                    for (int t = 0; t < bucketOf.length; t++) {
+                        java.util.ArrayDeque<Integer> last = recent.computeIfAbsent(bucketOf[t], k -> new java.util.ArrayDeque<>());
+                        last.addLast(t);
+                        if (last.size() > keysPerBucket) last.removeFirst();
+                        first[t] = Math.max(t - context + 1, last.peekFirst());
+                    }
+                    earliest[b][h][r] = first;
+                }
+            }
+        }
+        return earliest;
     }
 
     /**

@@ -163,6 +163,56 @@ final class VectorMath {
         return sum;
     }
 
+    /**
+     * scores[j] = query[queryAt, +n) . keys[rows[j], +n) for j < count, LANES keys at a time (lane l holds key j + l, read
+     * by a gather): each score a c-ordered chain of fused multiply-adds, in the vector lanes and the scalar tail alike.
+     */
+    static void dotRows(float[] query, int queryAt, float[] keys, int[] rows, int count, int n, float[] scores) {
+        int j = 0, bound = LANES.loopBound(count);
+        for (; j < bound; j += LANES.length()) {
+            FloatVector acc = FloatVector.zero(LANES);
+            for (int c = 0; c < n; c++) acc = FloatVector.fromArray(LANES, keys, c, rows, j).fma(FloatVector.broadcast(LANES, query[queryAt + c]), acc);
+            acc.intoArray(scores, j);
+        }
+        for (; j < count; j++) {
+            float acc = 0;
+            for (int c = 0; c < n; c++) acc = Math.fma(keys[rows[j] + c], query[queryAt + c], acc);
+            scores[j] = acc;
+        }
+    }
+
+    /**
+     * out[outAt, +n) = sum over j < count of p[j] * values[rows[j], +n): the weighted rows of a value cache, each output
+     * a j-ordered chain of fused multiply-adds.
+     */
+    static void weightedRows(float[] p, int count, float[] values, int[] rows, int n, float[] out, int outAt) {
+        int c = 0, bound = LANES.loopBound(n);
+        for (; c < bound; c += LANES.length()) {
+            FloatVector acc = FloatVector.zero(LANES);
+            for (int j = 0; j < count; j++) acc = FloatVector.fromArray(LANES, values, rows[j] + c).fma(FloatVector.broadcast(LANES, p[j]), acc);
+            acc.intoArray(out, outAt + c);
+        }
+        for (; c < n; c++) {
+            float acc = 0;
+            for (int j = 0; j < count; j++) acc = Math.fma(values[rows[j] + c], p[j], acc);
+            out[outAt + c] = acc;
+        }
+    }
+
+    /** x[0, n) = e^(x - max) in place, as {@link #exp(FloatVector)}; returns their sum, added lane by lane in a fixed order. */
+    static float expShifted(float[] x, int n, float max, float[] lanes) {
+        int j = 0, bound = LANES.loopBound(n);
+        FloatVector sum = FloatVector.zero(LANES);
+        for (; j < bound; j += LANES.length()) {
+            FloatVector e = exp(FloatVector.fromArray(LANES, x, j).sub(max));
+            e.intoArray(x, j);
+            sum = sum.add(e);
+        }
+        float total = sumLanes(sum, lanes);
+        for (; j < n; j++) total += (x[j] = exp(x[j] - max));
+        return total;
+    }
+
     /** x[from, from + n) *= factor */
     static void scale(float[] x, int from, int n, float factor) {
         int j = 0, bound = LANES.loopBound(n);
