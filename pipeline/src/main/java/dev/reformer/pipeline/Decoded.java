@@ -26,4 +26,23 @@ public class Decoded {
     public long sourceTimestamp;
 
     public Decoded() {}
+
+    /** A window's reading by the audio model being served. */
+    static Decoded of(Window w, int[] best, ModelControl.Served audio) {
+        Decoded d = new Decoded();
+        d.streamId = w.streamId;
+        d.index = w.index;
+        d.startFrame = w.startFrame;
+        d.endFrame = w.endFrame;
+        d.last = w.last;
+        d.ending = w.ending;
+        d.frameStack = audio.model().input().stack();
+        d.best = best;
+        d.symbols = audio.model().labels().toArray(String[]::new);
+        d.symbolSeparator = audio.model().symbolUnit().separator;
+        d.modelName = audio.ref().name();
+        d.modelVersion = audio.ref().version();
+        d.sourceTimestamp = w.sourceTimestamp;
+        return d;
+    }
 }

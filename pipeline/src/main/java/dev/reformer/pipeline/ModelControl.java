@@ -96,7 +96,10 @@ public final class ModelControl {
      * @param audioTask    classification or transcription: it decides how windows are cut (speech ends) and read
      * @param windowFrames W, the frames of a full audio window
      */
-    public record Feeding(FeatureConfig features, TaskModel.Task audioTask, int windowFrames) implements Serializable {
+    public record Feeding(FeatureConfig features, TaskModel.Task audioTask, int windowFrames, boolean streaming) implements Serializable {
+        public Feeding(FeatureConfig features, TaskModel.Task audioTask, int windowFrames) {
+            this(features, audioTask, windowFrames, false);
+        }
 
         /** Refuses (model_mismatch) a model that would not read what the job gives it. */
         public void check(Served s) throws Rejected {
@@ -109,6 +112,17 @@ public final class ModelControl {
             if (m.task() != audioTask) {
                 throw mismatch(s, "it does " + m.task().name().toLowerCase() + ", the job was started for " + audioTask.name().toLowerCase()
                         + " (its windows end " + (audioTask == TaskModel.Task.TRANSCRIPTION ? "at speech ends" : "on a fixed grid") + ")");
+            }
+            if (m.config().isStreaming() != streaming) {
+                throw mismatch(s, streaming ? "it reads overlapping windows, and the job was started with a streaming model (hops read once against each stream's cache)"
+                        : "it is a streaming model (hops read once against each stream's cache), and the job was started with overlapping windows");
+            }
+            if (streaming) {
+                try {
+                    new dev.reformer.task.StreamingTranscription(m);
+                } catch (IllegalArgumentException e) {
+                    throw mismatch(s, e.getMessage());
+                }
             }
             int stack = m.input().stack(), positions = stack < 1 ? 0 : windowFrames / stack;
             if (positions < 1 || positions > m.input().maxLength()) {

@@ -44,20 +44,23 @@ public final class ReformerJob {
     }
 
     /** The same, with windowsTap between the windows and the Reformer (tests put a failing operator there). */
-    public static void build(StreamExecutionEnvironment env, JobSettings s,
+    public static void build(StreamExecutionEnvironment env, JobSettings settings,
                              java.util.function.UnaryOperator<DataStream<Window>> windowsTap) throws java.io.IOException {
-        env.enableCheckpointing(s.checkpointIntervalMs());
-        env.configure(flinkConfiguration(s));
+        env.enableCheckpointing(settings.checkpointIntervalMs());
+        env.configure(flinkConfiguration(settings));
         // a record crosses two shuffles before the Reformer; Flink's default sends a part-filled network buffer after
         // 100 ms, which at a few hundred records/s put 200 ms into every result's latency. A timer of 5 ms still cost a
         // few ms per hop, and its flusher threads (one per output of each task, waking every 5 ms) a tenth of a core;
         // at this job's rates (at most a few thousand records/s between operators) a flush per record costs less
         env.setBufferTimeout(BUFFER_TIMEOUT_MS);
-        TaskModel audioModel = s.audioModel() != null ? TaskModel.load(Path.of(s.audioModel()), DataType.FLOAT) : null;
+        TaskModel audioModel = settings.audioModel() != null ? TaskModel.load(Path.of(settings.audioModel()), DataType.FLOAT) : null;
         FeatureConfig features = audioModel != null ? audioModel.input().features() : FeatureConfig.logMel();
         // a transcript is final where speech ends; a classifier's windows keep their grid (a model swapped in later
         // keeps the windowing the job started with)
         boolean utterances = audioModel != null && audioModel.task() == TaskModel.Task.TRANSCRIPTION;
+        // a streaming model reads each hop once, against the stream's cache of its past: windows are the hops
+        boolean streaming = audioModel != null && audioModel.config().isStreaming();
+        JobSettings s = streaming ? settings.withWindow(settings.hopFrames(), settings.hopFrames()) : settings;
 
         // each source validates its own records, so validation runs in the source's task (a union in front of it
         // would add a network hop)
@@ -80,7 +83,7 @@ public final class ReformerJob {
                 WatermarkStrategy.noWatermarks(), "kafka " + s.controlTopic()).uid("control-source").broadcast(ReformerOperator.MODELS);
         SingleOutputStreamOperator<Result> results = windowsTap.apply(windows).keyBy(w -> w.streamId).connect(control)
                 .process(new ReformerOperator(s, new ModelControl.Feeding(audioModel != null ? features : null,
-                        audioModel != null ? audioModel.task() : null, s.windowFrames()))).name("reformer").uid("reformer");
+                        audioModel != null ? audioModel.task() : null, s.windowFrames(), streaming))).name("reformer").uid("reformer");
         DataStream<Result> transcripts = results.getSideOutput(ReformerOperator.TRANSCRIBED).keyBy(d -> d.streamId)
                 .process(new TranscriptStitcher(s)).name("stitch transcripts").uid("stitcher");
         // the sink in a task of its own: at each checkpoint it flushes its producer and starts the next transaction,

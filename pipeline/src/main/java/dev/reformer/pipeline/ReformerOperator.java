@@ -72,6 +72,8 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     private transient ListState<Window> checkpointedPending;
     private transient Counter windows;
     private transient Histogram batchSizes, inferenceMillis, endToEndMillis;
+    /** Streaming transcribers: each stream's cache of its past, in keyed state. */
+    private final StreamingHops hops = new StreamingHops();
 
     /** feeding: what the job gives the models (a swapped-in model must read exactly that). */
     public ReformerOperator(JobSettings settings, ModelControl.Feeding feeding) {
@@ -107,6 +109,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         batchSizes = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
         inferenceMillis = metrics.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(1000));
         endToEndMillis = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        hops.open(getRuntimeContext(), java.time.Duration.ofMillis(Math.max(60_000, 10 * settings.idleTimeoutMs())));
     }
 
     @Override
@@ -174,6 +177,15 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     @Override
     public void processElement(Window window, ReadOnlyContext ctx, Collector<Result> out) throws Exception {
         followBroadcastState(ctx.getBroadcastState(MODELS));
+        if (window.kind != StreamEvent.TEXT && StreamingHops.serves(served.get(AUDIO))) { // a hop: read at once, against the stream's cache
+            try {
+                ctx.output(TRANSCRIBED, KernelThreads.callingThreadOnly(() -> hops.hop(window, served.get(AUDIO))));
+            } catch (RuntimeException e) {
+                LOG.warn("the model failed on hop {} of stream {}: {}", window.index, StreamKeys.display(window.streamId), e.toString());
+                ctx.output(CONTROL_DEAD_LETTERS, inferenceFailed(window, e));
+            }
+            return;
+        }
         long now = ctx.timerService().currentProcessingTime();
         window.arrivedAt = System.currentTimeMillis();   // the clock of batchStarted and of latency_ms
         pending.add(window);
@@ -305,21 +317,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         List<Decoded> out = new ArrayList<>();
         for (Window w : batch) {
             int at = usable.indexOf(w);
-            Decoded d = new Decoded();
-            d.streamId = w.streamId;
-            d.index = w.index;
-            d.startFrame = w.startFrame;
-            d.endFrame = w.endFrame;
-            d.last = w.last;
-            d.ending = w.ending;
-            d.frameStack = model.input().stack();
-            d.best = at < 0 ? new int[0] : read.get(at).path();
-            d.symbols = model.labels().toArray(String[]::new);
-            d.symbolSeparator = model.symbolUnit().separator;
-            d.modelName = audio.ref().name();
-            d.modelVersion = audio.ref().version();
-            d.sourceTimestamp = w.sourceTimestamp;
-            out.add(d);
+            out.add(Decoded.of(w, at < 0 ? new int[0] : read.get(at).path(), audio));
         }
         return out;
     }
