@@ -73,7 +73,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
     private transient Counter windows;
     private transient Histogram batchSizes, inferenceMillis, endToEndMillis;
     /** Streaming transcribers: each stream's cache of its past, in keyed state. */
-    private final StreamingHops hops = new StreamingHops();
+    private transient StreamingHops hops;
 
     /** feeding: what the job gives the models (a swapped-in model must read exactly that). */
     public ReformerOperator(JobSettings settings, ModelControl.Feeding feeding) {
@@ -109,6 +109,7 @@ public class ReformerOperator extends KeyedBroadcastProcessFunction<String, Wind
         batchSizes = metrics.histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
         inferenceMillis = metrics.histogram("inferenceLatencyMs", new DescriptiveStatisticsHistogram(1000));
         endToEndMillis = metrics.histogram("endToEndLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        hops = new StreamingHops();
         hops.open(getRuntimeContext(), java.time.Duration.ofMillis(Math.max(60_000, 10 * settings.idleTimeoutMs())));
     }
 
