@@ -52,7 +52,9 @@ final class TrainCommand implements Callable<Integer> {
     Path init;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "A config.json (ReformerConfig fields); for text vocab_size must be at least 258. Default: a small model.")
+            description = "A config.json (ReformerConfig fields); for text vocab_size must be at least 258. Default: a small model."
+                    + " With streaming_context_length (positions) it is a streaming model, served hop by hop against each stream's"
+                    + " cache: it needs is_decoder true, num_buckets and hash_seed set, and no --centre (docs/ARCHITECTURE.md).")
     Path configFile;
 
     @Option(names = "--max-length", defaultValue = "512",

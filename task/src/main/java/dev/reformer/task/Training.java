@@ -141,8 +141,10 @@ public final class Training {
                 + config.vocabSize() + "; byte input needs at least 258 (256 bytes + padding + 1 reserved)");
         if ((long) o.ngramBuckets() * config.hiddenSize() > 1 << 24) throw new IllegalArgumentException("--ngram-buckets " + o.ngramBuckets()
                 + " x hidden_size " + config.hiddenSize() + " is more than 16,777,216 weights (64 MB); use fewer buckets");
-        if (config.maxPositionEmbeddings() < input.maxLength()) throw new IllegalArgumentException("config field max_position_embeddings is "
+        if (config.maxPositionEmbeddings() < input.maxLength() && !config.isStreaming()) throw new IllegalArgumentException("config field max_position_embeddings is "
                 + config.maxPositionEmbeddings() + ", less than --max-length " + input.maxLength());
+        if (config.isStreaming() && input.centred()) throw new IllegalArgumentException("--centre subtracts each clip's own mean, which a"
+                + " streaming model (streaming_context_length) does not have when it reads a stream hop by hop; leave --centre out");
         return config;
     }
 
