@@ -1,10 +1,6 @@
 package dev.reformer.pipeline;
 
 import dev.reformer.audio.FeatureConfig;
-import dev.reformer.model.Params;
-import dev.reformer.model.ReformerConfig;
-import dev.reformer.model.ReformerModel;
-import dev.reformer.model.layers.Rotations;
 import dev.reformer.model.train.Example;
 import dev.reformer.protocol.Codes;
 import dev.reformer.protocol.ControlMessage;
@@ -38,20 +34,6 @@ class StreamingHopsTest {
 
     @TempDir
     Path dir;
-
-    static Path streamingTranscriber(Path dir) throws Exception {
-        ReformerConfig config = TaskModel.defaultConfig(256, false).toBuilder().localAttnChunkLength(16).lshAttnChunkLength(16)
-                .numBuckets(4).isDecoder(true).hashSeed(3L).streamingContextLength(64).initializerRange(0.5)
-                .hiddenDropoutProb(0).localAttentionProbsDropoutProb(0).build();
-        FeatureConfig features = FeatureConfig.logMel();
-        float[] mean = new float[features.dimension()], std = new float[features.dimension()];
-        Arrays.fill(mean, -8f);
-        Arrays.fill(std, 1f);
-        TaskModel.create(config, TaskModel.Task.TRANSCRIPTION, List.of("", "one", "two", "three"), TaskModel.SymbolUnit.WORD,
-                new TaskModel.Input(true, 256, features, 4, mean, std),
-                new ReformerModel(config, Params.init(config, 1, DataType.FLOAT), new Rotations.Sequence(1)), 1).save(dir);
-        return dir;
-    }
 
     static Window hop(String stream, long index, float[][] frames, String ending) {
         Window w = new Window();
@@ -87,7 +69,7 @@ class StreamingHopsTest {
 
     @Test
     void hopsReadAgainstTheCacheEqualTheWholeStreamAlsoAfterARestore() throws Exception {
-        Path model = streamingTranscriber(dir.resolve("streaming"));
+        Path model = StreamingModels.untrainedTranscriber(dir.resolve("streaming"), 64);
         float[][] frames = new float[12 * HOP][FeatureConfig.logMel().dimension()];
         Random random = new Random(2);
         for (float[] f : frames) for (int b = 0; b < f.length; b++) f[b] = (float) (-8 + random.nextGaussian());
@@ -124,7 +106,7 @@ class StreamingHopsTest {
 
     @Test
     void aWindowedModelCannotBeSwappedInForAStreamingOne() throws Exception {
-        Path model = streamingTranscriber(dir.resolve("streaming"));
+        Path model = StreamingModels.untrainedTranscriber(dir.resolve("streaming"), 64);
         try (var h = harness(model)) {
             h.open();
             Path windowed = ModelControlTest.DIGITS;

@@ -3,17 +3,11 @@ package dev.reformer.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.reformer.audio.FeatureConfig;
 import dev.reformer.cli.Main;
 import dev.reformer.cli.TrainCommandTest;
 import dev.reformer.client.LocalKafka;
-import dev.reformer.model.Params;
-import dev.reformer.model.ReformerConfig;
-import dev.reformer.model.ReformerModel;
-import dev.reformer.model.layers.Rotations;
 import dev.reformer.protocol.KafkaHeaders;
 import dev.reformer.protocol.ResultMessage;
-import dev.reformer.task.TaskModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +25,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * A streaming transcriber's per-stream caches survive a TaskManager killed with kill -9: a Kafka broker process, a
@@ -47,21 +40,6 @@ class StreamingFailoverTest {
     @TempDir
     Path work;
 
-    /** Untrained, with weights spread wide enough that it says something; 4 s of context, so hops meet evicted keys. */
-    static Path streamingTranscriber(Path dir) throws Exception {
-        ReformerConfig config = TaskModel.defaultConfig(256, false).toBuilder().localAttnChunkLength(16).lshAttnChunkLength(16)
-                .numBuckets(4).isDecoder(true).hashSeed(3L).streamingContextLength(100).initializerRange(0.5)
-                .hiddenDropoutProb(0).localAttentionProbsDropoutProb(0).build();
-        FeatureConfig features = FeatureConfig.logMel();
-        float[] mean = new float[features.dimension()], std = new float[features.dimension()];
-        Arrays.fill(mean, -8f);
-        Arrays.fill(std, 2f);
-        TaskModel.create(config, TaskModel.Task.TRANSCRIPTION, List.of("", "a", "b", "c"), TaskModel.SymbolUnit.WORD,
-                new TaskModel.Input(true, 256, features, 4, mean, std),
-                new ReformerModel(config, Params.init(config, 1, DataType.FLOAT), new Rotations.Sequence(1)), 1).save(dir);
-        return dir;
-    }
-
     /** What a result says, without its times: equal between the two runs. */
     private static String gist(ResultMessage r) {
         return r.stream() + " " + r.kind() + " " + (r.window() == null ? "-" : r.window().index() + ":" + r.window().startFrame() + "-"
@@ -71,7 +49,7 @@ class StreamingFailoverTest {
     @Test
     void cachesRestoredAfterAKillReadAsTheUninterruptedRun() throws Exception {
         assertTrue(Files.isRegularFile(JOB_JAR), "the pipeline jar is built before this module's tests: " + JOB_JAR);
-        Path model = streamingTranscriber(work.resolve("model"));
+        Path model = dev.reformer.pipeline.StreamingModels.untrainedTranscriber(work.resolve("model"), 100); // 4 s: hops meet evicted keys
         Random random = new Random(5);
         List<ProducerRecord<byte[], byte[]>> calm = new ArrayList<>(), killed = new ArrayList<>();
         for (int i = 0; i < STREAMS; i++) {
