@@ -90,6 +90,35 @@ class EvalCommandTest {
     }
 
     @Test
+    void evaluatesAStreamingTranscriberHopByHopOverWholeClips(@TempDir Path dir) throws Exception {
+        // an untrained streaming transcriber that reads 8 positions (0.32 s) at once: a clip of 2-4 beeps is longer
+        Path test = TrainCommandTest.audioManifest(dir, "test.jsonl", 3, 4, true), model = dir.resolve("model");
+        FeatureConfig features = FeatureConfig.logMel();
+        float[] mean = new float[features.dimension()], std = new float[features.dimension()];
+        java.util.Arrays.fill(mean, -8f);
+        java.util.Arrays.fill(std, 2f);
+        ReformerConfig config = TaskModel.defaultConfig(64, false).toBuilder().localAttnChunkLength(8).lshAttnChunkLength(8).numBuckets(4)
+                .isDecoder(true).hashSeed(3L).streamingContextLength(32).initializerRange(0.5).build();
+        TaskModel.create(config, TaskModel.Task.TRANSCRIPTION, List.of("", "a", "b", "c"), TaskModel.SymbolUnit.CHARACTER,
+                new TaskModel.Input(true, 8, features, 4, mean, std),
+                new ReformerModel(config, Params.init(config, 1, DataType.FLOAT), new Rotations.Sequence(1)), 1).save(model);
+        assertEquals(0, Main.run("eval", "--model", model.toString(), "--manifest", test.toString()));
+        JsonNode outputs = checkEvalJson(dev.reformer.eval.Evaluation.defaultOut(model, test), 4, false).get("systems").get(0).get("outputs");
+
+        TaskModel loaded = TaskModel.load(model, DataType.FLOAT);
+        dev.reformer.task.StreamingTranscription served = new dev.reformer.task.StreamingTranscription(loaded);
+        List<dev.reformer.task.Manifest.Row> rows = dev.reformer.task.Manifest.read(test);
+        for (int i = 0; i < rows.size(); i++) {
+            float[][] frames = dev.reformer.task.AudioInput.frames(rows.get(i), features);
+            assertTrue(frames.length / 4 > 8, "clip " + i + " is longer than the 8 positions the model reads at once");
+            // the whole clip at once, as one hop: the same reading as the job's hops of 0.5 s
+            String whole = served.step(served.newState(), frames).text();
+            assertEquals(whole, outputs.get(i).asText(), "clip " + i + " read hop by hop, whole");
+        }
+        assertTrue(outputs.toString().matches(".*[abc].*"), "spread weights say something: " + outputs);
+    }
+
+    @Test
     void evaluatesATranscriber(@TempDir Path dir) throws Exception {
         // an untrained transcriber, saved as train saves one: the scores' sanity needs no skill
         Path test = TrainCommandTest.audioManifest(dir, "test.jsonl", 3, 6, true), model = dir.resolve("model");

@@ -5,10 +5,12 @@ import dev.reformer.task.AudioInput;
 import dev.reformer.task.Manifest;
 import dev.reformer.task.Progress;
 import dev.reformer.model.train.Example;
+import dev.reformer.task.StreamingTranscription;
 import dev.reformer.task.TaskModel;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -37,6 +39,7 @@ public final class ModelRun {
 
     /** The label (classification) or transcript of each row. */
     public static List<String> predict(TaskModel model, List<Manifest.Row> rows) throws IOException {
+        if (model.config().isStreaming()) return streamed(model, rows);
         List<Example> examples = new ArrayList<>();
         for (Manifest.Row row : rows) {
             if (!model.input().audio()) {
@@ -56,6 +59,28 @@ public final class ModelRun {
             int best = 0;
             for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
             out.add(model.labels().get(best));
+        }
+        return out;
+    }
+
+    /** The job's hop for a streaming model: its default --hop-frames. */
+    static final int STREAMING_HOP_FRAMES = 50;
+
+    /**
+     * A streaming transcriber reads each clip as the job serves a stream: hop by hop, each clip from a fresh cache, the
+     * whole clip however long (no cut to max_length: the cache, not a window, bounds what it sees).
+     */
+    private static List<String> streamed(TaskModel model, List<Manifest.Row> rows) throws IOException {
+        StreamingTranscription served = new StreamingTranscription(model);
+        List<String> out = new ArrayList<>();
+        for (Manifest.Row row : rows) {
+            float[][] frames = AudioInput.frames(row, model.input().features());
+            StreamingTranscription.State state = served.newState();
+            List<Integer> symbols = new ArrayList<>();
+            for (int at = 0; at < frames.length; at += STREAMING_HOP_FRAMES) {
+                for (int s : served.step(state, Arrays.copyOfRange(frames, at, Math.min(frames.length, at + STREAMING_HOP_FRAMES))).symbols()) symbols.add(s);
+            }
+            out.add(model.spell(symbols.stream().mapToInt(Integer::intValue).toArray()));
         }
         return out;
     }
