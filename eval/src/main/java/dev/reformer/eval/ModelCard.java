@@ -53,8 +53,11 @@ public final class ModelCard {
         md.append(classification ? "Labels: " : "Symbols (" + model.symbolUnit().name().toLowerCase(Locale.ROOT) + "s, plus the CTC blank): ")
                 .append(String.join(", ", names)).append(".\n\n");
         md.append("Input: ").append(in.audio()
-                ? String.format(Locale.ROOT, "16 kHz audio, %d log-mel bands every 10 ms, %d frames per position (%d ms), at most %d positions (%.2f s) per window",
-                        in.features().dimension(), in.stack(), in.stack() * 10, in.maxLength(), in.maxLength() * in.stack() / 100.0)
+                ? String.format(Locale.ROOT, "16 kHz audio, %d log-mel bands every 10 ms, %d frames per position (%d ms), ", in.features().dimension(),
+                        in.stack(), in.stack() * 10) + (model.config().isStreaming()
+                        ? String.format(Locale.ROOT, "read as a stream: each hop once, against a cache of the last %d positions (%.1f s) of the stream",
+                                model.config().streamingContextLength(), model.config().streamingContextLength() * in.stack() / 100.0)
+                        : String.format(Locale.ROOT, "at most %d positions (%.2f s) per window", in.maxLength(), in.maxLength() * in.stack() / 100.0))
                         + (in.centred() ? "; each band's mean over the clip or window is subtracted first (per-utterance mean normalisation)" : "")
                 : String.format(Locale.ROOT, "UTF-8 bytes, %d per position, at most %d positions (the first %d bytes of a text)%s",
                         in.stack(), in.maxLength(), in.maxBytes(), in.ngramBuckets() == 0 ? ""
