@@ -1,6 +1,7 @@
 package dev.reformer.model;
 
 import dev.reformer.model.layers.CachedAttention;
+import dev.reformer.model.layers.ChunkedAttention;
 import dev.reformer.model.layers.Dropout;
 import dev.reformer.model.layers.FeedForward;
 import dev.reformer.model.layers.LayerNorm;
@@ -128,7 +129,7 @@ public final class StreamingEncoder {
         for (int row = 0; row < n * heads; row++) { // shared query/key: the key is the query at unit length over sqrt(D)
             double sumOfSquares = 0;
             for (int c = 0; c < d; c++) sumOfSquares += (double) q[row * d + c] * q[row * d + c];
-            float scale = (float) (1.0 / Math.sqrt(sumOfSquares / d + 1e-6) / Math.sqrt(d));
+            float scale = (float) ChunkedAttention.sharedKeyScale(sumOfSquares, d);
             for (int c = 0; c < d; c++) keys[row * d + c] *= scale;
         }
         StreamState.LayerCache cache = state.layer(layer);

@@ -146,7 +146,7 @@ public final class ChunkedAttention {
      * The factor that turns a shared query/key row into its key: rsqrt(mean(x^2) + 1e-6) / sqrt(D), as the
      * reference's _len_and_dim_norm.
      */
-    static double sharedKeyScale(double sumOfSquares, int d) {
+    public static double sharedKeyScale(double sumOfSquares, int d) {
         return 1.0 / Math.sqrt(sumOfSquares / d + 1e-6) / Math.sqrt(d);
     }
 
