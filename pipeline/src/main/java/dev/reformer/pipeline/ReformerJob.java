@@ -61,6 +61,12 @@ public final class ReformerJob {
         // a streaming model reads each hop once, against the stream's cache of its past: windows are the hops
         boolean streaming = audioModel != null && audioModel.config().isStreaming();
         JobSettings s = streaming ? settings.withWindow(settings.hopFrames(), settings.hopFrames()) : settings;
+        if (streaming && s.checkpointDir() == null) {
+            throw new IllegalArgumentException(settings.audioModel() + " is a streaming model: each stream's cache of its past (up to "
+                    + audioModel.config().streamingContextLength() + " positions a layer) is checkpointed, and the JobManager's memory, where"
+                    + " checkpoints go without --checkpoint-dir, takes at most 5 MB an operator; give --checkpoint-dir DIR (a local"
+                    + " directory for a local run, a file system every node reads for a cluster)");
+        }
 
         // each source validates its own records, so validation runs in the source's task (a union in front of it
         // would add a network hop)

@@ -120,6 +120,17 @@ class StreamingHopsTest {
         }
     }
 
+    @Test
+    void aJobServingAStreamingModelNeedsACheckpointDirectory() throws Exception {
+        Path model = StreamingModels.untrainedTranscriber(dir.resolve("streaming"), 64);
+        JobSettings s = JobSettings.defaults("127.0.0.1:1", model.toString(), null);
+        var env = org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
+        String why = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ReformerJob.build(env, s)).getMessage();
+        assertTrue(why.contains("give --checkpoint-dir"), why);
+        ReformerJob.build(org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment(),
+                s.withCheckpoints(1000, dir.resolve("checkpoints").toString()));
+    }
+
     private static int[] concat(int[] a, int[] b) {
         int[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -89,12 +89,12 @@ class StreamingFailoverTest {
                 flink.addTaskManager();
                 Process doomed = flink.addTaskManager();
 
-                String calmJob = submit(flink, kafka, model, "calm");
+                String calmJob = submit(flink, kafka, model, "calm", work.resolve("checkpoints"));
                 send(client, calm, -1, null, null);
                 List<ResultMessage> expected = awaitFinals(client, "calm-results", flink, calmJob);
                 flink.cancelAll();
 
-                String killedJob = submit(flink, kafka, model, "killed");
+                String killedJob = submit(flink, kafka, model, "killed", work.resolve("checkpoints"));
                 send(client, killed, killed.size() / 2, flink, doomed);
                 List<ResultMessage> got = CommittedResults.read(client, "killed-results", expected.size(), Duration.ofSeconds(300),
                         flink.checkpoints(killedJob));
@@ -111,15 +111,15 @@ class StreamingFailoverTest {
         }
     }
 
-    /** Submits the job reading and writing name's topics; returns its id once every task of it runs. */
-    private static String submit(FlinkCluster flink, LocalKafka kafka, Path model, String name) throws Exception {
+    /** Submits the job reading and writing name's topics, checkpointing under checkpoints; returns its id once every task of it runs. */
+    private static String submit(FlinkCluster flink, LocalKafka kafka, Path model, String name, Path checkpoints) throws Exception {
         java.util.Set<String> earlier = new java.util.HashSet<>();
         flink.get("/jobs").path("jobs").forEach(j -> earlier.add(j.path("id").asText()));
         assertEquals(0, Main.run("run", "--cluster", "127.0.0.1:" + flink.restPort, "--job-jar", JOB_JAR.toString(),
                 "--audio-model", model.toString(), "--bootstrap-servers", kafka.bootstrapServers(),
                 "--audio-topic", name + "-audio", "--results-topic", name + "-results", "--dead-letter-topic", name + "-dead-letters",
                 "--control-topic", name + "-control", "--group-id", name, "--transactional-id-prefix", name,
-                "--parallelism", "2", "--checkpoint-interval-ms", "500"));
+                "--parallelism", "2", "--checkpoint-interval-ms", "500", "--checkpoint-dir", checkpoints.toString()));
         String[] id = new String[1];
         Await.until("job " + name + " to run every task", Duration.ofSeconds(240), () -> {
             for (var job : flink.get("/jobs").path("jobs")) {
