@@ -1,11 +1,7 @@
 package dev.reformer.model;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 
 /**
  * What a stream's later positions need of its past, per layer: keys and values (and, for LSH layers, the
@@ -47,21 +43,16 @@ public final class StreamState {
     /** The size of {@link #toBytes()}, without making it. */
     public long sizeInBytes() {
         long bytes = 4 + 8 + 4;
-        for (LayerCache l : layers) bytes += 4 + (long) l.size() * (8 + 4L * (2 * l.width + l.bucketsPerEntry));
+        for (LayerCache l : layers) bytes += 4 + 8 + 4L * l.size() * (2 * l.width + l.bucketsPerEntry);
         return bytes;
     }
 
+    /** Written in bulk (a stream's state is written and read at every hop), big-endian. */
     public byte[] toBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE, sizeInBytes()));
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(FORMAT);
-            out.writeLong(nextPosition);
-            out.writeInt(layers.length);
-            for (LayerCache l : layers) l.write(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(sizeInBytes()));
+        out.putInt(FORMAT).putLong(nextPosition).putInt(layers.length);
+        for (LayerCache l : layers) l.write(out);
+        return out.array();
     }
 
     /**
@@ -71,17 +62,18 @@ public final class StreamState {
      */
     public static StreamState fromBytes(byte[] bytes, ReformerConfig config) {
         StreamState state = new StreamState(config);
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-            if (in.readInt() != FORMAT) throw new IllegalArgumentException("not a stream state (wrong format marker)");
-            state.nextPosition = in.readLong();
-            int layers = in.readInt();
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            if (in.getInt() != FORMAT) throw new IllegalArgumentException("not a stream state (wrong format marker)");
+            state.nextPosition = in.getLong();
+            int layers = in.getInt();
             if (layers != state.layers.length) throw new IllegalArgumentException("the stream state has " + layers
                     + " layers, this model has " + state.layers.length + "; a state is only valid for the model that wrote it");
             for (LayerCache l : state.layers) l.read(in, state.reach(l));
-            if (in.available() > 0) throw new IllegalArgumentException("the stream state has " + in.available() + " bytes too many");
-        } catch (IOException e) {
-            throw new IllegalArgumentException("the stream state is truncated: " + e.getMessage(), e);
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("the stream state is truncated (" + bytes.length + " bytes)", e);
         }
+        if (in.hasRemaining()) throw new IllegalArgumentException("the stream state has " + in.remaining() + " bytes too many");
         return state;
     }
 
@@ -184,28 +176,32 @@ public final class StreamState {
             previousSame = java.util.Arrays.copyOf(previousSame, capacity * bucketsPerEntry);
         }
 
-        void write(DataOutputStream out) throws IOException {
-            out.writeInt(size);
-            for (int e = 0; e < size; e++) {
-                out.writeLong(positions[e]);
-                for (int i = 0; i < width; i++) out.writeFloat(keys[e * width + i]);
-                for (int i = 0; i < width; i++) out.writeFloat(values[e * width + i]);
-                for (int i = 0; i < bucketsPerEntry; i++) out.writeInt(buckets[e * bucketsPerEntry + i]);
-            }
+        /** count, first position (the others follow it one by one), then keys, values and buckets, each a block. */
+        void write(ByteBuffer out) {
+            out.putInt(size).putLong(size == 0 ? 0 : positions[0]);
+            out.asFloatBuffer().put(keys, 0, size * width);
+            out.position(out.position() + 4 * size * width);
+            out.asFloatBuffer().put(values, 0, size * width);
+            out.position(out.position() + 4 * size * width);
+            out.asIntBuffer().put(buckets, 0, size * bucketsPerEntry);
+            out.position(out.position() + 4 * size * bucketsPerEntry);
         }
 
-        void read(DataInputStream in, int reach) throws IOException {
-            int count = in.readInt();
+        void read(ByteBuffer in, int reach) {
+            int count = in.getInt();
+            long first = in.getLong();
             if (count < 0 || count > reach) throw new IllegalArgumentException("a layer of the stream state holds " + count
                     + " positions; this model's layer keeps at most " + reach);
             grow(count);
+            if ((long) in.remaining() < 4L * count * (2 * width + bucketsPerEntry)) throw new BufferUnderflowException();
+            in.asFloatBuffer().get(keys, 0, count * width);
+            in.position(in.position() + 4 * count * width);
+            in.asFloatBuffer().get(values, 0, count * width);
+            in.position(in.position() + 4 * count * width);
+            in.asIntBuffer().get(buckets, 0, count * bucketsPerEntry);
+            in.position(in.position() + 4 * count * bucketsPerEntry);
             for (int e = 0; e < count; e++) {
-                positions[e] = in.readLong();
-                for (int i = 0; i < width; i++) keys[e * width + i] = in.readFloat();
-                for (int i = 0; i < width; i++) values[e * width + i] = in.readFloat();
-                for (int i = 0; i < bucketsPerEntry; i++) buckets[e * bucketsPerEntry + i] = in.readInt();
-                if (e > 0 && positions[e] != positions[e - 1] + 1) throw new IllegalArgumentException("the stream state's positions "
-                        + positions[e - 1] + " and " + positions[e] + " are not consecutive; it was not written by this program");
+                positions[e] = first + e;
                 if (bucketsPerEntry > 0) link(e);
             }
             size = count;
