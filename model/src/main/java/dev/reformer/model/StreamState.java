@@ -179,12 +179,17 @@ public final class StreamState {
         /** count, first position (the others follow it one by one), then keys, values and buckets, each a block. */
         void write(ByteBuffer out) {
             out.putInt(size).putLong(size == 0 ? 0 : positions[0]);
-            out.asFloatBuffer().put(keys, 0, size * width);
-            out.position(out.position() + 4 * size * width);
-            out.asFloatBuffer().put(values, 0, size * width);
-            out.position(out.position() + 4 * size * width);
+            moveFloats(out, keys, size * width, true);
+            moveFloats(out, values, size * width, true);
             out.asIntBuffer().put(buckets, 0, size * bucketsPerEntry);
             out.position(out.position() + 4 * size * bucketsPerEntry);
+        }
+
+        /** n floats of array to (write) or from the buffer, which moves past them. */
+        private static void moveFloats(ByteBuffer buffer, float[] array, int n, boolean write) {
+            if (write) buffer.asFloatBuffer().put(array, 0, n);
+            else buffer.asFloatBuffer().get(array, 0, n);
+            buffer.position(buffer.position() + 4 * n);
         }
 
         void read(ByteBuffer in, int reach) {
@@ -194,10 +199,8 @@ public final class StreamState {
                     + " positions; this model's layer keeps at most " + reach);
             grow(count);
             if ((long) in.remaining() < 4L * count * (2 * width + bucketsPerEntry)) throw new BufferUnderflowException();
-            in.asFloatBuffer().get(keys, 0, count * width);
-            in.position(in.position() + 4 * count * width);
-            in.asFloatBuffer().get(values, 0, count * width);
-            in.position(in.position() + 4 * count * width);
+            moveFloats(in, keys, count * width, false);
+            moveFloats(in, values, count * width, false);
             in.asIntBuffer().get(buckets, 0, count * bucketsPerEntry);
             in.position(in.position() + 4 * count * bucketsPerEntry);
             for (int e = 0; e < count; e++) {

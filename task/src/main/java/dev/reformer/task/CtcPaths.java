@@ -24,8 +24,16 @@ public final class CtcPaths {
 
     /** CTC's collapse: runs of one symbol merged, then blanks dropped. */
     public static int[] collapse(int[] path) {
+        return collapse(path, -1);
+    }
+
+    /**
+     * The same for a path that continues an earlier one whose last symbol was previous (a stream read hop by hop): a
+     * run across the boundary is one symbol.
+     */
+    public static int[] collapse(int[] path, int previous) {
         int[] out = new int[path.length];
-        int n = 0, previous = -1;
+        int n = 0;
         for (int s : path) {
             if (s != previous && s != BLANK) out[n++] = s;
             previous = s;

@@ -1,5 +1,6 @@
 package dev.reformer.task;
 
+import dev.reformer.model.HostValues;
 import dev.reformer.model.StreamState;
 import dev.reformer.model.StreamingEncoder;
 import dev.reformer.model.layers.Linear;
@@ -31,7 +32,8 @@ public final class StreamingTranscription {
     public StreamingTranscription(TaskModel model) {
         if (model.task() != TaskModel.Task.TRANSCRIPTION || !model.input().audio()) {
             throw new IllegalArgumentException("streaming serves audio transcribers; this model is a " + model.task().name().toLowerCase()
-                    + " model of " + (model.input().audio() ? "audio" : "text"));
+                    + " model of " + (model.input().audio() ? "audio" : "text") + ": serve it in windows (leave streaming_context_length out"
+                    + " of its config)");
         }
         if (model.input().centred()) throw new IllegalArgumentException("this model centres each window on its own mean, which a "
                 + "stream read hop by hop does not have; train the streaming model without --centre");
@@ -71,13 +73,8 @@ public final class StreamingTranscription {
             from += n;
         }
         state.leftover = Arrays.copyOfRange(all, positions * stack, all.length);
-        int[] symbols = new int[positions];
-        int count = 0;
-        for (int s : path) { // CTC collapse, carried across hops: a symbol repeated over the boundary is one symbol
-            if (s != CtcPaths.BLANK && s != state.lastSymbol) symbols[count++] = s;
-            state.lastSymbol = s;
-        }
-        symbols = Arrays.copyOf(symbols, count);
+        int[] symbols = CtcPaths.collapse(path, state.lastSymbol);
+        if (path.length > 0) state.lastSymbol = path[path.length - 1];
         return new Hop(path, symbols, model.spell(symbols));
     }
 
@@ -86,15 +83,11 @@ public final class StreamingTranscription {
         DataType dtype = projectionWeight.dataType();
         INDArray features = Nd4j.create(stacked).castTo(dtype);
         INDArray hidden = encoder.step(state, Linear.forward(features, projectionWeight, projectionBias));
-        float[] logits = Linear.forward(hidden, headWeight, headBias).castTo(DataType.FLOAT).reshape(-1).toFloatVector();
+        double[] logits = HostValues.doubles(Linear.forward(hidden, headWeight, headBias));
         int symbols = (int) headWeight.size(0);
-        int[] path = new int[stacked.length];
-        for (int p = 0; p < path.length; p++) {
-            int best = 0;
-            for (int k = 1; k < symbols; k++) if (logits[p * symbols + k] > logits[p * symbols + best]) best = k;
-            path[p] = best;
-        }
-        return path;
+        double[][] rows = new double[stacked.length][];
+        for (int p = 0; p < rows.length; p++) rows[p] = Arrays.copyOfRange(logits, p * symbols, (p + 1) * symbols);
+        return CtcPaths.best(rows); // the best logit is the best log-probability: no softmax needed for the path
     }
 
     private static float[][] concat(float[][] a, float[][] b) {
