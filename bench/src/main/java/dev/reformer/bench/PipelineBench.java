@@ -10,15 +10,12 @@ import dev.reformer.model.ReformerModel;
 import dev.reformer.pipeline.JobSettings;
 import dev.reformer.pipeline.ReformerJob;
 import dev.reformer.protocol.AudioChunkHeaders;
-import dev.reformer.protocol.JsonCodec;
 import dev.reformer.protocol.KafkaHeaders;
-import dev.reformer.protocol.ResultMessage;
 import dev.reformer.protocol.TextMessageHeaders;
 import dev.reformer.task.TaskModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,11 +25,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import dev.reformer.client.Topics;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -63,7 +57,7 @@ public final class PipelineBench {
         LocalKafka kafka = LocalKafka.start(o.kafka());
         StringBuilder table = new StringBuilder();
         table.append("| micro-batching | audio: x real time (").append(streams).append(" streams x ").append(seconds)
-                .append(" s) | text: messages/s (512 B) | latency p50 ms at half load | latency p99 ms at half load |\n|---|---:|---:|---:|---:|\n");
+                .append(" s) | text: messages/s (512 B) | emitted p50 ms at half load | emitted p99 ms | visible p50 ms (read_committed) | visible p99 ms |\n|---|---:|---:|---:|---:|---:|---:|\n");
         try {
             int run = 0;
             for (int batchSize : new int[]{o.batch(), 1}) {
@@ -77,7 +71,7 @@ public final class PipelineBench {
                 ReformerJob.build(env, s);
                 JobClient job = env.executeAsync("reformer bench");
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props(kafka), new ByteArraySerializer(), new ByteArraySerializer());
-                     Results results = new Results(props(kafka), s.resultsTopic())) {
+                     ResultsReader results = new ResultsReader(props(kafka), s.resultsTopic(), true)) {
                     warmUp(producer, s, results, streams, messages);
                     System.err.println("  warmed up; audio: " + streams + " streams x " + seconds + " s ...");
 
@@ -97,9 +91,10 @@ public final class PipelineBench {
                     System.err.printf(Locale.ROOT, "  text phase: %d garbage collections, %d ms in all; CPU by thread: %s%n",
                             textGcAfter[0] - textGcBefore[0], textGcAfter[1] - textGcBefore[1], cpuSince(cpuBefore, kafka.pid(), (lastText - t1) / 1e9));
 
-                    double[] latency = pacedLatency(producer, s, results, kafka, messages, textRate, latencyCsv(o, batchSize));
-                    table.append(String.format(Locale.ROOT, "| %s | %.0fx | %.0f | %.0f | %.0f |%n", label, audioFactor, textRate,
-                            Scores.percentile(latency, 0.5), Scores.percentile(latency, 0.99)));
+                    double[][] latency = pacedLatency(producer, s, results, kafka, messages, textRate, latencyCsv(o, batchSize));
+                    table.append(String.format(Locale.ROOT, "| %s | %.0fx | %.0f | %.0f | %.0f | %.0f | %.0f |%n", label, audioFactor, textRate,
+                            Scores.percentile(latency[0], 0.5), Scores.percentile(latency[0], 0.99),
+                            Scores.percentile(latency[1], 0.5), Scores.percentile(latency[1], 0.99)));
                 } finally {
                     job.cancel().get();
                 }
@@ -116,7 +111,7 @@ public final class PipelineBench {
      * model's data changes its profile; rounds go on until the compiler threads are nearly idle (with one round of 1,000
      * messages they took 0.5-0.6 of the 2 cores during the measured text phase).
      */
-    private static void warmUp(KafkaProducer<byte[], byte[]> producer, JobSettings s, Results results, int streams, int messages) throws Exception {
+    private static void warmUp(KafkaProducer<byte[], byte[]> producer, JobSettings s, ResultsReader results, int streams, int messages) throws Exception {
         var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         for (int round = 1; ; round++) {
             long compiledBefore = jit.getTotalCompilationTime(), started = System.nanoTime();
@@ -135,7 +130,8 @@ public final class PipelineBench {
      * after the burst the JIT compiler recompiled hundreds of Kafka's and Flink's per-record methods
      * (-XX:+PrintCompilation) in the paced phase's first seconds, hence a lead-in. csv: each message's latency, or null.
      */
-    private static double[] pacedLatency(KafkaProducer<byte[], byte[]> producer, JobSettings s, Results results, LocalKafka kafka,
+    /** {latency_ms as the job measured it (to the result's emission), latency until a read_committed reader read it}. */
+    private static double[][] pacedLatency(KafkaProducer<byte[], byte[]> producer, JobSettings s, ResultsReader results, LocalKafka kafka,
                                          int messages, double textRate, Path csv) throws Exception {
         int paced = Math.max(50, (int) Math.min(messages, textRate * 10));
         System.err.printf(Locale.ROOT, "  text: %.0f messages/s; latency: %d messages paced at %.0f/s after %d s at that pace ...%n",
@@ -145,19 +141,23 @@ public final class PipelineBench {
         long[] gcBefore = collections();
         java.util.Map<String, Long> pacedCpuBefore = cpuByThread(kafka.pid());
         long pacedStart = System.nanoTime();
-        sendText(producer, s, "paced", paced, gap);
+        long[] sentAt = sendText(producer, s, "paced", paced, gap);
         results.await("paced", paced, 900);
         long[] gcAfter = collections();
         System.err.printf(Locale.ROOT, "  garbage collection meanwhile: %d collections, %d ms in all; CPU by thread: %s%n",
                 gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1],
                 cpuSince(pacedCpuBefore, kafka.pid(), (System.nanoTime() - pacedStart) / 1e9));
         double[] latency = results.latencies("paced");
+        double[] visible = results.matching(r -> r.stream().startsWith("paced") && r.seq() >= 0 && r.seq() < sentAt.length).stream()
+                .mapToDouble(r -> r.readAt() - sentAt[(int) r.seq()]).sorted().toArray();
+        System.err.printf(Locale.ROOT, "  visible to a read_committed reader (sent to read): p50 %.0f ms, p99 %.0f ms%n",
+                Scores.percentile(visible, 0.5), Scores.percentile(visible, 0.99));
         System.err.println("  latency at half load, by second of sending (p50 / max ms): " + results.timeline("paced", textRate / 2));
         if (csv != null) {
             results.writeCsv("paced", csv);
             System.err.println("  each message's latency: " + csv);
         }
-        return latency;
+        return new double[][]{latency, visible};
     }
 
     private static Path latencyCsv(Options o, int batchSize) {
@@ -250,9 +250,11 @@ public final class PipelineBench {
         producer.flush();
     }
 
-    private static void sendText(KafkaProducer<byte[], byte[]> producer, JobSettings s, String prefix, int n, long gapNanos) throws InterruptedException {
+    /** Returns when each message was sent (ms since the epoch, by seq). */
+    private static long[] sendText(KafkaProducer<byte[], byte[]> producer, JobSettings s, String prefix, int n, long gapNanos) throws InterruptedException {
         String base = "the quick brown fox jumps over the lazy dog; ".repeat(12);
         long start = System.nanoTime();
+        long[] sentAt = new long[n];
         for (int i = 0; i < n; i++) {
             if (gapNanos > 0) {
                 long due = start + i * gapNanos;
@@ -261,9 +263,11 @@ public final class PipelineBench {
             byte[] text = (i + " " + base).substring(0, 512).getBytes(StandardCharsets.UTF_8);
             ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(s.textTopic(), (prefix + "-" + (i % 64)).getBytes(StandardCharsets.UTF_8), text);
             KafkaHeaders.write(new TextMessageHeaders((long) i), r.headers());   // results echo its seq: latency by send order
+            sentAt[i] = System.currentTimeMillis();
             producer.send(r);
         }
         producer.flush();
+        return sentAt;
     }
 
     private static Properties props(LocalKafka kafka) {
@@ -286,80 +290,4 @@ public final class PipelineBench {
         TaskModel.create(config, TaskModel.Task.CLASSIFICATION, labels, TaskModel.SymbolUnit.CHARACTER, input, model, 1).save(dir);
     }
 
-    /** Results read as they commit; the time each awaited count was reached. */
-    public static final class Results implements AutoCloseable {
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        /** Only what the figures need: whole JSON trees of every result kept the job's heap busy (young collections copied them). */
-        private record Seen(String stream, double latencyMs, long seq, long writtenAt, long queuedMs, long inferenceMs) {}
-
-        private final List<Seen> seen = new ArrayList<>();
-
-        Results(Properties base, String topic) {
-            Properties p = new Properties();
-            p.putAll(base);
-            p.put("group.id", "bench-" + System.nanoTime());
-            p.put("auto.offset.reset", "earliest");
-            p.put("isolation.level", "read_committed");
-            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            consumer.subscribe(List.of(topic));
-        }
-
-        /** Polls until count results of streams named prefix* arrived; returns System.nanoTime() when the last was read. */
-        long await(String prefix, int count, int timeoutSeconds) throws Exception {
-            long end = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-            int matched = 0, checked = 0;   // counted as they arrive: this thread shares the cores with the job it measures
-            while (true) {
-                for (; checked < seen.size(); checked++) if (seen.get(checked).stream().startsWith(prefix)) matched++;
-                if (matched >= count) return System.nanoTime();
-                if (System.nanoTime() > end) throw new IllegalStateException("waited " + timeoutSeconds + " s for " + count
-                        + " results, got " + matched + "; the job may have failed (see the log)");
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    ResultMessage result = JsonCodec.readResult(r.value());
-                    seen.add(new Seen(result.stream(), orMinusOne(result.latencyMs()), orMinusOne(result.seq()), r.timestamp(),
-                            orMinusOne(result.queuedMs()), orMinusOne(result.inferenceMs())));
-                }
-            }
-        }
-
-        private static long orMinusOne(Long value) {
-            return value == null ? -1 : value;
-        }
-
-        /** p50 / max latency of each second's messages (perSecond messages a second, by the seq each result echoes). */
-        String timeline(String prefix, double perSecond) {
-            java.util.TreeMap<Integer, List<Double>> bySecond = new java.util.TreeMap<>();
-            for (Seen r : seen) {
-                if (!r.stream().startsWith(prefix) || r.seq() < 0) continue;
-                bySecond.computeIfAbsent((int) (r.seq() / perSecond), k -> new ArrayList<>()).add(r.latencyMs());
-            }
-            StringBuilder out = new StringBuilder();
-            for (var e : bySecond.entrySet()) {
-                double[] sorted = e.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                out.append(String.format(Locale.ROOT, "%s%.0f/%.0f", out.length() == 0 ? "" : ", ", Scores.percentile(sorted, 0.5), sorted[sorted.length - 1]));
-            }
-            return out.toString();
-        }
-
-        /**
-         * One line per result of streams named prefix*: seq; latency (ms) and the parts of it spent waiting for a batch and in
-         * the batch's forward pass (the rest is Kafka, decoding, windowing and Flink's network); when the job wrote it.
-         */
-        void writeCsv(String prefix, Path file) throws java.io.IOException {
-            List<String> lines = new ArrayList<>(List.of("seq,latency_ms,queued_ms,inference_ms,written_at_ms"));
-            for (Seen r : seen) {
-                if (r.stream().startsWith(prefix)) lines.add(r.seq() + "," + (long) r.latencyMs() + "," + r.queuedMs() + "," + r.inferenceMs() + "," + r.writtenAt());
-            }
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Files.write(file, lines);
-        }
-
-        double[] latencies(String prefix) {
-            return seen.stream().filter(r -> r.stream().startsWith(prefix)).mapToDouble(Seen::latencyMs).sorted().toArray();
-        }
-
-        @Override
-        public void close() {
-            consumer.close();
-        }
-    }
 }

@@ -6,7 +6,8 @@ import java.nio.ByteBuffer;
 /**
  * What a stream's later positions need of its past, per layer: keys and values (and, for LSH layers, the
  * buckets of each head and round) of the positions still in reach, oldest first. {@link StreamingEncoder} reads
- * and extends it; {@link #toBytes()} and {@link #fromBytes} carry it through a checkpoint. Its size is bounded by the
+ * and extends it. It goes to bytes whole ({@link #toBytes()}) or as a small header and one entry per held position
+ * ({@link #headerBytes()}, {@link #entryBytes}), so that a store can write only what a hop added. Its size is bounded by the
  * model, not by the stream: an LSH layer keeps at most streaming_context_length positions, a local layer at most
  * (local_num_chunks_before + 1) chunks.
  */
@@ -40,18 +41,85 @@ public final class StreamState {
         return n;
     }
 
+    /** How many layers the state has. */
+    public int layerCount() { return layers.length; }
+
+    /** The oldest position a layer holds ({@link #nextPosition()} when it holds none); it holds all from there on. */
+    public long heldFrom(int layer) {
+        LayerCache l = layers[layer];
+        return l.size() == 0 ? nextPosition : l.position(0);
+    }
+
     /** The size of {@link #toBytes()}, without making it. */
     public long sizeInBytes() {
-        long bytes = 4 + 8 + 4;
-        for (LayerCache l : layers) bytes += 4 + 8 + 4L * l.size() * (2 * l.width + l.bucketsPerEntry);
+        long bytes = headerSize();
+        for (LayerCache l : layers) bytes += (long) l.size() * l.entrySize();
         return bytes;
     }
 
-    /** Written in bulk (a stream's state is written and read at every hop), big-endian. */
+    private int headerSize() { return 4 + 8 + 4 + 8 * layers.length; }
+
+    /**
+     * The small part of the state: the next position and, per layer, the oldest position held. With {@link #entryBytes}
+     * of each held position it is the whole state ({@link #fromParts}); a store that keeps the entries apart writes
+     * only a hop's new entries, not the whole context.
+     */
+    public byte[] headerBytes() {
+        ByteBuffer out = ByteBuffer.allocate(headerSize());
+        out.putInt(FORMAT).putLong(nextPosition).putInt(layers.length);
+        for (int i = 0; i < layers.length; i++) out.putLong(heldFrom(i));
+        return out.array();
+    }
+
+    /** A held position's keys, values and buckets (big-endian). */
+    public byte[] entryBytes(int layer, long position) {
+        LayerCache l = layers[layer];
+        int entry = l.entryOf(position);
+        if (entry < 0) throw new IllegalArgumentException("layer " + layer + " does not hold position " + position);
+        ByteBuffer out = ByteBuffer.allocate(l.entrySize());
+        l.writeEntry(out, entry);
+        return out.array();
+    }
+
+    /** Where a state stood: its next position and each layer's oldest held position. */
+    public record Mark(long nextPosition, long[] heldFrom) {}
+
+    public Mark mark() {
+        long[] held = new long[layers.length];
+        for (int i = 0; i < held.length; i++) held[i] = heldFrom(i);
+        return new Mark(nextPosition, held);
+    }
+
+    /** What a store keeping the entries apart changes after steps: entries to remove, entries to add. */
+    public interface Changes {
+        void removed(int layer, long position);
+
+        void added(int layer, long position, byte[] entry);
+    }
+
+    /**
+     * Tells a store what changed since a mark: per layer, the positions that fell out of reach (held at the mark) and
+     * the new positions still held, with their {@link #entryBytes}. Positions added and dropped in between are neither.
+     */
+    public void changesSince(Mark mark, Changes changes) {
+        for (int l = 0; l < layers.length; l++) {
+            long from = heldFrom(l);
+            for (long p = mark.heldFrom()[l]; p < Math.min(from, mark.nextPosition()); p++) changes.removed(l, p);
+            for (long p = Math.max(from, mark.nextPosition()); p < nextPosition; p++) changes.added(l, p, entryBytes(l, p));
+        }
+    }
+
+    /** Where {@link #fromParts} finds a held position's {@link #entryBytes}: null when it has none. */
+    @FunctionalInterface
+    public interface Entries {
+        byte[] of(int layer, long position);
+    }
+
+    /** The whole state in one array: the header, then every held entry, layer by layer, oldest first. */
     public byte[] toBytes() {
         ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(sizeInBytes()));
-        out.putInt(FORMAT).putLong(nextPosition).putInt(layers.length);
-        for (LayerCache l : layers) l.write(out);
+        out.put(headerBytes());
+        for (LayerCache l : layers) for (int e = 0; e < l.size(); e++) l.writeEntry(out, e);
         return out.array();
     }
 
@@ -61,19 +129,54 @@ public final class StreamState {
      * @throws IllegalArgumentException when the bytes are not such a state, or were written for another model's shape
      */
     public static StreamState fromBytes(byte[] bytes, ReformerConfig config) {
-        StreamState state = new StreamState(config);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
-            if (in.getInt() != FORMAT) throw new IllegalArgumentException("not a stream state (wrong format marker)");
-            state.nextPosition = in.getLong();
-            int layers = in.getInt();
-            if (layers != state.layers.length) throw new IllegalArgumentException("the stream state has " + layers
-                    + " layers, this model has " + state.layers.length + "; a state is only valid for the model that wrote it");
-            for (LayerCache l : state.layers) l.read(in, state.reach(l));
+            StreamState empty = new StreamState(config);
+            byte[] header = new byte[empty.headerSize()];
+            in.get(header);
+            StreamState state = fromParts(header, config, (layer, position) -> { // fromParts asks in the order toBytes wrote
+                byte[] entry = new byte[empty.layers[layer].entrySize()];
+                in.get(entry);
+                return entry;
+            });
+            if (in.hasRemaining()) throw new IllegalArgumentException("the stream state has " + in.remaining() + " bytes too many");
+            return state;
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("the stream state is truncated (" + bytes.length + " bytes)", e);
         }
-        if (in.hasRemaining()) throw new IllegalArgumentException("the stream state has " + in.remaining() + " bytes too many");
+    }
+
+    /**
+     * A state from its {@link #headerBytes} and the {@link #entryBytes} of every position it says each layer holds,
+     * asked for layer by layer, oldest first.
+     *
+     * @throws IllegalArgumentException when the header is not a state of this model's shape, or an entry is missing or
+     *     of the wrong size
+     */
+    public static StreamState fromParts(byte[] headerBytes, ReformerConfig config, Entries entries) {
+        StreamState state = new StreamState(config);
+        ByteBuffer header = ByteBuffer.wrap(headerBytes);
+        try {
+            if (header.getInt() != FORMAT) throw new IllegalArgumentException("not a stream state (wrong format marker)");
+            state.nextPosition = header.getLong();
+            int layers = header.getInt();
+            if (layers != state.layers.length) throw new IllegalArgumentException("the stream state has " + layers
+                    + " layers, this model has " + state.layers.length + "; a state is only valid for the model that wrote it");
+            for (int i = 0; i < layers; i++) {
+                LayerCache l = state.layers[i];
+                long from = header.getLong(), count = state.nextPosition - from;
+                if (from < 0 || count < 0 || count > state.reach(l)) throw new IllegalArgumentException("a layer of the stream "
+                        + "state holds " + count + " positions; this model's layer keeps at most " + state.reach(l));
+                for (long p = from; p < state.nextPosition; p++) {
+                    byte[] entry = entries.of(i, p);
+                    if (entry == null || entry.length != l.entrySize()) throw new IllegalArgumentException("the stream state's "
+                            + "entry for position " + p + " is " + (entry == null ? "missing" : entry.length + " bytes, not " + l.entrySize()));
+                    l.appendEntry(p, ByteBuffer.wrap(entry));
+                }
+            }
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("the stream state's header is truncated (" + headerBytes.length + " bytes)", e);
+        }
         return state;
     }
 
@@ -176,38 +279,29 @@ public final class StreamState {
             previousSame = java.util.Arrays.copyOf(previousSame, capacity * bucketsPerEntry);
         }
 
-        /** count, first position (the others follow it one by one), then keys, values and buckets, each a block. */
-        void write(ByteBuffer out) {
-            out.putInt(size).putLong(size == 0 ? 0 : positions[0]);
-            moveFloats(out, keys, size * width, true);
-            moveFloats(out, values, size * width, true);
-            out.asIntBuffer().put(buckets, 0, size * bucketsPerEntry);
-            out.position(out.position() + 4 * size * bucketsPerEntry);
+        /** The bytes of one entry: keys, values, buckets. */
+        int entrySize() { return 4 * (2 * width + bucketsPerEntry); }
+
+        void writeEntry(ByteBuffer out, int entry) {
+            out.asFloatBuffer().put(keys, entry * width, width).put(values, entry * width, width);
+            out.position(out.position() + 8 * width);
+            out.asIntBuffer().put(buckets, entry * bucketsPerEntry, bucketsPerEntry);
+            out.position(out.position() + 4 * bucketsPerEntry);
         }
 
-        /** n floats of array to (write) or from the buffer, which moves past them. */
-        private static void moveFloats(ByteBuffer buffer, float[] array, int n, boolean write) {
-            if (write) buffer.asFloatBuffer().put(array, 0, n);
-            else buffer.asFloatBuffer().get(array, 0, n);
-            buffer.position(buffer.position() + 4 * n);
-        }
-
-        void read(ByteBuffer in, int reach) {
-            int count = in.getInt();
-            long first = in.getLong();
-            if (count < 0 || count > reach) throw new IllegalArgumentException("a layer of the stream state holds " + count
-                    + " positions; this model's layer keeps at most " + reach);
-            grow(count);
-            if ((long) in.remaining() < 4L * count * (2 * width + bucketsPerEntry)) throw new BufferUnderflowException();
-            moveFloats(in, keys, count * width, false);
-            moveFloats(in, values, count * width, false);
-            in.asIntBuffer().get(buckets, 0, count * bucketsPerEntry);
-            in.position(in.position() + 4 * count * bucketsPerEntry);
-            for (int e = 0; e < count; e++) {
-                positions[e] = first + e;
-                if (bucketsPerEntry > 0) link(e);
+        /** Appends the entry {@link #writeEntry} wrote, at a position just after the newest held. */
+        void appendEntry(long position, ByteBuffer in) {
+            if (size == positions.length) grow(Math.max(16, size * 2));
+            positions[size] = position;
+            in.asFloatBuffer().get(keys, size * width, width);
+            in.position(in.position() + 4 * width);
+            in.asFloatBuffer().get(values, size * width, width);
+            in.position(in.position() + 4 * width);
+            if (bucketsPerEntry > 0) {
+                in.asIntBuffer().get(buckets, size * bucketsPerEntry, bucketsPerEntry);
+                link(size);
             }
-            size = count;
+            size++;
         }
     }
 }

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,6 +86,39 @@ class StreamingEncoderTest {
         INDArray actual = encoder.step(restored, rows(stream, 33, 27));
         assertArrayEquals(flat(expected), flat(actual));
         assertArrayEquals(uninterrupted.toBytes(), restored.toBytes());
+    }
+
+    @Test
+    void aStateKeptAsHeaderAndEntriesWritesOnlyWhatAHopChangedAndRestoresExactly() {
+        ReformerConfig config = streaming().build();
+        StreamingEncoder encoder = new StreamingEncoder(new ReformerModel(config, Params.init(config, 13, DataType.FLOAT)));
+        INDArray stream = TestData.randn(14, DataType.FLOAT, 90, config.hiddenSize());
+        StreamState live = encoder.newState();
+        java.util.Map<String, byte[]> store = new java.util.HashMap<>(); // "layer/position" -> entry, as a keyed map state keeps them
+        int[] written = {0};
+        for (int from = 0; from < 60; from += 7) {
+            StreamState.Mark mark = live.mark();
+            encoder.step(live, rows(stream, from, 7));
+            live.changesSince(mark, new StreamState.Changes() {
+                @Override
+                public void removed(int layer, long position) { assertNotNull(store.remove(layer + "/" + position)); }
+
+                @Override
+                public void added(int layer, long position, byte[] entry) {
+                    assertNull(store.put(layer + "/" + position, entry));
+                    written[0]++;
+                }
+            });
+        }
+        assertTrue(written[0] <= 63 * live.layerCount(), "each hop writes at most its own positions per layer");
+        StreamState restored = StreamState.fromParts(live.headerBytes(), config, (layer, position) -> store.get(layer + "/" + position));
+        assertArrayEquals(live.toBytes(), restored.toBytes());
+        assertArrayEquals(flat(encoder.step(live, rows(stream, 63, 27))), flat(encoder.step(restored, rows(stream, 63, 27))));
+
+        store.remove("0/" + live.heldFrom(0)); // an entry lost (a TTL that expired it before the rest): refused, not guessed
+        byte[] header = live.headerBytes();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> StreamState.fromParts(header, config,
+                (layer, position) -> store.get(layer + "/" + position))).getMessage().contains("missing"));
     }
 
     @Test

@@ -52,12 +52,18 @@ class StreamingHopsTest {
     }
 
     KeyedBroadcastOperatorTestHarness<String, Window, RawRecord, Result> harness(Path model) throws Exception {
+        return harness(model, "hashmap");
+    }
+
+    KeyedBroadcastOperatorTestHarness<String, Window, RawRecord, Result> harness(Path model, String backend) throws Exception {
         JobSettings s = JobSettings.defaults("127.0.0.1:1", model.toString(), null).withWindow(HOP, HOP);
         TaskModel m = TaskModel.load(model, DataType.FLOAT);
         ModelControl.Feeding feeding = new ModelControl.Feeding(m.input().features(), m.task(), HOP, true);
         // not opened: a restored one takes its state first
-        return new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(new ReformerOperator(s, feeding),
+        var h = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(new ReformerOperator(s, feeding),
                 List.of(ReformerOperator.MODELS)), w -> w.streamId, Types.STRING, 1, 1, 0);
+        if (backend.equals("rocksdb")) h.setStateBackend(new org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend());
+        return h;
     }
 
     static List<int[]> readings(KeyedBroadcastOperatorTestHarness<String, Window, RawRecord, Result> h) {
@@ -67,8 +73,9 @@ class StreamingHopsTest {
         return out;
     }
 
-    @Test
-    void hopsReadAgainstTheCacheEqualTheWholeStreamAlsoAfterARestore() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"hashmap", "rocksdb"})
+    void hopsReadAgainstTheCacheEqualTheWholeStreamAlsoAfterARestore(String backend) throws Exception {
         Path model = StreamingModels.untrainedTranscriber(dir.resolve("streaming"), 64);
         float[][] frames = new float[12 * HOP][FeatureConfig.logMel().dimension()];
         Random random = new Random(2);
@@ -78,23 +85,27 @@ class StreamingHopsTest {
 
         OperatorSubtaskState snapshot;
         List<int[]> before;
-        try (var h = harness(model)) {
+        try (var h = harness(model, backend)) {
             h.open();
             for (int i = 0; i < 5; i++) h.processElement(hop("a", i, frames, null), 0);
-            try (var keys = h.getOperator().getKeyedStateBackend().getKeys("stream-cache", org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
-                assertEquals(List.of("a"), keys.toList(), "the stream's cache is keyed state");
+            for (String state : List.of("stream-carry", "stream-entries")) {
+                try (var keys = h.getOperator().getKeyedStateBackend().getKeys(state, org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
+                    assertEquals(List.of("a"), keys.toList(), "the stream's cache is keyed state");
+                }
             }
             snapshot = h.snapshot(1, 1);
             before = readings(h);
         }
         List<int[]> after;
-        try (var h = harness(model)) {
+        try (var h = harness(model, backend)) {
             h.initializeState(snapshot);
             h.open();
             for (int i = 5; i < 12; i++) h.processElement(hop("a", i, frames, i == 11 ? Window.EOS : null), 0);
             after = readings(h);
-            try (var keys = h.getOperator().getKeyedStateBackend().getKeys("stream-cache", org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
-                assertEquals(0, keys.count(), "the ended stream's cache is freed");
+            for (String state : List.of("stream-carry", "stream-entries")) {
+                try (var keys = h.getOperator().getKeyedStateBackend().getKeys(state, org.apache.flink.runtime.state.VoidNamespace.INSTANCE)) {
+                    assertEquals(0, keys.count(), "the ended stream's cache is freed");
+                }
             }
         }
         int[] path = new int[0];

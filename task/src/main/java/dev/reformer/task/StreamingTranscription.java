@@ -115,14 +115,30 @@ public final class StreamingTranscription {
             return encoder.sizeInBytes() + 12 + 4L * leftover.length * (leftover.length == 0 ? 0 : leftover[0].length);
         }
 
+        /** The encoder's cache, which a store may keep as {@link StreamState#headerBytes} and entries. */
+        public StreamState encoder() { return encoder; }
+
+        /** The whole state in one array. */
         public byte[] toBytes() {
+            return write(encoder.toBytes());
+        }
+
+        /**
+         * The state without the encoder's entries: the path's last symbol, the frames waiting, the encoder's header. With
+         * the encoder's entries it is the whole state again ({@link #fromCarry}).
+         */
+        public byte[] carryBytes() {
+            return write(encoder.headerBytes());
+        }
+
+        private byte[] write(byte[] encoderPart) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeInt(lastSymbol);
                 out.writeInt(leftover.length);
                 out.writeInt(leftover.length == 0 ? 0 : leftover[0].length);
                 for (float[] frame : leftover) for (float v : frame) out.writeFloat(v);
-                out.write(encoder.toBytes());
+                out.write(encoderPart);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -135,6 +151,19 @@ public final class StreamingTranscription {
          * @throws IllegalArgumentException when the bytes are not such a state, or belong to a model of another shape
          */
         public static State fromBytes(byte[] bytes, StreamingTranscription served) {
+            return read(bytes, served, encoderPart -> StreamState.fromBytes(encoderPart, served.encoder.config()));
+        }
+
+        /**
+         * A state from its {@link #carryBytes()} and the encoder's entries it names.
+         *
+         * @throws IllegalArgumentException when the carry does not fit this model, or an entry is missing
+         */
+        public static State fromCarry(byte[] carry, StreamState.Entries entries, StreamingTranscription served) {
+            return read(carry, served, header -> StreamState.fromParts(header, served.encoder.config(), entries));
+        }
+
+        private static State read(byte[] bytes, StreamingTranscription served, java.util.function.Function<byte[], StreamState> encoderPart) {
             TaskModel.Input input = served.model.input();
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
                 int lastSymbol = in.readInt(), frames = in.readInt(), bands = in.readInt();
@@ -145,8 +174,7 @@ public final class StreamingTranscription {
                 }
                 float[][] leftover = new float[frames][bands];
                 for (float[] frame : leftover) for (int b = 0; b < bands; b++) frame[b] = in.readFloat();
-                StreamState encoderState = StreamState.fromBytes(in.readAllBytes(), served.encoder.config());
-                return new State(encoderState, leftover, lastSymbol);
+                return new State(encoderPart.apply(in.readAllBytes()), leftover, lastSymbol);
             } catch (IOException e) {
                 throw new IllegalArgumentException("the stream state is truncated: " + e.getMessage(), e);
             }
