@@ -28,14 +28,15 @@ import java.util.regex.Pattern;
  */
 public final class Benchmarks {
     /** What to measure and how; the fields are the bench command's options (its help says what each means). */
-    public record Options(String what, List<Integer> lengths, List<Integer> layers, List<Integer> hashes, int seconds, int streams, int messages, int batchSize, int bytesPerPosition, long batchDeadlineMs, long checkpointIntervalMs, Path latencies, String kafka, Path audioModel, Path textModel, int repeats, double fullMemoryFraction, Path model, int passes, Path markdown, Path peer) {}
+    public record Options(String what, List<Integer> lengths, List<Integer> layers, List<Integer> hashes, int seconds, List<Integer> streams, int messages, int batchSize, int bytesPerPosition, long batchDeadlineMs, long checkpointIntervalMs, String stateBackend, Path latencies, String kafka, Path audioModel, Path textModel, int repeats, double fullMemoryFraction, Path model, int passes, Path markdown, Path peer) {}
 
     private final String what;
     private final List<Integer> lengths;
     private final List<Integer> layers;
     private final List<Integer> hashes;
     private final int seconds;
-    private final int streams;
+    private final List<Integer> streams;
+    private final String stateBackend;
     private final int messages;
     private final int batchSize;
     private final int bytesPerPosition;
@@ -59,6 +60,7 @@ public final class Benchmarks {
         this.hashes = o.hashes();
         this.seconds = o.seconds();
         this.streams = o.streams();
+        this.stateBackend = o.stateBackend();
         this.messages = o.messages();
         this.batchSize = o.batchSize();
         this.bytesPerPosition = o.bytesPerPosition();
@@ -101,20 +103,17 @@ public final class Benchmarks {
             case "pipeline" -> pipeline();
             case "model" -> model();
             case "streaming" -> streaming();
-            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory, frontend, pipeline, model, streaming");
+            case "capacity" -> capacity();
+            default -> throw new IllegalArgumentException("unknown benchmark '" + what + "'; try: attention, memory, frontend, pipeline, model, streaming, capacity");
         };
     }
 
     /** The job through real Kafka and Flink in this JVM: capacity and latency, micro-batching on and off. */
     private int pipeline() throws Exception {
         Path work = Files.createTempDirectory("reformer-bench-pipeline");
-        LocalKafka.Placement placement = switch (kafka) {
-            case "process" -> LocalKafka.Placement.OWN_PROCESS;
-            case "jvm" -> LocalKafka.Placement.IN_THIS_JVM;
-            default -> throw new IllegalArgumentException("--kafka is process or jvm, not '" + kafka + "'");
-        };
-        String table = PipelineBench.run(new PipelineBench.Options(streams, seconds, messages, batchSize, batchDeadlineMs, checkpointIntervalMs, bytesPerPosition,
-                audioModel, textModel, placement, latencies), work);
+        if (streams.size() != 1) throw new IllegalArgumentException("bench pipeline takes one --streams count, not " + streams);
+        String table = PipelineBench.run(new PipelineBench.Options(streams.get(0), seconds, messages, batchSize, batchDeadlineMs, checkpointIntervalMs, bytesPerPosition,
+                audioModel, textModel, LocalKafka.Placement.of(kafka), latencies), work);
         System.out.print(table);
         writeMarkdown("pipeline --kafka " + kafka + " --streams " + streams + " --seconds " + seconds + " --messages " + messages + " --batch-size " + batchSize
                 + " --batch-deadline-ms " + batchDeadlineMs + " --checkpoint-interval-ms " + checkpointIntervalMs + (audioModel != null ? " --audio-model " + audioModel : "")
@@ -166,6 +165,16 @@ public final class Benchmarks {
         String table = StreamingBench.run(seconds);
         System.out.print(table);
         writeMarkdown("streaming --seconds " + seconds, table);
+        return 0;
+    }
+
+    /** Streams a streaming transcriber serves in real time, and when their results become readable. */
+    private int capacity() throws Exception {
+        String table = StreamingCapacityBench.run(new StreamingCapacityBench.Options(streams, seconds, stateBackend, checkpointIntervalMs, audioModel,
+                LocalKafka.Placement.of(kafka)), Files.createTempDirectory("reformer-bench-capacity"));
+        System.out.print(table);
+        writeMarkdown("capacity --streams " + join(streams) + " --seconds " + seconds + " --state-backend " + stateBackend
+                + " --checkpoint-interval-ms " + checkpointIntervalMs + (audioModel != null ? " --audio-model " + audioModel : ""), table);
         return 0;
     }
 

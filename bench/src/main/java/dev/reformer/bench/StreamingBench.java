@@ -134,7 +134,7 @@ public final class StreamingBench {
         return windowedConfig().toBuilder().isDecoder(true).numBuckets(16).hashSeed(1L).streamingContextLength(CONTEXT).build();
     }
 
-    private static TaskModel model(Path dir, ReformerConfig config) throws Exception {
+    static TaskModel model(Path dir, ReformerConfig config) throws Exception {
         FeatureConfig features = FeatureConfig.logMel();
         float[] mean = new float[features.dimension()], std = new float[features.dimension()];
         Arrays.fill(std, 1f);

@@ -48,7 +48,15 @@ import picocli.CommandLine.Parameters;
                         + " positions of 40 ms), untrained, in this JVM on this thread, two ways in the same run: windowed (every hop"
                         + " reads the last 30 s again, the reference's chunked LSH) and cached (a streaming model of the same size"
                         + " reads each hop once against the stream's cache). CPU ms per hop (p50, p99) once the context is full, CPU"
-                        + " ms per second of audio and its ratio, and the state each mode keeps per stream. Run with OMP_NUM_THREADS=1."},
+                        + " ms per second of audio and its ratio, and the state each mode keeps per stream. Run with OMP_NUM_THREADS=1.",
+                "capacity: a streaming transcriber with 30 s of context (--audio-model, default: an untrained one of the digit model's"
+                        + " size) in the job, through a Kafka broker (its own process) and a MiniCluster of parallelism 2 sharing this"
+                        + " machine's cores, checkpointing to a local directory with --state-backend every --checkpoint-interval-ms."
+                        + " For each count in --streams, that many streams send 100 ms of audio every 100 ms for --seconds s (after"
+                        + " 10 s of each sent at once to warm up). Reports visible latency (p50 / p99 ms, from sending the chunk that"
+                        + " completes a hop to a reader reading its transcript) on the partials topic (at least once) and on the"
+                        + " results topic (read_committed), for hops after the first 30 s and for final results, and whether the"
+                        + " count is held in real time (every final came, and the lag did not grow by a second)."},
         footer = {"", "Examples:", "  ./reformer bench attention --lengths 1024,4096 --hashes 1,2 --repeats 3",
                 "  ./reformer bench attention --hashes 1,2,8 --peer ../shared/benchmarks/peer-reformer-pytorch.jsonl",
                 "  OMP_NUM_THREADS=1 ./reformer bench model --model models/digits --batch-size 16 --peer ../shared/benchmarks/peer-reformer-pytorch.jsonl",
@@ -56,10 +64,11 @@ import picocli.CommandLine.Parameters;
                 "  taskset -c 0 ./reformer bench frontend --seconds 60 --repeats 7",
                 "  OMP_NUM_THREADS=1 ./reformer bench pipeline --streams 16 --seconds 30 --messages 10000 --audio-model models/commands --text-model models/spam",
                 "  OMP_NUM_THREADS=1 ./reformer bench model --model models/spam --batch-size 16 --passes 400",
-                "  OMP_NUM_THREADS=1 ./reformer bench streaming --seconds 120"})
+                "  OMP_NUM_THREADS=1 ./reformer bench streaming --seconds 120",
+                "  OMP_NUM_THREADS=1 ./reformer bench capacity --streams 4,8,16 --seconds 60 --state-backend rocksdb --checkpoint-interval-ms 1000"})
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WHAT", description = "What to measure: attention, memory, frontend, pipeline, model or streaming.")
+    @Parameters(paramLabel = "WHAT", description = "What to measure: attention, memory, frontend, pipeline, model, streaming or capacity.")
     String what;
 
     @Option(names = "--lengths", split = ",",
@@ -74,11 +83,15 @@ final class BenchCommand implements Callable<Integer> {
             description = "attention: hash rounds of LSH attention (default: ${DEFAULT-VALUE}; memory uses 2).")
     List<Integer> hashes;
 
-    @Option(names = "--seconds", defaultValue = "60", description = "frontend, pipeline, streaming: seconds of audio per input or stream (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", defaultValue = "60", description = "frontend, pipeline, streaming, capacity: seconds of audio per input or stream (default: ${DEFAULT-VALUE}).")
     int seconds;
 
-    @Option(names = "--streams", defaultValue = "16", description = "pipeline: concurrent audio streams (default: ${DEFAULT-VALUE}).")
-    int streams;
+    @Option(names = "--streams", split = ",", defaultValue = "16",
+            description = "pipeline: concurrent audio streams; capacity: the stream counts to try, e.g. 4,8,16 (default: ${DEFAULT-VALUE}).")
+    List<Integer> streams;
+
+    @Option(names = "--state-backend", defaultValue = "rocksdb", description = "capacity: hashmap or rocksdb (default: ${DEFAULT-VALUE}).")
+    String stateBackend;
 
     @Option(names = "--messages", defaultValue = "5000", description = "pipeline: 512-byte text messages (default: ${DEFAULT-VALUE}).")
     int messages;
@@ -94,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
     long batchDeadlineMs;
 
     @Option(names = "--checkpoint-interval-ms", defaultValue = "1000",
-            description = "pipeline: checkpoints, and so commits of the results' transactions, this often (default: ${DEFAULT-VALUE}).")
+            description = "pipeline, capacity: checkpoints, and so commits of the results' transactions, this often (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
 
     @Option(names = "--latencies", paramLabel = "PREFIX",
@@ -103,10 +116,10 @@ final class BenchCommand implements Callable<Integer> {
     Path latencies;
 
     @Option(names = "--kafka", defaultValue = "process", paramLabel = "process|jvm",
-            description = "pipeline: run the Kafka broker as its own process, as in production, or inside the bench's JVM (Kafka's test kit, which listens on every interface, not only 127.0.0.1) (default: ${DEFAULT-VALUE}).")
+            description = "pipeline, capacity: run the Kafka broker as its own process, as in production, or inside the bench's JVM (Kafka's test kit, which listens on every interface, not only 127.0.0.1) (default: ${DEFAULT-VALUE}).")
     String kafka;
 
-    @Option(names = "--audio-model", paramLabel = "DIR", description = "pipeline: the audio model to serve, e.g. models/commands (default: an untrained one of the default train size).")
+    @Option(names = "--audio-model", paramLabel = "DIR", description = "pipeline: the audio model to serve, e.g. models/commands (default: an untrained one of the default train size); capacity: a streaming model, e.g. models/digits-streaming.")
     Path audioModel;
 
     @Option(names = "--text-model", paramLabel = "DIR", description = "pipeline: the text model to serve, e.g. models/spam (default: an untrained one of the default train size, --bytes-per-position).")
@@ -136,6 +149,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return Benchmarks.run(new Benchmarks.Options(what, lengths, layers, hashes, seconds, streams, messages, batchSize, bytesPerPosition, batchDeadlineMs, checkpointIntervalMs, latencies, kafka, audioModel, textModel, repeats, fullMemoryFraction, model, passes, markdown, peer));
+        return Benchmarks.run(new Benchmarks.Options(what, lengths, layers, hashes, seconds, streams, messages, batchSize, bytesPerPosition, batchDeadlineMs, checkpointIntervalMs, stateBackend, latencies, kafka, audioModel, textModel, repeats, fullMemoryFraction, model, passes, markdown, peer));
     }
 }

@@ -24,7 +24,18 @@ import org.apache.kafka.common.test.TestKitNodes;
  */
 public final class LocalKafka implements AutoCloseable {
     /** Where the broker runs. */
-    public enum Placement { IN_THIS_JVM, OWN_PROCESS }
+    public enum Placement {
+        IN_THIS_JVM, OWN_PROCESS;
+
+        /** "process" or "jvm", as --kafka says it. */
+        public static Placement of(String option) {
+            return switch (option) {
+                case "process" -> OWN_PROCESS;
+                case "jvm" -> IN_THIS_JVM;
+                default -> throw new IllegalArgumentException("--kafka is process or jvm, not '" + option + "'");
+            };
+        }
+    }
 
     private final KafkaClusterTestKit inJvm;
     private final Process process;

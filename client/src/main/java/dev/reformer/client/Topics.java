@@ -36,14 +36,15 @@ public final class Topics {
     }
 
     /**
-     * The five topics of a job: its audio and text inputs with {@code inputPartitions} (what parallel readers can
-     * share), its results with {@code resultPartitions}, dead letters and model control with one.
+     * The topics of a job: its audio and text inputs with {@code inputPartitions} (what parallel readers can share), its
+     * results (and partials, when it has them) with {@code resultPartitions}, dead letters and model control with one.
      */
     public static void forJob(JobSettings job, int inputPartitions, int resultPartitions) throws ExecutionException, InterruptedException {
         Map<String, Integer> topics = new LinkedHashMap<>();
         topics.put(job.audioTopic(), inputPartitions);
         topics.put(job.textTopic(), inputPartitions);
         topics.put(job.resultsTopic(), resultPartitions);
+        if (job.partialsTopic() != null) topics.put(job.partialsTopic(), resultPartitions);
         topics.put(job.deadLetterTopic(), 1);
         topics.put(job.controlTopic(), 1);
         create(job.bootstrapServers(), topics);

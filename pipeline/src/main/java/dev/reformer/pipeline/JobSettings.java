@@ -9,6 +9,8 @@ import java.util.Map;
  * functions of the job receive exactly what the command line and the config file said (see {@code RunCommand}).
  *
  * @param kafkaProperties   passed through to every Kafka client (security.protocol, sasl.*, ssl.*, ...)
+ * @param partialsTopic     where partial transcripts also go at once, at least once (null: nowhere); the results topic
+ *                          has them too, exactly once, readable at each checkpoint's commit
  * @param audioModel        model directory for audio streams (null: the job reads no audio topic)
  * @param textModel         model directory for text streams (null: the job reads no text topic)
  * @param windowFrames      W: 10 ms frames per audio window
@@ -19,7 +21,7 @@ import java.util.Map;
  * @param maxReorder        records that may arrive ahead of a missing seq and wait for it
  * @param maxRecordBytes    larger records are refused as oversized
  */
-public record JobSettings(String bootstrapServers, String audioTopic, String textTopic, String resultsTopic,
+public record JobSettings(String bootstrapServers, String audioTopic, String textTopic, String resultsTopic, String partialsTopic,
                           String deadLetterTopic, String controlTopic, String groupId, Map<String, String> kafkaProperties,
                           String audioModel, String textModel, int windowFrames, int hopFrames, int batchSize,
                           long batchDeadlineMs, long idleTimeoutMs, int maxReorder, int maxRecordBytes, int parallelism,
@@ -80,7 +82,7 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
 
     /** Defaults for a local run: topics audio-in, text-in, results, dead-letters, models-control. */
     public static JobSettings defaults(String bootstrapServers, String audioModel, String textModel) {
-        return new JobSettings(bootstrapServers, "audio-in", "text-in", "results", "dead-letters", "models-control",
+        return new JobSettings(bootstrapServers, "audio-in", "text-in", "results", null, "dead-letters", "models-control",
                 "reformer-job", Map.of(), audioModel, textModel, 100, 50, 16, DEFAULT_BATCH_DEADLINE_MS, 30_000, 64, 1 << 20, 1,
                 2_000, null, "hashmap", "reformer-results", 60_000, Admission.DEFAULTS);
     }
@@ -99,6 +101,7 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
             b.audioTopic = prefix + audioTopic;
             b.textTopic = prefix + textTopic;
             b.resultsTopic = prefix + resultsTopic;
+            b.partialsTopic = partialsTopic == null ? null : prefix + partialsTopic;
             b.deadLetterTopic = prefix + deadLetterTopic;
             b.controlTopic = prefix + controlTopic;
             b.groupId = prefix + groupId;
@@ -123,6 +126,16 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
         return copy(b -> { b.checkpointIntervalMs = intervalMs; b.checkpointDir = dir; });
     }
 
+    /** hashmap or rocksdb. */
+    public JobSettings withStateBackend(String backend) {
+        return copy(b -> b.stateBackend = backend);
+    }
+
+    /** Partial transcripts also to this topic, at least once, as soon as they are made (null: not). */
+    public JobSettings withPartialsTopic(String topic) {
+        return copy(b -> b.partialsTopic = topic);
+    }
+
     public JobSettings withAdmission(Admission limits) {
         return copy(b -> b.admission = limits);
     }
@@ -140,6 +153,7 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
         String audioTopic;
         String textTopic;
         String resultsTopic;
+        String partialsTopic;
         String deadLetterTopic;
         String controlTopic;
         String groupId;
@@ -166,6 +180,7 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
             audioTopic = s.audioTopic;
             textTopic = s.textTopic;
             resultsTopic = s.resultsTopic;
+            partialsTopic = s.partialsTopic;
             deadLetterTopic = s.deadLetterTopic;
             controlTopic = s.controlTopic;
             groupId = s.groupId;
@@ -189,7 +204,7 @@ public record JobSettings(String bootstrapServers, String audioTopic, String tex
         }
 
         JobSettings settings() {
-            return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, deadLetterTopic, controlTopic, groupId,
+            return new JobSettings(bootstrapServers, audioTopic, textTopic, resultsTopic, partialsTopic, deadLetterTopic, controlTopic, groupId,
                     kafkaProperties, audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs,
                     maxReorder, maxRecordBytes, parallelism, checkpointIntervalMs, checkpointDir, stateBackend,
                     transactionalIdPrefix, transactionTimeoutMs, admission);

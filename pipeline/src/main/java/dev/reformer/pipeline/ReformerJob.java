@@ -95,6 +95,10 @@ public final class ReformerJob {
         // the sink in a task of its own: at each checkpoint it flushes its producer and starts the next transaction,
         // which chained to the Reformer would stop the Reformer's thread meanwhile
         results.union(transcripts).sinkTo(sink(s, s.resultsTopic(), "results")).name("results").uid("results-sink").disableChaining();
+        if (s.partialsTopic() != null) { // readable at once, not at the next checkpoint's commit; repeated after a failure
+            transcripts.filter(r -> r.partial).name("partial transcripts").uid("partials")
+                    .sinkTo(sink(s, s.partialsTopic(), "partials", DeliveryGuarantee.AT_LEAST_ONCE)).name("partials").uid("partials-sink");
+        }
         deadLetters.union(windows.getSideOutput(Validation.DEAD_LETTERS), results.getSideOutput(ReformerOperator.CONTROL_DEAD_LETTERS))
                 .map(d -> Result.of(d.streamId, d.toJson())).name("dead letters as JSON").uid("dead-letter-json")
                 .sinkTo(sink(s, s.deadLetterTopic(), "dead-letters")).name("dead letters").uid("dead-letters-sink");
@@ -104,6 +108,8 @@ public final class ReformerJob {
     public static org.apache.flink.configuration.Configuration flinkConfiguration(JobSettings s) {
         org.apache.flink.configuration.Configuration c = new org.apache.flink.configuration.Configuration();
         c.setString("state.backend.type", s.stateBackend());
+        // RocksDB's checkpoints upload only the files written since the last one, not every stream's whole state again
+        if (s.stateBackend().equals("rocksdb")) c.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         if (s.checkpointDir() != null) {
             String dir = s.checkpointDir().contains("://") ? s.checkpointDir() : Path.of(s.checkpointDir()).toAbsolutePath().toUri().toString();
             c.setString("execution.checkpointing.dir", dir);
@@ -157,12 +163,16 @@ public final class ReformerJob {
 
     /** JSON lines keyed by stream id, in Kafka transactions committed with each checkpoint. */
     static KafkaSink<Result> sink(JobSettings s, String topic, String name) {
+        return sink(s, topic, name, DeliveryGuarantee.EXACTLY_ONCE);
+    }
+
+    static KafkaSink<Result> sink(JobSettings s, String topic, String name, DeliveryGuarantee guarantee) {
         Properties properties = new Properties();
         properties.putAll(s.kafkaProperties());
         // the sink's default (1 h) exceeds the broker's transaction.max.timeout.ms (15 min) and fails the job
         properties.put("transaction.timeout.ms", String.valueOf(s.transactionTimeoutMs()));
         return KafkaSink.<Result>builder().setBootstrapServers(s.bootstrapServers()).setKafkaProducerConfig(properties)
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE).setTransactionalIdPrefix(s.transactionalIdPrefix() + "-" + name)
+                .setDeliveryGuarantee(guarantee).setTransactionalIdPrefix(s.transactionalIdPrefix() + "-" + name)
                 .setRecordSerializer(new JsonLineSerializer(topic)).build();
     }
 

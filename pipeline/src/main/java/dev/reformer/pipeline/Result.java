@@ -4,6 +4,8 @@ package dev.reformer.pipeline;
 public class Result {
     public String streamId;
     public String json;
+    /** A partial transcript: more of its stream's (or utterance's) text will follow. */
+    public boolean partial;
 
     public Result() {}
 

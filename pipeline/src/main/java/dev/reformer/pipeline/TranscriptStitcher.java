@@ -63,7 +63,9 @@ public class TranscriptStitcher extends KeyedProcessFunction<String, Decoded, Re
                         WindowSpan.of(d.index, d.startFrame, d.endFrame), d.last, d.ending == null ? null : Ending.of(d.ending),
                         new ResultMessage.ModelVersion(d.modelName, d.modelVersion))
                 .withTimes(System.currentTimeMillis() - d.sourceTimestamp, null, null);
-        out.collect(Result.of(d.streamId, JsonCodec.write(r)));
+        Result result = Result.of(d.streamId, JsonCodec.write(r));
+        result.partial = !d.last;
+        out.collect(result);
         if (d.last) {
             committed.clear();
             overlap.clear();

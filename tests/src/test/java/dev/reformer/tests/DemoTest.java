@@ -52,6 +52,11 @@ class DemoTest {
         assertEquals(18, digits.get("strings").asInt());
         assertTrue(digits.get("exact").asInt() >= 4, "digit strings transcribed exactly: " + digits + " " + s.get("misses"));
         assertEquals(0, s.get("dead_letters").asInt());
+        // readable (read_committed) only at the commit after the result's emission: never sooner, per result
+        JsonNode visible = s.get("visible_ms"), emitted = s.get("latency_ms");
+        for (String q : new String[]{"audio_p50", "audio_p99", "text_p50", "text_p99"}) {
+            assertTrue(visible.get(q).asLong() >= emitted.get(q).asLong() && emitted.get(q).asLong() >= 0, q + ": visible " + visible + ", emitted " + emitted);
+        }
         assertTrue(s.get("results").asInt() > 400, "results of the first playing and after: " + s.get("results"));
 
         // stopped: neither Kafka's port nor the web UI's still answers

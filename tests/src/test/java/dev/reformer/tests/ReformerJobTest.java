@@ -153,7 +153,15 @@ class ReformerJobTest {
 
     static JobClient start(JobSettings settings, boolean restarts,
                            java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<Window>> tap) throws Exception {
+        return start(settings, restarts, tap, Map.of());
+    }
+
+    /** flink: more of Flink's configuration. */
+    static JobClient start(JobSettings settings, boolean restarts,
+                           java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<Window>> tap,
+                           Map<String, String> flink) throws Exception {
         Configuration configuration = new Configuration();
+        flink.forEach(configuration::setString);
         if (restarts) {
             configuration.setString("restart-strategy.type", "fixed-delay");
             configuration.setString("restart-strategy.fixed-delay.attempts", "3");
@@ -514,6 +522,38 @@ class ReformerJobTest {
                 }
             }
             assertEquals(JobStatus.RUNNING, job.getJobStatus().get());
+        } finally {
+            job.cancel().get();
+        }
+        partialsAreReadableAtOnceBesideTheCommittedResults(transcriber, random);
+    }
+
+    /**
+     * With --partials-topic, partial transcripts are also written at once, outside the checkpoints' transactions: before
+     * any checkpoint a read_committed reader reads partials there and nothing on the results topic; after one, the
+     * results topic has the same partials, and the final, which the partials topic never has.
+     */
+    private static void partialsAreReadableAtOnceBesideTheCommittedResults(Path transcriber, Random random) throws Exception {
+        JobSettings s = JobSettings.defaults(kafka.bootstrapServers(), transcriber.toString(), null)
+                .withWindow(100, 50).withBatching(8, 30).withCheckpoints(60_000, null).withPartialsTopic("partials")
+                .withLimits(600_000, 64, 500_000).withTopicPrefix("ctc-partials-").withParallelism(2);
+        createTopics(s);
+        // the first checkpoint a whole interval after the start, not at a random time within it
+        JobClient job = start(s, false, w -> w, Map.of("execution.checkpointing.min-pause", "60 s"));
+        try (Reader<ResultMessage> partials = Reader.results(s.partialsTopic()); Reader<ResultMessage> results = Reader.results(s.resultsTopic())) {
+            produce(chunked(s, "early", beepWav("early", "abcabcabcabc", 16000, random), random));
+            List<ResultMessage> early = partials.await(r -> "early".equals(r.stream()), 4, Duration.ofSeconds(120));
+            assertTrue(early.stream().allMatch(r -> r.kind() == Kind.PARTIAL), "the partials topic has partials only: " + early);
+            results.consumer.poll(Duration.ofSeconds(1)).forEach(r -> results.seen.add(JsonCodec.readResult(r.value())));
+            assertEquals(0, checkpoints(job).completed(), "the partials came before the first checkpoint, a minute after the start");
+            assertEquals(List.of(), results.seen, "nothing is committed before the first checkpoint");
+            results.await(r -> r.kind() == Kind.FINAL, 1, Duration.ofSeconds(120));
+            partials.await(r -> true, (int) results.seen.stream().filter(r -> r.kind() == Kind.PARTIAL).count(), Duration.ofSeconds(30));
+            java.util.Set<String> committedPartials = new java.util.HashSet<>();
+            for (ResultMessage r : results.seen) if (r.kind() == Kind.PARTIAL) committedPartials.add(r.window().index() + " " + r.text());
+            java.util.Set<String> quick = new java.util.HashSet<>();
+            for (ResultMessage r : partials.seen) quick.add(r.window().index() + " " + r.text());
+            assertEquals(committedPartials, quick, "the same partial transcripts on both topics");
         } finally {
             job.cancel().get();
         }

@@ -122,7 +122,7 @@ public final class JobOptions {
         }
         kafkaProperties.putAll(kafka.kafkaProperty);
         return new JobSettings(kafka.bootstrapServers, inputTopics.audioTopic, inputTopics.textTopic, outputTopics.resultsTopic,
-                outputTopics.deadLetterTopic, controlTopic, groupId, kafkaProperties,
+                outputTopics.partialsTopic(), outputTopics.deadLetterTopic, controlTopic, groupId, kafkaProperties,
                 audioModel, textModel, windowFrames, hopFrames, batchSize, batchDeadlineMs, idleTimeoutMs, maxReorder, maxRecordBytes,
                 parallelism, checkpointIntervalMs, checkpointDir, stateBackend, transactionalIdPrefix, transactionTimeoutMs,
                 new JobSettings.Admission(maxRecordSeconds, maxStreamSeconds, maxReorderBytes, maxStreams));
